@@ -1,0 +1,1 @@
+"""Adapters: thin transports between a founder and the Coach."""

@@ -1,0 +1,61 @@
+"""The console coach: a conversation in the terminal, the same when stdin is a pipe.
+
+Thin: each line typed becomes a :class:`~bot.models.Said`; each reply is printed with its
+options numbered. With a pipe the input lines are echoed after ``>`` so a scripted
+session reads like a conversation.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from bot.adapters.base import read_line
+from bot.coach import Coach
+from bot.models import OutMessage, Said, UserRef
+
+
+def format_message(message: OutMessage) -> str:
+    """A reply as console text: the text, numbered options, then the hint."""
+    lines = [message.text]
+    if message.options and message.type != "advice":
+        for index, option in enumerate(message.options, start=1):
+            mark = " ✓" if option.selected else ""
+            lines.append(f"  {index}. {option.label}{mark}")
+    elif message.options:
+        lines.extend(f"  • {option.label}" for option in message.options)
+    if message.hint:
+        lines.append(f"  ({message.hint})")
+    return "\n".join(lines)
+
+
+async def run_console(
+    coach: Coach,
+    who: UserRef,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """Talk to the coach until end of input; return the exit status."""
+    source = stdin or sys.stdin
+    out = stdout or sys.stdout
+    interactive = source.isatty()
+
+    def show(messages: list[OutMessage]) -> None:
+        for message in messages:
+            print(format_message(message), end="\n\n", file=out, flush=True)
+
+    show(await coach.handle(who, Said("/start")))
+    while True:
+        if interactive:
+            print("> ", end="", file=out, flush=True)
+        line = await read_line(source)
+        if line is None:
+            break
+        if not interactive:
+            print(f"> {line}", file=out, flush=True)
+        if line.strip() in ("/quit", "/exit"):
+            break
+        show(await coach.handle(who, Said(line)))
+    print(coach.renderer.ui("goodbye", await coach.locale_of(who), coach.target), file=out, flush=True)
+    return 0

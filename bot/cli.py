@@ -1,0 +1,161 @@
+"""The ``founder-coach`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.catalog import check_catalog
+from bot.config import Settings, load_settings
+from bot.errors import BotError, FlowDefinitionError
+from bot.models import UserRef
+from bot.rendering import Target
+from bot.runtime import open_coach
+
+CONSOLE_CHANNEL = "console"
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, help="SQLite database file (default: $FOUNDER_COACH_DB)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="founder-coach",
+        description="A coach for founders of AI / large-model startups.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="start the coach: Telegram with a token, else the console",
+        description="Start the coach. With TELEGRAM_BOT_TOKEN set it serves Telegram; "
+        "without it, the console coach opens. Example: founder-coach run --db data/coach.db",
+    )
+    _add_db(run)
+
+    chat = commands.add_parser(
+        "chat",
+        help="talk to the coach in the terminal",
+        description="A coaching conversation in the terminal (or over JSON lines). "
+        "Example: founder-coach chat --user ada --lang zh",
+    )
+    _add_db(chat)
+    chat.add_argument("--user", help="founder name; several founders can share one database")
+    chat.add_argument("--lang", choices=["en", "zh"], help="language to coach in")
+    chat.add_argument("--jsonl", action="store_true", help="speak JSON lines instead of text")
+
+    flows = commands.add_parser("flows", help="check or draw the flow definitions")
+    flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
+    flow_commands.add_parser(
+        "check",
+        help="validate every flow and template",
+        description="Validate flows/ and content/; print each problem. "
+        "Example: founder-coach flows check",
+    )
+    graph = flow_commands.add_parser(
+        "graph",
+        help="print a flow as a Mermaid diagram",
+        description="Print a flow as a Mermaid flowchart. Example: founder-coach flows graph funding",
+    )
+    graph.add_argument("flow", help="flow id, e.g. onboarding")
+    return parser
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.founder_coach_log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def _flows_check(settings: Settings) -> int:
+    catalog, problems = check_catalog(settings.founder_coach_flows_dir, settings.founder_coach_content_dir)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print(f"OK: {len(catalog.flows)} flows, {len(catalog.locales)} locales.")
+    return 0
+
+
+def _flows_graph(settings: Settings, flow_id: str) -> int:
+    from bot.engine.graph import mermaid
+
+    catalog, _ = check_catalog(settings.founder_coach_flows_dir, settings.founder_coach_content_dir)
+    flow = catalog.flows.get(flow_id)
+    if flow is None:
+        print(f"no flow {flow_id!r}; known: {', '.join(sorted(catalog.flows))}", file=sys.stderr)
+        return 1
+    print(mermaid(flow), end="")
+    return 0
+
+
+async def _chat(settings: Settings, *, user: str | None, lang: str | None, jsonl: bool) -> int:
+    from bot.adapters.console import run_console
+    from bot.adapters.jsonl import run_jsonl
+
+    name = user or _default_user()
+    who = UserRef(channel=CONSOLE_CHANNEL, external_id=name, display_name=name, language_code=lang)
+    async with open_coach(settings, target=Target.PLAIN) as coach:
+        if lang:
+            await coach.set_locale(who, lang)
+        if jsonl:
+            return await run_jsonl(coach, who)
+        return await run_console(coach, who)
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "founder"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``founder-coach`` and ``python -m bot``."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(founder_coach_db=getattr(args, "db", None))
+    except ValueError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(settings)
+    try:
+        if args.command == "flows":
+            if args.flows_command == "check":
+                return _flows_check(settings)
+            return _flows_graph(settings, args.flow)
+        if args.command == "chat":
+            return asyncio.run(_chat(settings, user=args.user, lang=args.lang, jsonl=args.jsonl))
+        if settings.telegram_bot_token is None:
+            return asyncio.run(_chat(settings, user=None, lang=None, jsonl=False))
+        print(
+            "TELEGRAM_BOT_TOKEN is set, but the Telegram adapter is not part of this version yet. "
+            "Unset it to use the console coach (founder-coach chat).",
+            file=sys.stderr,
+        )
+        return 2
+    except FlowDefinitionError as exc:
+        print("The flows or content are invalid; the coach will not start:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

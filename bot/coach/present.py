@@ -1,0 +1,262 @@
+"""Turn engine results into rendered :class:`~bot.models.OutMessage` objects.
+
+Everything the founder reads is rendered here from content; no Python string reaches
+them. Answers are shown through :meth:`Presenter.display`, which turns stored values
+back into the founder's words (option labels, formatted money).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.engine import CONFIRM, KEEP, Flow, FlowState, Prompt, Score, StepKind, review_options
+from bot.engine.inputs import SCALE_OPTIONS, YESNO_OPTIONS
+from bot.engine.spec import RuleSpec, StepSpec, Unit
+from bot.models import Option, OutMessage
+from bot.rendering import Renderer, Target
+from bot.rendering import filters as fmt
+
+Facts = Mapping[str, Mapping[str, Any]]
+
+
+class Presenter:
+    """Renders questions, menus, reviews and advice for one locale and target."""
+
+    def __init__(self, renderer: Renderer, locale: str, target: Target) -> None:
+        self.renderer = renderer
+        self.locale = locale
+        self.target = target
+
+    # ------------------------------------------------------------ basics
+
+    def ui(self, key: str, **context: Any) -> str:
+        """A UI string for this founder."""
+        return self.renderer.ui(key, self.locale, self.target, **context)
+
+    def plain(self, key: str, **context: Any) -> str:
+        """A UI string as plain text (button labels are never parsed as markup)."""
+        return self.renderer.ui(key, self.locale, Target.PLAIN, **context)
+
+    def template(self, source: str, facts: Facts, *, target: Target | None = None, **extra: Any) -> str:
+        """Render a content template over the founder's facts."""
+        return self.renderer.render(
+            source, {**facts, **extra}, locale=self.locale, target=target or self.target
+        )
+
+    def texts(self, flow: Flow) -> Any:
+        """The flow's words in this locale."""
+        return flow.texts.get(self.locale) or flow.texts[self.renderer.default_locale]
+
+    def message(self, text: str, *, kind: str = "message", flow: str | None = None) -> OutMessage:
+        """A plain reply."""
+        return OutMessage(type=kind, text=text, flow=flow)  # type: ignore[arg-type]
+
+    def error(self, code: str, params: Mapping[str, Any], step: str | None = None) -> OutMessage:
+        """Why an input was not taken."""
+        return OutMessage(type="error", text=self.ui(f"errors.{code}", **params), step=step)
+
+    # ------------------------------------------------------------ answers
+
+    def display(self, flow: Flow, step: StepSpec, value: Any) -> str:
+        """A stored answer in the founder's words (plain text)."""
+        if value is None:
+            return self.plain("question.skipped")
+        match step.kind:
+            case StepKind.CHOICE | StepKind.MULTI:
+                return self.renderer.option_label(f"{flow.id}.{step.id}", value, self.locale)
+            case StepKind.YESNO:
+                return self.plain("question.yes" if value else "question.no")
+            case StepKind.NUMBER if step.unit is Unit.MONEY:
+                return fmt.format_money(value, self.locale)
+            case StepKind.NUMBER if step.unit is Unit.MONTHS:
+                return fmt.format_months(value, self.locale)
+            case StepKind.NUMBER if step.unit is Unit.PERCENT:
+                return f"{fmt.format_num(value, self.locale)}%"
+            case StepKind.NUMBER:
+                return fmt.format_num(value, self.locale)
+        return str(value)
+
+    def short_name(self, flow: Flow, step: StepSpec, facts: Facts) -> str:
+        """A few words naming a step, for the review and change lists (plain text)."""
+        texts = self.texts(flow).steps[step.id]
+        if texts.short:
+            return texts.short
+        prompt = self.template(texts.prompt, facts, target=Target.PLAIN)
+        return prompt if len(prompt) <= 48 else prompt[:47].rstrip() + "…"
+
+    # ------------------------------------------------------------ questions
+
+    def question(
+        self, flow: Flow, state: FlowState, prompt: Prompt, facts: Facts, run_id: int
+    ) -> OutMessage:
+        """The question for ``prompt``, with its options and hints."""
+        step = flow.step(prompt.step_id)
+        texts = self.texts(flow).steps[step.id]
+        if step.kind is StepKind.REVIEW:
+            return self._review(flow, state, facts, run_id, texts.prompt)
+        body = self.template(texts.prompt, facts)
+        progress = self.ui("question.progress", step=prompt.progress[0], total=prompt.progress[1])
+        hints: list[str] = []
+        if texts.hint:
+            hints.append(self.template(texts.hint, facts, target=Target.PLAIN))
+        options = self._options(flow, step, prompt)
+        if prompt.default is not None:
+            hints.append(self.plain("question.keep_hint"))
+        elif prompt.current is not None:
+            hints.append(self.plain("question.current", value=self.display(flow, step, prompt.current)))
+        kind_hint = {
+            StepKind.CHOICE: "question.hint_choice",
+            StepKind.MULTI: "question.hint_multi",
+            StepKind.YESNO: "question.hint_yesno",
+            StepKind.SCALE: "question.hint_scale",
+        }.get(step.kind)
+        if kind_hint:
+            hints.append(self.plain(kind_hint))
+        if step.optional and prompt.default is None:
+            hints.append(self.plain("question.skip_hint"))
+        return OutMessage(
+            type="question",
+            text=f"{progress} {body}",
+            options=options,
+            flow=flow.id,
+            step=step.id,
+            kind=step.kind.value,
+            progress=prompt.progress,
+            hint=" ".join(hints) or None,
+            run_id=run_id,
+            can_back=prompt.progress[0] > 1,
+            can_skip=step.optional or prompt.default is not None,
+        )
+
+    def _options(self, flow: Flow, step: StepSpec, prompt: Prompt) -> list[Option]:
+        current = prompt.current if prompt.current is not None else prompt.default
+        chosen = set(current) if isinstance(current, list) else {current}
+        options: list[Option] = []
+        if prompt.default is not None:
+            shown = self.display(flow, step, prompt.default)
+            options.append(Option(id=KEEP, label=self.plain("question.keep", value=shown)))
+        texts = self.texts(flow).steps[step.id]
+        match step.kind:
+            case StepKind.CHOICE | StepKind.MULTI:
+                options += [
+                    Option(id=o, label=texts.options[o], selected=o in chosen) for o in step.options
+                ]
+            case StepKind.YESNO:
+                options += [
+                    Option(id=o, label=self.plain(f"question.{o}"), selected=(o == "yes") is current)
+                    for o in YESNO_OPTIONS
+                ]
+            case StepKind.SCALE:
+                options += [Option(id=o, label=o, selected=str(current) == o) for o in SCALE_OPTIONS]
+        return options
+
+    def _review(self, flow: Flow, state: FlowState, facts: Facts, run_id: int, prompt: str) -> OutMessage:
+        options = [Option(id=CONFIRM, label=self.plain("review.confirm"))]
+        for step_id in review_options(flow, state, facts)[1:]:
+            step = flow.step(step_id)
+            line = self.plain(
+                "review.line",
+                question=self.short_name(flow, step, facts),
+                answer=self.display(flow, step, state.answers.get(step_id)),
+            )
+            options.append(Option(id=step_id, label=line))
+        return OutMessage(
+            type="review",
+            text=self.template(prompt, facts),
+            options=options,
+            flow=flow.id,
+            step=state.step_id,
+            kind=StepKind.REVIEW.value,
+            hint=self.plain("review.hint"),
+            run_id=run_id,
+            can_back=True,
+        )
+
+    # ------------------------------------------------------------ menu
+
+    def menu(self, flows: Sequence[Flow], statuses: Mapping[str, str]) -> OutMessage:
+        """The list of flows with the founder's status in each."""
+        options = [
+            Option(
+                id=flow.id,
+                label=self.plain("menu.item", title=self.texts(flow).title, status=statuses[flow.id]),
+            )
+            for flow in flows
+        ]
+        return OutMessage(type="menu", text=self.ui("menu.title"), options=options,
+                          step="menu", hint=self.plain("menu.hint"))
+
+    def status(self, *, active: Prompt | None, completed_at: datetime | None, tz: str | None) -> str:
+        """A flow's status for the menu."""
+        if active is not None:
+            return self.plain("menu.in_progress", step=active.progress[0], total=active.progress[1])
+        if completed_at is not None:
+            return self.plain("menu.completed", date=self.local_date(completed_at, tz))
+        return self.plain("menu.not_started")
+
+    def local_date(self, moment: datetime, tz: str | None) -> str:
+        """A date in the founder's zone (ISO, readable in both languages)."""
+        zone = ZoneInfo(tz) if tz else ZoneInfo("UTC")
+        return moment.astimezone(zone).date().isoformat()
+
+    # ------------------------------------------------------------ the end of a flow
+
+    def assessment(self, flow: Flow, scores: Sequence[Score], facts: Facts) -> OutMessage | None:
+        """Scores per dimension, each with its one line of reasoning."""
+        if not scores:
+            return None
+        texts = self.texts(flow)
+        lines = [self.ui("advice.assessment_title", title=texts.title)]
+        for score in scores:
+            dim = texts.assessment[score.dimension]
+            reason = self.template(dim.reason, facts, score=score.score)
+            lines.append(self.ui("advice.score_line", name=dim.name, score=score.score, reason=reason))
+        return OutMessage(type="assessment", text="\n".join(lines), flow=flow.id)
+
+    def advice(self, flow: Flow, rules: Sequence[RuleSpec], facts: Facts) -> list[OutMessage]:
+        """The top advice, each item with its reason and suggested commitments."""
+        texts = self.texts(flow)
+        if not rules:
+            return [OutMessage(type="advice", text=self.ui("advice.none"), flow=flow.id)]
+        messages = [OutMessage(type="message", text=self.ui("advice.top_title"), flow=flow.id)]
+        for index, rule in enumerate(rules, start=1):
+            words = texts.rules[rule.id]
+            parts = [
+                self.ui("advice.item", index=index, title=self.template(words.title, facts, target=Target.PLAIN)),
+                self.template(words.text, facts),
+                self.ui("advice.why", why=self.template(words.why, facts, target=Target.PLAIN)),
+            ]
+            options = [
+                Option(id=cid, label=self.template(words.commitments[cid], facts, target=Target.PLAIN))
+                for cid in rule.commitments
+            ]
+            if options:
+                parts.append(self.ui("advice.commitments"))
+            messages.append(
+                OutMessage(type="advice", text="\n\n".join(parts), options=options, flow=flow.id,
+                           step=rule.id)
+            )
+        return messages
+
+    def changes(
+        self, flow: Flow, before: Mapping[str, Any], after: Mapping[str, Any], facts: Facts
+    ) -> OutMessage:
+        """What changed since the founder's previous run of this flow."""
+        lines = [self.ui("advice.changed_title")]
+        for step in flow.spec.steps:
+            if not step.asks or before.get(step.id) == after.get(step.id):
+                continue
+            lines.append(
+                self.ui(
+                    "advice.changed_line",
+                    question=self.short_name(flow, step, facts),
+                    before=self.display(flow, step, before.get(step.id)),
+                    after=self.display(flow, step, after.get(step.id)),
+                )
+            )
+        if len(lines) == 1:
+            lines.append(self.ui("advice.unchanged"))
+        return OutMessage(type="message", text="\n".join(lines), flow=flow.id)

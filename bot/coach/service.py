@@ -1,0 +1,418 @@
+"""The Coach: the one service every adapter talks to.
+
+``Coach.handle(user, incoming)`` runs one turn in one database transaction: load the
+founder and their current run, ask the pure engine what the input means, store the
+answers, the new state and the transcript, and render the replies. The transaction is
+committed before the replies are returned, so an answer is always stored before the next
+question is sent; a crash at any point loses at most the turn in flight, never half of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import Clock
+from bot.coach.present import Presenter
+from bot.engine import (
+    Back,
+    Catalog,
+    Choose,
+    Event,
+    Flow,
+    RunStatus,
+    Skip,
+    TextAnswer,
+    Transition,
+    advance,
+    assess,
+    current_prompt,
+    run_facts,
+    start,
+    top_advice,
+)
+from bot.engine.inputs import InvalidAnswer, match_option
+from bot.errors import RenderError, StorageError
+from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
+from bot.rendering import Renderer, Target
+from bot.storage import Database, Run, User, facts, history, runs, users
+
+log = logging.getLogger(__name__)
+
+ONBOARDING = "onboarding"
+MENU_STEP = "menu"
+LOCALE_NAMES = {"en": "en", "zh": "zh"}
+
+
+def pick_locale(user: User, *, locales: tuple[str, ...], default: str) -> str:
+    """The founder's setting, else their client's language, else the default."""
+    if user.locale in locales:
+        return user.locale
+    if user.client_language:
+        code = user.client_language.lower().replace("_", "-").split("-")[0]
+        if code in locales:
+            return code
+    return default
+
+
+@dataclass
+class _Turn:
+    """What one turn works with (lives only inside the transaction)."""
+
+    conn: aiosqlite.Connection
+    user: User
+    present: Presenter
+    replies: list[OutMessage]
+
+
+class Coach:
+    """Runs coaching conversations over the store, for any adapter."""
+
+    def __init__(
+        self,
+        db: Database,
+        catalog: Catalog,
+        clock: Clock,
+        *,
+        target: Target = Target.PLAIN,
+        default_locale: str = "en",
+    ) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.clock = clock
+        self.target = target
+        self.default_locale = default_locale
+        self.renderer = Renderer(catalog, default_locale=default_locale)
+
+    # ------------------------------------------------------------ entry point
+
+    async def handle(self, who: UserRef, incoming: Incoming) -> list[OutMessage]:
+        """Process one input from a founder and return the replies to send, in order."""
+        try:
+            async with self.db.transaction() as conn:
+                return await self._turn(conn, who, incoming)
+        except StorageError:
+            log.exception("storage unavailable; the turn was rolled back")
+            return [self._fallback(who, "storage")]
+        except RenderError:
+            log.exception("a template failed to render; the turn was rolled back")
+            return [self._fallback(who, "internal")]
+
+    async def locale_of(self, who: UserRef) -> str:
+        """The locale this founder is spoken to in."""
+        async with self.db.reading() as conn:
+            user = await users.find(conn, channel=who.channel, external_id=who.external_id)
+        if user is None:
+            return self.default_locale
+        return pick_locale(user, locales=self.catalog.locales, default=self.default_locale)
+
+    async def set_locale(self, who: UserRef, locale: str) -> None:
+        """Set a founder's language (``--lang`` on the command line)."""
+        if locale not in self.catalog.locales:
+            raise ValueError(locale)
+        async with self.db.transaction() as conn:
+            user, _ = await users.get_or_create(
+                conn, channel=who.channel, external_id=who.external_id, now=self.clock.now(),
+                display_name=who.display_name, client_language=who.language_code,
+            )
+            await users.update(conn, user.id, self.clock.now(), locale=locale)
+
+    async def _turn(self, conn: aiosqlite.Connection, who: UserRef, incoming: Incoming) -> list[OutMessage]:
+        now = self.clock.now()
+        user, created = await users.get_or_create(
+            conn,
+            channel=who.channel,
+            external_id=who.external_id,
+            now=now,
+            display_name=who.display_name,
+            client_language=who.language_code,
+        )
+        turn = _Turn(conn, user, self._presenter(user), [])
+        current = await runs.current(conn, user.id)
+        await history.add_message(
+            conn, user_id=user.id, direction="in", text=_describe(incoming), now=now,
+            run_id=current.id if current else None,
+        )
+        if isinstance(incoming, Tapped):
+            await self._tapped(turn, incoming, current)
+        elif incoming.text.strip().startswith("/"):
+            await self._command(turn, incoming.text.strip(), current, created=created)
+        elif turn.user.menu_open:
+            await self._menu_choice(turn, incoming.text)
+        elif current is not None:
+            await self._advance(turn, current, TextAnswer(incoming.text))
+        else:
+            await self._idle(turn, created=created)
+        for reply in turn.replies:
+            await history.add_message(
+                conn, user_id=user.id, direction="out", text=reply.text, now=now,
+                run_id=current.id if current else None,
+            )
+        return turn.replies
+
+    def _presenter(self, user: User) -> Presenter:
+        locale = pick_locale(user, locales=self.catalog.locales, default=self.default_locale)
+        return Presenter(self.renderer, locale, self.target)
+
+    def _fallback(self, who: UserRef, code: str) -> OutMessage:
+        locale = (who.language_code or "").split("-")[0]
+        locale = locale if locale in self.catalog.locales else self.default_locale
+        try:
+            text = self.renderer.ui(f"errors.{code}", locale, self.target)
+        except RenderError:
+            text = "Error."
+        return OutMessage(type="error", text=text)
+
+    # ------------------------------------------------------------ inputs
+
+    async def _tapped(self, turn: _Turn, tap: Tapped, current: Run | None) -> None:
+        if tap.run_id is None and tap.step == MENU_STEP:
+            if len(tap.option_ids) == 1 and tap.option_ids[0] in self.catalog.flows:
+                await self._open_flow(turn, self.catalog.flows[tap.option_ids[0]])
+                return
+        elif current is not None and tap.run_id == current.id and tap.step == current.state.step_id:
+            await self._advance(turn, current, Choose(tap.option_ids))
+            return
+        turn.replies.append(turn.present.error("stale_button", {}))
+        await self._show_current(turn, current)
+
+    async def _command(self, turn: _Turn, text: str, current: Run | None, *, created: bool) -> None:
+        name, _, argument = text[1:].partition(" ")
+        name = name.split("@", 1)[0].lower()
+        argument = argument.strip()
+        if turn.user.menu_open and name not in ("menu", "help", "lang"):
+            await self._set_user(turn, menu_open=False)
+        match name:
+            case "start":
+                await self._start_command(turn, current, created=created)
+            case "menu":
+                await self._show_menu(turn)
+            case "help":
+                turn.replies.append(turn.present.message(turn.present.ui("help")))
+                await self._show_current(turn, current, menu_if_idle=False)
+            case "back" | "skip" if current is not None:
+                event: Event = Back() if name == "back" else Skip()
+                await self._advance(turn, current, event)
+            case "back" | "skip":
+                await self._show_current(turn, None)
+            case "cancel":
+                await self._cancel(turn, current)
+            case "lang":
+                await self._lang(turn, argument, current)
+            case _ if name in self.catalog.flows:
+                await self._open_flow(turn, self.catalog.flows[name])
+            case _:
+                turn.replies.append(turn.present.error("unknown_command", {"command": "/" + name[:32]}))
+                await self._show_current(turn, current)
+
+    async def _start_command(self, turn: _Turn, current: Run | None, *, created: bool) -> None:
+        onboarded = await runs.last_completed(turn.conn, turn.user.id, ONBOARDING)
+        if onboarded is None:
+            turn.replies.append(turn.present.message(turn.present.ui("welcome")))
+            await self._open_flow(turn, self.catalog.flows[ONBOARDING], announce=False)
+            return
+        name = turn.user.display_name or ""
+        turn.replies.append(turn.present.message(turn.present.ui("welcome_back", name=name)))
+        if current is not None:
+            await self._show_current(turn, current)
+        else:
+            await self._show_menu(turn)
+
+    async def _idle(self, turn: _Turn, *, created: bool) -> None:
+        """Text with no conversation under way: onboarding first, then the menu."""
+        onboarded = await runs.last_completed(turn.conn, turn.user.id, ONBOARDING)
+        if onboarded is None and ONBOARDING in self.catalog.flows:
+            turn.replies.append(turn.present.message(turn.present.ui("welcome")))
+            await self._open_flow(turn, self.catalog.flows[ONBOARDING], announce=False)
+        else:
+            await self._show_menu(turn)
+
+    async def _menu_choice(self, turn: _Turn, text: str) -> None:
+        flows = self.catalog.menu_flows()
+        labels = {flow.id: (turn.present.texts(flow).title,) for flow in flows}
+        for flow in flows:
+            labels[flow.id] += tuple(t.title for t in flow.texts.values())
+        try:
+            chosen = match_option(text, [flow.id for flow in flows], labels)
+        except InvalidAnswer as exc:
+            turn.replies.append(turn.present.error(exc.code, exc.params, step=MENU_STEP))
+            await self._show_menu(turn)
+            return
+        await self._open_flow(turn, self.catalog.flows[chosen])
+
+    # ------------------------------------------------------------ flows
+
+    async def _open_flow(self, turn: _Turn, flow: Flow, *, announce: bool = True) -> None:
+        """Resume the founder's active run of a flow, or start a new one."""
+        now = self.clock.now()
+        await self._set_user(turn, menu_open=False)
+        known = await facts.load(turn.conn, turn.user.id)
+        texts = turn.present.texts(flow)
+        run = await runs.active(turn.conn, turn.user.id, flow.id)
+        if run is not None:
+            await runs.touch(turn.conn, run.id, now)
+            if announce:
+                turn.replies.append(turn.present.message(turn.present.ui("notices.flow_started", title=texts.title)))
+            await self._ask(turn, flow, run.id, run.state, known)
+            return
+        previous = await runs.last_completed(turn.conn, turn.user.id, flow.id)
+        if announce:
+            turn.replies.append(turn.present.message(turn.present.ui("notices.flow_started", title=texts.title)))
+        if previous is not None and previous.completed_at is not None:
+            date = turn.present.local_date(previous.completed_at, turn.user.timezone)
+            turn.replies.append(turn.present.message(turn.present.ui("menu.redo_note", date=date)))
+        turn.replies.append(turn.present.message(turn.present.template(texts.intro, known)))
+        transition = start(flow, known)
+        run_id = await runs.create(turn.conn, turn.user.id, transition.state, now)
+        await self._after(turn, flow, run_id, transition, known)
+
+    async def _advance(self, turn: _Turn, run: Run, event: Event) -> None:
+        flow = self.catalog.flows.get(run.flow_id)
+        if flow is None:  # a flow removed from flows/ since the run began
+            await runs.save(turn.conn, run.id, run.state.model_copy(update={"status": RunStatus.CANCELLED}), self.clock.now())
+            await self._show_menu(turn)
+            return
+        known = await facts.load(turn.conn, turn.user.id)
+        transition = advance(flow, run.state, event, known)
+        await self._after(turn, flow, run.id, transition, known)
+
+    async def _after(
+        self, turn: _Turn, flow: Flow, run_id: int, transition: Transition, known: dict[str, dict[str, Any]]
+    ) -> None:
+        """Store what a transition says, then render what comes next."""
+        now = self.clock.now()
+        for saved in transition.saved:
+            await runs.add_answer(
+                turn.conn, run_id=run_id, user_id=turn.user.id, flow_id=flow.id,
+                step_id=saved.step_id, value=saved.value, now=now,
+            )
+        if transition.profile:
+            await self._apply_profile(turn, transition.profile)
+        await runs.save(turn.conn, run_id, transition.state, now)
+        if transition.notice is not None:
+            step = transition.prompt.step_id if transition.prompt else None
+            turn.replies.append(turn.present.error(transition.notice.code, transition.notice.params, step=step))
+        if transition.completed:
+            await self._complete(turn, flow, run_id, transition, known)
+        elif transition.prompt is not None:
+            await self._ask(turn, flow, run_id, transition.state, known)
+
+    async def _ask(self, turn: _Turn, flow: Flow, run_id: int, state: Any, known: dict[str, dict[str, Any]]) -> None:
+        prompt = current_prompt(flow, state, known)
+        if prompt is None:
+            await self._show_menu(turn)
+            return
+        merged = run_facts(flow, state, known)
+        turn.replies.append(turn.present.question(flow, state, prompt, merged, run_id))
+
+    async def _complete(
+        self, turn: _Turn, flow: Flow, run_id: int, transition: Transition, known: dict[str, dict[str, Any]]
+    ) -> None:
+        """Turn a confirmed run into facts, an assessment and advice."""
+        now = self.clock.now()
+        merged = run_facts(flow, transition.state, known)
+        await facts.replace_flow(
+            turn.conn, user_id=turn.user.id, flow_id=flow.id, values=merged.get(flow.id, {}),
+            run_id=run_id, now=now,
+        )
+        for step in flow.spec.steps:
+            if step.shares and step.id in merged.get(flow.id, {}):
+                shared_flow, shared_step = step.shares.split(".", 1)
+                await facts.put(
+                    turn.conn, user_id=turn.user.id, flow_id=shared_flow, name=shared_step,
+                    value=merged[flow.id][step.id], run_id=run_id, now=now,
+                )
+        present = turn.present
+        texts = present.texts(flow)
+        turn.replies.append(present.message(present.template(texts.done, merged)))
+        previous = await runs.last_completed(turn.conn, turn.user.id, flow.id, before=run_id)
+        if previous is not None:
+            turn.replies.append(present.changes(flow, previous.state.answers, transition.state.answers, merged))
+        scores = assess(flow, merged)
+        await history.add_scores(turn.conn, run_id=run_id, scores=[(s.dimension, s.score) for s in scores])
+        assessment = present.assessment(flow, scores, merged)
+        if assessment is not None:
+            turn.replies.append(assessment)
+        if flow.spec.rules:
+            rules = top_advice(flow, merged)
+            await history.add_advice(
+                turn.conn, user_id=turn.user.id, run_id=run_id, flow_id=flow.id,
+                rules=[(rule.id, rule.priority) for rule in rules], now=now,
+            )
+            turn.replies.extend(present.advice(flow, rules, merged))
+        await self._show_menu(turn)
+
+    async def _cancel(self, turn: _Turn, current: Run | None) -> None:
+        if current is None:
+            turn.replies.append(turn.present.message(turn.present.ui("notices.nothing_to_cancel")))
+            return
+        state = current.state.model_copy(update={"status": RunStatus.CANCELLED})
+        await runs.save(turn.conn, current.id, state, self.clock.now())
+        flow = self.catalog.flows.get(current.flow_id)
+        title = turn.present.texts(flow).title if flow else current.flow_id
+        turn.replies.append(turn.present.message(turn.present.ui("notices.cancelled", title=title)))
+        await self._show_menu(turn)
+
+    async def _lang(self, turn: _Turn, argument: str, current: Run | None) -> None:
+        code = argument.lower()[:2]
+        if code not in self.catalog.locales:
+            turn.replies.append(turn.present.error("unknown_language", {}))
+            return
+        await self._set_user(turn, locale=code)
+        turn.replies.append(turn.present.message(turn.present.ui("notices.language_set")))
+        await self._show_current(turn, current, menu_if_idle=False)
+
+    # ------------------------------------------------------------ showing state
+
+    async def _show_current(self, turn: _Turn, current: Run | None, *, menu_if_idle: bool = True) -> None:
+        """Ask the current question again (or show the menu when nothing is under way)."""
+        if turn.user.menu_open:
+            await self._show_menu(turn)
+            return
+        if current is not None and current.flow_id in self.catalog.flows:
+            known = await facts.load(turn.conn, turn.user.id)
+            await self._ask(turn, self.catalog.flows[current.flow_id], current.id, current.state, known)
+        elif menu_if_idle:
+            await self._show_menu(turn)
+
+    async def _show_menu(self, turn: _Turn) -> None:
+        await self._set_user(turn, menu_open=True)
+        known = await facts.load(turn.conn, turn.user.id)
+        latest = await runs.latest_per_flow(turn.conn, turn.user.id)
+        flows = self.catalog.menu_flows()
+        statuses: dict[str, str] = {}
+        for flow in flows:
+            active = next((r for r in latest.get(flow.id, []) if r.status is RunStatus.ACTIVE), None)
+            done = next((r for r in latest.get(flow.id, []) if r.status is RunStatus.COMPLETED), None)
+            prompt = current_prompt(flow, active.state, known) if active else None
+            statuses[flow.id] = turn.present.status(
+                active=prompt, completed_at=done.completed_at if done else None, tz=turn.user.timezone
+            )
+        turn.replies.append(turn.present.menu(flows, statuses))
+
+    # ------------------------------------------------------------ the founder's settings
+
+    async def _apply_profile(self, turn: _Turn, profile: dict[str, Any] | Any) -> None:
+        changes: dict[str, Any] = {}
+        for field, value in profile.items():
+            if value is None:
+                continue
+            changes["display_name" if field == "name" else field] = value
+        await self._set_user(turn, **changes)
+
+    async def _set_user(self, turn: _Turn, **changes: Any) -> None:
+        if all(getattr(turn.user, key) == value for key, value in changes.items()):
+            return
+        await users.update(turn.conn, turn.user.id, self.clock.now(), **changes)
+        turn.user = turn.user.model_copy(update=changes)
+        if "locale" in changes:
+            turn.present = self._presenter(turn.user)
+
+
+def _describe(incoming: Incoming) -> str:
+    if isinstance(incoming, Said):
+        return incoming.text
+    return "[" + ", ".join(incoming.option_ids) + "]"

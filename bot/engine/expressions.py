@@ -1,0 +1,120 @@
+"""Sandboxed jinja2 expressions: step conditions, derived values, rules and scores.
+
+Expressions are data written by coaches, so they run in jinja2's ``SandboxedEnvironment``:
+no attribute starting with ``_``, no calls into Python internals. Missing facts are
+*undefined*; any evaluation that touches one, or fails, gives :data:`FAILED` and the
+caller decides what that means (a false condition, a left-out value).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+Facts = Mapping[str, Mapping[str, Any]]
+"""Facts grouped by flow id: ``{"funding": {"cash": 600000}}``."""
+
+
+class _Failed:
+    """Marker for an expression that could not be evaluated."""
+
+    _instance: _Failed | None = None
+
+    def __new__(cls) -> _Failed:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "FAILED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+FAILED: Any = _Failed()
+
+_ENV = ImmutableSandboxedEnvironment()
+_ENV.globals.clear()
+_ENV.globals.update({"none": None, "true": True, "false": False})
+_ENV.filters.update({"min": min, "max": max})
+
+
+def _compile(source: str) -> Any:
+    return _ENV.compile_expression(source, undefined_to_none=False)
+
+
+@lru_cache(maxsize=4096)
+def compile_expression(source: str) -> Any:
+    """Compile an expression once; raises ``TemplateSyntaxError`` on bad syntax."""
+    return _compile(source)
+
+
+def syntax_error(source: str) -> str | None:
+    """Return why ``source`` is not a valid expression, or None if it is."""
+    try:
+        compile_expression(source)
+    except TemplateSyntaxError as exc:
+        return f"invalid expression {source!r}: {exc.message}"
+    return None
+
+
+def referenced_facts(source: str) -> set[tuple[str, str]]:
+    """The ``(flow, step)`` pairs an expression reads as ``flow.step`` or ``flow['step']``."""
+    tree = _ENV.parse("{{ " + source + " }}")
+    found: set[tuple[str, str]] = set()
+    for node in tree.find_all(nodes.Getattr):
+        if isinstance(node.node, nodes.Name):
+            found.add((node.node.name, node.attr))
+    for node in tree.find_all(nodes.Getitem):
+        if isinstance(node.node, nodes.Name) and isinstance(node.arg, nodes.Const):
+            found.add((node.node.name, str(node.arg.value)))
+    return found
+
+
+def referenced_names(source: str) -> set[str]:
+    """Top-level names an expression reads (flow ids, ``score``, ...)."""
+    tree = _ENV.parse("{{ " + source + " }}")
+    return {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}
+
+
+def evaluate(source: str, facts: Facts, **extra: Any) -> Any:
+    """Evaluate an expression over facts; :data:`FAILED` if it cannot be evaluated."""
+    try:
+        result = compile_expression(source)(**facts, **extra)
+    except (UndefinedError, SecurityError, TypeError, ValueError, ZeroDivisionError,
+            ArithmeticError, AttributeError, KeyError, IndexError):
+        return FAILED
+    if _is_undefined(result):
+        return FAILED
+    return result
+
+
+def condition(source: str | None, facts: Facts) -> bool:
+    """Evaluate a condition: true only when it evaluates to a truthy value."""
+    if source is None:
+        return True
+    return bool(evaluate(source, facts))
+
+
+def json_value(value: Any) -> Any:
+    """Coerce an expression result to a JSON primitive, or :data:`FAILED`."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return round(value, 4) if math.isfinite(value) else FAILED
+    return FAILED
+
+
+def _is_undefined(value: Any) -> bool:
+    from jinja2 import Undefined
+
+    return isinstance(value, Undefined)

@@ -1,0 +1,350 @@
+"""The flow state machine: ``advance(flow, state, event, facts) -> Transition``.
+
+Pure: no I/O and no clock. The caller (the Coach) loads the state and the founder's facts
+from the store, calls :func:`start` or :func:`advance`, stores what the transition says,
+and renders the prompt or notice. Steps run in file order; a step whose ``when`` is false
+is passed over, and the next question is always the first applicable unanswered step, so
+after a back or an edit from the review the founder returns to where they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.engine.expressions import FAILED, Facts, condition, evaluate, json_value
+from bot.engine.flow import Flow
+from bot.engine.inputs import (
+    SCALE_OPTIONS,
+    YESNO_OPTIONS,
+    InvalidAnswer,
+    match_option,
+    parse_multi,
+    parse_number,
+    parse_scale,
+    parse_text,
+    parse_timezone,
+    parse_yesno,
+    validate_multi,
+)
+from bot.engine.spec import StepKind, StepSpec
+from bot.engine.state import FlowState, RunStatus
+
+KEEP = "keep"
+CONFIRM = "confirm"
+
+# ---------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class TextAnswer:
+    """The founder typed something."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Choose:
+    """The founder tapped options (ids), e.g. from an inline keyboard."""
+
+    option_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Back:
+    """Go to the previous question."""
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Leave this question unanswered (or keep the shared value)."""
+
+
+Event = TextAnswer | Choose | Back | Skip
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """The question to show next."""
+
+    step_id: str
+    kind: StepKind
+    progress: tuple[int, int]
+    current: Any = None
+    default: Any = None
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Why the input was not taken (or a remark such as 'already at the first question')."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    """An answer the store must write (``value is None``: skipped)."""
+
+    step_id: str
+    value: Any
+    replaces: bool
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What happened: the new state, answers to store, and what to show."""
+
+    state: FlowState
+    prompt: Prompt | None
+    saved: tuple[SavedAnswer, ...] = ()
+    notice: Notice | None = None
+    profile: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def completed(self) -> bool:
+        """Whether the run has just been confirmed and is over."""
+        return self.state.status is RunStatus.COMPLETED
+
+
+# ---------------------------------------------------------------- facts
+
+
+def _walk(
+    flow: Flow, state: FlowState, facts: Facts
+) -> tuple[list[StepSpec], dict[str, dict[str, Any]]]:
+    """Walk the steps in order: which apply, and the facts their answers make.
+
+    A step applies when its condition holds given the answers before it. Skipped answers
+    are left out of the facts so that ``is defined`` means "the founder told us".
+    """
+    merged: dict[str, dict[str, Any]] = {key: dict(value) for key, value in facts.items()}
+    own: dict[str, Any] = {}
+    merged[flow.id] = own
+    steps: list[StepSpec] = []
+    for step in flow.spec.steps:
+        if not condition(step.when, merged):
+            continue
+        steps.append(step)
+        value = state.answers.get(step.id)
+        if value is None or not step.asks:
+            continue
+        own[step.id] = value
+        if step.shares:
+            shared_flow, shared_step = step.shares.split(".", 1)
+            merged.setdefault(shared_flow, {})[shared_step] = value
+        for name, source in flow.spec.derived.items():
+            derived = json_value(evaluate(source, merged))
+            if derived is FAILED or derived is None:
+                own.pop(name, None)
+            else:
+                own[name] = derived
+    return steps, merged
+
+
+def run_facts(flow: Flow, state: FlowState, facts: Facts) -> dict[str, dict[str, Any]]:
+    """The founder's facts with this run's applicable answers and derived values laid over."""
+    return _walk(flow, state, facts)[1]
+
+
+def path(flow: Flow, state: FlowState, facts: Facts) -> list[StepSpec]:
+    """The steps that apply to this founder now, in order (review included)."""
+    return _walk(flow, state, facts)[0]
+
+
+# ---------------------------------------------------------------- transitions
+
+
+def start(flow: Flow, facts: Facts) -> Transition:
+    """Begin a new run at the first applicable step."""
+    state = FlowState(flow_id=flow.id, version=flow.spec.version)
+    return _go_next(flow, state, facts, saved=())
+
+
+def current_prompt(flow: Flow, state: FlowState, facts: Facts) -> Prompt | None:
+    """The prompt for the step the run is at (to show again after a restart or /menu)."""
+    if state.status is not RunStatus.ACTIVE or state.step_id is None:
+        return None
+    return _prompt(flow, state, facts, flow.step(state.step_id))
+
+
+def advance(flow: Flow, state: FlowState, event: Event, facts: Facts) -> Transition:
+    """Apply one founder input to a run."""
+    if state.status is not RunStatus.ACTIVE or state.step_id is None:
+        return Transition(state=state, prompt=None, notice=Notice("run_over"))
+    step = flow.step(state.step_id)
+    if isinstance(event, Back):
+        return _back(flow, state, facts, step)
+    if step.kind is StepKind.REVIEW:
+        return _review(flow, state, event, facts, step)
+    if isinstance(event, Skip):
+        return _skip(flow, state, facts, step)
+    try:
+        value = parse_answer(flow, step, event, _default(step, facts))
+    except InvalidAnswer as exc:
+        return _stay(flow, state, facts, step, Notice(exc.code, exc.params))
+    return _answer(flow, state, facts, step, value)
+
+
+def parse_answer(flow: Flow, step: StepSpec, event: Event, default: Any = None) -> Any:
+    """Turn an event into the value a step stores; raises :class:`InvalidAnswer`."""
+    if isinstance(event, Choose):
+        return _parse_choice_ids(step, event.option_ids, default)
+    assert isinstance(event, TextAnswer)
+    text = event.text
+    if text.strip().startswith("/"):
+        raise InvalidAnswer("unknown_command", command=text.strip().split()[0][:32])
+    if default is not None and text.strip().casefold() == KEEP:
+        return default
+    labels = flow.option_labels(step.id) if step.options else {}
+    match step.kind:
+        case StepKind.TEXT:
+            return parse_text(text, step)
+        case StepKind.NUMBER:
+            return parse_number(text, step)
+        case StepKind.CHOICE:
+            return match_option(text, step.options, labels)
+        case StepKind.MULTI:
+            return parse_multi(text, step, labels)
+        case StepKind.YESNO:
+            return parse_yesno(text, {})
+        case StepKind.SCALE:
+            return parse_scale(text)
+        case StepKind.TIMEZONE:
+            return parse_timezone(text)
+    raise InvalidAnswer("unknown_option", count=0)  # pragma: no cover - review handled earlier
+
+
+def _parse_choice_ids(step: StepSpec, ids: Sequence[str], default: Any) -> Any:
+    if default is not None and tuple(ids) == (KEEP,):
+        return default
+    match step.kind:
+        case StepKind.CHOICE if len(ids) == 1 and ids[0] in step.options:
+            return ids[0]
+        case StepKind.MULTI:
+            return validate_multi(ids, step)
+        case StepKind.YESNO if len(ids) == 1 and ids[0] in YESNO_OPTIONS:
+            return ids[0] == "yes"
+        case StepKind.SCALE if len(ids) == 1 and ids[0] in SCALE_OPTIONS:
+            return int(ids[0])
+    raise InvalidAnswer("stale_button")
+
+
+def _answer(flow: Flow, state: FlowState, facts: Facts, step: StepSpec, value: Any) -> Transition:
+    replaces = step.id in state.answers
+    answers = {**state.answers, step.id: value}
+    new_state = state.model_copy(update={"answers": answers})
+    profile = {step.profile: value} if step.profile else {}
+    saved = (SavedAnswer(step.id, value, replaces),)
+    return _go_next(flow, new_state, facts, saved=saved, profile=profile)
+
+
+def _skip(flow: Flow, state: FlowState, facts: Facts, step: StepSpec) -> Transition:
+    default = _default(step, facts)
+    if default is not None:
+        return _answer(flow, state, facts, step, default)
+    if not step.optional:
+        return _stay(flow, state, facts, step, Notice("cannot_skip"))
+    return _answer(flow, state, facts, step, None)
+
+
+def _back(flow: Flow, state: FlowState, facts: Facts, step: StepSpec) -> Transition:
+    steps = path(flow, state, facts)
+    ids = [s.id for s in steps]
+    position = ids.index(step.id) if step.id in ids else len(ids)
+    earlier = [s for s in steps[:position] if s.asks]
+    if not earlier:
+        return _stay(flow, state, facts, step, Notice("at_first_step"))
+    target = earlier[-1]
+    new_state = state.model_copy(update={"step_id": target.id})
+    return Transition(state=new_state, prompt=_prompt(flow, new_state, facts, target))
+
+
+def _review(
+    flow: Flow, state: FlowState, event: Event, facts: Facts, step: StepSpec
+) -> Transition:
+    options = review_options(flow, state, facts)
+    try:
+        if isinstance(event, Choose):
+            if len(event.option_ids) != 1 or event.option_ids[0] not in options:
+                raise InvalidAnswer("stale_button")
+            chosen = event.option_ids[0]
+        elif isinstance(event, Skip):
+            raise InvalidAnswer("cannot_skip")
+        else:
+            assert isinstance(event, TextAnswer)
+            if event.text.strip().startswith("/"):
+                raise InvalidAnswer("unknown_command", command=event.text.strip().split()[0][:32])
+            chosen = match_option(event.text, options, review_labels(flow, options))
+    except InvalidAnswer as exc:
+        return _stay(flow, state, facts, step, Notice(exc.code, exc.params))
+    if chosen == CONFIRM:
+        done = state.model_copy(update={"status": RunStatus.COMPLETED, "step_id": None})
+        return Transition(state=done, prompt=None)
+    target = flow.step(chosen)
+    new_state = state.model_copy(update={"step_id": target.id})
+    return Transition(state=new_state, prompt=_prompt(flow, new_state, facts, target))
+
+
+def review_options(flow: Flow, state: FlowState, facts: Facts) -> tuple[str, ...]:
+    """The review's options: confirm first, then every answered applicable step."""
+    answered = [s.id for s in path(flow, state, facts) if s.asks and s.id in state.answers]
+    return (CONFIRM, *answered)
+
+
+def review_labels(flow: Flow, options: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Words that pick a review option: 'ok'/'确认' confirm; a step id edits it."""
+    labels: dict[str, tuple[str, ...]] = {CONFIRM: ("ok", "done", "yes", "确认", "好", "是")}
+    for option in options[1:]:
+        labels[option] = (option.replace("_", " "),)
+    return labels
+
+
+def _go_next(
+    flow: Flow,
+    state: FlowState,
+    facts: Facts,
+    *,
+    saved: tuple[SavedAnswer, ...],
+    profile: Mapping[str, Any] | None = None,
+) -> Transition:
+    for step in path(flow, state, facts):
+        if step.kind is StepKind.REVIEW or step.id not in state.answers:
+            new_state = state.model_copy(update={"step_id": step.id})
+            return Transition(
+                state=new_state,
+                prompt=_prompt(flow, new_state, facts, step),
+                saved=saved,
+                profile=profile or {},
+            )
+    done = state.model_copy(update={"status": RunStatus.COMPLETED, "step_id": None})
+    return Transition(state=done, prompt=None, saved=saved, profile=profile or {})
+
+
+def _stay(flow: Flow, state: FlowState, facts: Facts, step: StepSpec, notice: Notice) -> Transition:
+    return Transition(state=state, prompt=_prompt(flow, state, facts, step), notice=notice)
+
+
+def _default(step: StepSpec, facts: Facts) -> Any:
+    if not step.shares:
+        return None
+    shared_flow, shared_step = step.shares.split(".", 1)
+    return facts.get(shared_flow, {}).get(shared_step)
+
+
+def _prompt(flow: Flow, state: FlowState, facts: Facts, step: StepSpec) -> Prompt:
+    asking = [s for s in path(flow, state, facts) if s.asks]
+    ids = [s.id for s in asking]
+    index = ids.index(step.id) + 1 if step.id in ids else len(ids)
+    return Prompt(
+        step_id=step.id,
+        kind=step.kind,
+        progress=(index, len(ids)),
+        current=state.answers.get(step.id),
+        default=_default(step, facts),
+        optional=step.optional,
+    )

@@ -1,0 +1,173 @@
+"""Pydantic models of ``flows/<flow>.yaml``: the structure of a coaching conversation.
+
+The words live in ``content/<locale>/<flow>.yaml`` (see :mod:`bot.engine.texts`); this
+module only knows ids, kinds, bounds and expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+RESERVED_OPTION_IDS = frozenset({"keep", "confirm", "done"})
+
+
+def _check_id(value: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise ValueError(f"{value!r} is not a snake_case id (a-z, 0-9, _; starts with a letter)")
+    return value
+
+
+class StepKind(StrEnum):
+    """What a step asks for and how its answer is parsed."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    CHOICE = "choice"
+    MULTI = "multi"
+    YESNO = "yesno"
+    SCALE = "scale"
+    TIMEZONE = "timezone"
+    REVIEW = "review"
+
+
+class Unit(StrEnum):
+    """The unit of a number step; decides which forms a founder may type."""
+
+    MONEY = "money"
+    COUNT = "count"
+    PEOPLE = "people"
+    MONTHS = "months"
+    PERCENT = "percent"
+
+
+ProfileField = Literal["name", "locale", "timezone"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StepSpec(_Strict):
+    """One step of a flow."""
+
+    id: str
+    kind: StepKind
+    options: tuple[str, ...] = ()
+    unit: Unit | None = None
+    min: float | None = None
+    max: float | None = None
+    min_length: int = Field(default=1, ge=0)
+    max_length: int = Field(default=1000, ge=1, le=4000)
+    min_choices: int = Field(default=1, ge=0)
+    max_choices: int | None = Field(default=None, ge=1)
+    optional: bool = False
+    when: str | None = None
+    shares: str | None = None
+    profile: ProfileField | None = None
+
+    _check_step_id = field_validator("id")(_check_id)
+
+    @field_validator("options")
+    @classmethod
+    def _option_ids(cls, options: tuple[str, ...]) -> tuple[str, ...]:
+        for option in options:
+            _check_id(option)
+            if option in RESERVED_OPTION_IDS:
+                raise ValueError(f"option id {option!r} is reserved")
+        if len(set(options)) != len(options):
+            raise ValueError("option ids must be unique")
+        return options
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> StepSpec:
+        has_options = self.kind in (StepKind.CHOICE, StepKind.MULTI)
+        if has_options and len(self.options) < 2:
+            raise ValueError(f"a {self.kind} step needs at least two options")
+        if not has_options and self.options:
+            raise ValueError(f"a {self.kind} step takes no options")
+        if self.kind is StepKind.NUMBER and self.unit is None:
+            raise ValueError("a number step needs a unit")
+        if self.kind is not StepKind.NUMBER and (self.unit or self.min is not None or self.max is not None):
+            raise ValueError("unit, min and max belong to number steps")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is larger than max")
+        if self.min_length > self.max_length:
+            raise ValueError("min_length is larger than max_length")
+        if self.kind is StepKind.MULTI and self.max_choices is not None:
+            if self.max_choices < self.min_choices:
+                raise ValueError("max_choices is smaller than min_choices")
+        if self.shares is not None and "." not in self.shares:
+            raise ValueError("shares names a fact as <flow>.<step>")
+        if self.kind is StepKind.REVIEW and (self.optional or self.when or self.shares):
+            raise ValueError("a review step cannot be optional, conditional or shared")
+        return self
+
+    @property
+    def asks(self) -> bool:
+        """Whether the step stores an answer (every kind but review)."""
+        return self.kind is not StepKind.REVIEW
+
+    @property
+    def choice_limit(self) -> int:
+        """The largest number of options a multi step accepts."""
+        return self.max_choices or len(self.options)
+
+
+class RuleSpec(_Strict):
+    """An advice rule: a condition over facts, a priority and suggested commitments."""
+
+    id: str
+    when: str
+    priority: int = Field(ge=0, le=100)
+    commitments: tuple[str, ...] = Field(default=(), max_length=3)
+
+    _check_rule_id = field_validator("id")(_check_id)
+
+
+class DimensionSpec(_Strict):
+    """One dimension of a flow's assessment, scored 1..5 by an expression."""
+
+    id: str
+    score: str
+
+    _check_dimension_id = field_validator("id")(_check_id)
+
+
+class FlowSpec(_Strict):
+    """A whole flow file."""
+
+    id: str
+    version: int = Field(default=1, ge=1)
+    menu: bool = True
+    order: int = 100
+    top_advice: int = Field(default=5, ge=1, le=10)
+    steps: tuple[StepSpec, ...] = Field(min_length=1)
+    derived: dict[str, str] = Field(default_factory=dict)
+    rules: tuple[RuleSpec, ...] = ()
+    assessment: tuple[DimensionSpec, ...] = ()
+    preview: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    _check_flow_id = field_validator("id")(_check_id)
+
+    @field_validator("derived")
+    @classmethod
+    def _derived_ids(cls, derived: dict[str, str]) -> dict[str, str]:
+        for key in derived:
+            _check_id(key)
+        return derived
+
+    def step(self, step_id: str) -> StepSpec:
+        """Return the step with this id (KeyError if there is none)."""
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def step_ids(self) -> list[str]:
+        """All step ids in order."""
+        return [step.id for step in self.steps]

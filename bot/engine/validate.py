@@ -1,0 +1,155 @@
+"""Cross-checks a loaded catalog: ids, references between flows, and locale completeness.
+
+Pydantic checks each file's shape; this module checks what spans steps, files and
+languages. Template rendering is checked by :mod:`bot.rendering.check`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.engine.expressions import referenced_facts, referenced_names, syntax_error
+from bot.engine.spec import StepKind
+from bot.errors import Problem
+
+if TYPE_CHECKING:
+    from bot.engine.flow import Flow
+    from bot.engine.loader import Catalog
+
+_CONSTANTS = {"none", "true", "false", "None", "True", "False"}
+
+
+def validate_catalog(catalog: Catalog, content_dir: Path) -> list[Problem]:
+    """Every cross-file problem in the catalog."""
+    problems: list[Problem] = []
+    known = _known_facts(catalog)
+    for flow in catalog.flows.values():
+        problems.extend(_structure(flow))
+        problems.extend(_expressions(flow, known))
+        for locale in catalog.locales:
+            problems.extend(_texts(flow, locale, content_dir))
+    problems.extend(_ui_keys(catalog, content_dir))
+    return problems
+
+
+def _known_facts(catalog: Catalog) -> dict[str, set[str]]:
+    return {
+        flow_id: {step.id for step in flow.spec.steps if step.asks} | set(flow.spec.derived)
+        for flow_id, flow in catalog.flows.items()
+    }
+
+
+def _structure(flow: Flow) -> list[Problem]:
+    problems: list[Problem] = []
+    spec = flow.spec
+    for step_id, count in Counter(spec.step_ids()).items():
+        if count > 1:
+            problems.append(Problem(flow.source, f"step {step_id!r}", "duplicate step id"))
+    reviews = [i for i, step in enumerate(spec.steps) if step.kind is StepKind.REVIEW]
+    if len(reviews) > 1 or (reviews and reviews[0] != len(spec.steps) - 1):
+        problems.append(Problem(flow.source, "steps", "a review step must be the last and only one"))
+    if not any(step.asks for step in spec.steps):
+        problems.append(Problem(flow.source, "steps", "a flow needs at least one question"))
+    for rule_id, count in Counter(rule.id for rule in spec.rules).items():
+        if count > 1:
+            problems.append(Problem(flow.source, f"rule {rule_id!r}", "duplicate rule id"))
+    for dim_id, count in Counter(dim.id for dim in spec.assessment).items():
+        if count > 1:
+            problems.append(Problem(flow.source, f"dimension {dim_id!r}", "duplicate dimension id"))
+    for name in spec.derived:
+        if name in spec.step_ids():
+            problems.append(Problem(flow.source, f"derived {name!r}", "clashes with a step id"))
+    return problems
+
+
+def _expressions(flow: Flow, known: dict[str, set[str]]) -> list[Problem]:
+    problems: list[Problem] = []
+    sources: list[tuple[str, str]] = []
+    for step in flow.spec.steps:
+        if step.when:
+            sources.append((f"step {step.id!r}: when", step.when))
+        if step.shares:
+            shared_flow, shared_step = step.shares.split(".", 1)
+            if shared_step not in known.get(shared_flow, set()):
+                problems.append(
+                    Problem(flow.source, f"step {step.id!r}: shares", f"unknown fact {step.shares!r}")
+                )
+    sources += [(f"derived {name!r}", source) for name, source in flow.spec.derived.items()]
+    sources += [(f"rule {rule.id!r}: when", rule.when) for rule in flow.spec.rules]
+    sources += [(f"dimension {dim.id!r}: score", dim.score) for dim in flow.spec.assessment]
+    for where, source in sources:
+        error = syntax_error(source)
+        if error:
+            problems.append(Problem(flow.source, where, error))
+            continue
+        for name in referenced_names(source) - _CONSTANTS:
+            if name not in known:
+                problems.append(Problem(flow.source, where, f"unknown name {name!r} (not a flow id)"))
+        for flow_id, fact in referenced_facts(source):
+            if flow_id in known and fact not in known[flow_id]:
+                problems.append(
+                    Problem(flow.source, where, f"unknown fact '{flow_id}.{fact}' (dangling reference)")
+                )
+    return problems
+
+
+def _texts(flow: Flow, locale: str, content_dir: Path) -> list[Problem]:
+    file = str(content_dir / locale / f"{flow.id}.yaml")
+    texts = flow.texts.get(locale)
+    if texts is None:
+        return []  # the loader already reported why
+    problems: list[Problem] = []
+    for step in flow.spec.steps:
+        step_texts = texts.steps.get(step.id)
+        if step_texts is None:
+            problems.append(Problem(file, f"step {step.id!r}", "no prompt in this language"))
+            continue
+        for option in step.options:
+            if option not in step_texts.options:
+                problems.append(Problem(file, f"step {step.id!r}", f"label missing for option {option!r}"))
+        for option in step_texts.options:
+            if option not in step.options:
+                problems.append(Problem(file, f"step {step.id!r}", f"label for unknown option {option!r}"))
+    for step_id in texts.steps:
+        if step_id not in flow.spec.step_ids():
+            problems.append(Problem(file, f"step {step_id!r}", "text for a step the flow does not have"))
+    rule_ids = {rule.id: rule for rule in flow.spec.rules}
+    for rule in flow.spec.rules:
+        rule_texts = texts.rules.get(rule.id)
+        if rule_texts is None:
+            problems.append(Problem(file, f"rule {rule.id!r}", "no text in this language"))
+            continue
+        if set(rule_texts.commitments) != set(rule.commitments):
+            problems.append(
+                Problem(file, f"rule {rule.id!r}", "commitment texts do not match the rule's commitments")
+            )
+    for rule_id in texts.rules:
+        if rule_id not in rule_ids:
+            problems.append(Problem(file, f"rule {rule_id!r}", "text for a rule the flow does not have"))
+    dims = {dim.id for dim in flow.spec.assessment}
+    for dim in dims - set(texts.assessment):
+        problems.append(Problem(file, f"dimension {dim!r}", "no name and reason in this language"))
+    for dim in set(texts.assessment) - dims:
+        problems.append(Problem(file, f"dimension {dim!r}", "text for a dimension the flow does not have"))
+    return problems
+
+
+def _ui_keys(catalog: Catalog, content_dir: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    all_keys = {locale: set(_flatten(catalog.ui.get(locale, {}))) for locale in catalog.locales}
+    union = set().union(*all_keys.values())
+    for locale, keys in all_keys.items():
+        for key in sorted(union - keys):
+            problems.append(Problem(str(content_dir / locale / "ui.yaml"), key, "missing in this language"))
+    return problems
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(data, dict):
+        return {prefix: data}
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat

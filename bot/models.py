@@ -1,0 +1,71 @@
+"""The small objects adapters and the Coach exchange: who, what came in, what goes out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """A founder as a transport knows them."""
+
+    channel: str
+    external_id: str
+    display_name: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Said:
+    """The founder typed a message (a command if it starts with ``/``)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Tapped:
+    """The founder pressed a button of the question ``step`` of run ``run_id``.
+
+    ``run_id`` is None for the menu. The Coach checks both against the database, so an
+    old, replayed or forged button changes nothing.
+    """
+
+    run_id: int | None
+    step: str
+    option_ids: tuple[str, ...]
+
+
+Incoming = Said | Tapped
+
+OutKind = Literal["question", "message", "advice", "assessment", "error", "menu", "review"]
+
+
+class Option(BaseModel):
+    """One answer the founder can pick."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    label: str
+    selected: bool = False
+
+
+class OutMessage(BaseModel):
+    """One reply, rendered for the Coach's target (plain text or Telegram HTML)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: OutKind
+    text: str
+    options: list[Option] = Field(default_factory=list)
+    flow: str | None = None
+    step: str | None = None
+    kind: str | None = None
+    progress: tuple[int, int] | None = None
+    hint: str | None = None
+    run_id: int | None = None
+    can_back: bool = False
+    can_skip: bool = False

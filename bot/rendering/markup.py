@@ -1,0 +1,61 @@
+"""The small Markdown-like markup of content, converted per target before rendering.
+
+Content is trusted; founder text is not. So the markup of a template's *source* is turned
+into the target's markup once (``**bold**`` into ``<b>bold</b>`` for Telegram HTML), and the
+values put into it at render time are escaped by the target's environment. A founder who
+types ``**`` or ``<b>`` therefore sees exactly that.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from enum import StrEnum
+
+_TAG = re.compile(r"({{.*?}}|{%.*?%}|{#.*?#})", re.DOTALL)
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.DOTALL)
+_ITALIC = re.compile(r"(?<![\w*])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w])")
+_BULLET = re.compile(r"^- ", re.MULTILINE)
+
+
+class Target(StrEnum):
+    """Where rendered text goes."""
+
+    HTML = "html"  # Telegram's HTML parse mode (and HTML exports)
+    PLAIN = "plain"  # the console and JSON-lines
+    MARKDOWN = "markdown"  # Markdown exports
+
+
+def convert(source: str, target: Target) -> str:
+    """Convert the markup of a template source for ``target``, leaving jinja tags alone."""
+    tags: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        tags.append(match.group(0))
+        return f"\x00{len(tags) - 1}\x00"
+
+    text = _TAG.sub(hide, source)
+    if target is Target.HTML:
+        text = html.escape(text, quote=False)
+        text = _BOLD.sub(r"<b>\1</b>", text)
+        text = _ITALIC.sub(r"<i>\1</i>", text)
+        text = _BULLET.sub("• ", text)
+    elif target is Target.PLAIN:
+        text = _BOLD.sub(r"\1", text)
+        text = _ITALIC.sub(r"\1", text)
+        text = _BULLET.sub("• ", text)
+    return re.sub(r"\x00(\d+)\x00", lambda m: tags[int(m.group(1))], text)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~])")
+
+
+def escape_markdown(value: str) -> str:
+    """Escape a value for Markdown so founder text cannot add formatting or links."""
+    return _MD_SPECIAL.sub(r"\\\1", value)
+
+
+def tidy(text: str) -> str:
+    """Trim trailing spaces and collapse runs of blank lines left by template logic."""
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

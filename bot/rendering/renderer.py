@@ -1,0 +1,130 @@
+"""Render content templates for a locale and a target, in a jinja2 sandbox.
+
+Templates are strings from ``content/``; each is converted for its target
+(:mod:`bot.rendering.markup`) and compiled once. Variables are strict: a template that
+names a fact the founder has not given fails loudly (:class:`~bot.errors.RenderError`)
+instead of printing an empty gap. HTML output autoescapes every value; Markdown output
+escapes values with :func:`~bot.rendering.markup.escape_markdown`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import StrictUndefined, pass_context
+from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from bot.errors import RenderError
+from bot.rendering import filters
+from bot.rendering.markup import Target, convert, escape_markdown, tidy
+
+if TYPE_CHECKING:
+    from bot.engine.loader import Catalog
+
+
+def _finalize_markdown(value: Any) -> Any:
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return escape_markdown(value)
+    return value
+
+
+class Renderer:
+    """Renders every string the founder sees, for one catalog."""
+
+    def __init__(self, catalog: Catalog, *, default_locale: str = "en") -> None:
+        self.catalog = catalog
+        self.default_locale = default_locale
+        self._envs = {target: self._make_env(target) for target in Target}
+        self._cache: dict[tuple[Target, str], Any] = {}
+
+    def _make_env(self, target: Target) -> ImmutableSandboxedEnvironment:
+        env = ImmutableSandboxedEnvironment(
+            undefined=StrictUndefined,
+            autoescape=target is Target.HTML,
+            finalize=_finalize_markdown if target is Target.MARKDOWN else None,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        env.globals.clear()
+
+        def localised(fn: Any) -> Any:
+            @pass_context
+            def apply(context: Context, value: Any) -> str:
+                return str(fn(value, context.get("locale", self.default_locale)))
+
+            return apply
+
+        env.filters.update(
+            money=localised(filters.format_money),
+            num=localised(filters.format_num),
+            months=localised(filters.format_months),
+            pct=localised(filters.format_pct),
+            label=self._label_filter(),
+        )
+        return env
+
+    def _label_filter(self) -> Any:
+        @pass_context
+        def label(context: Context, value: Any, key: str) -> str:
+            locale = context.get("locale", self.default_locale)
+            return self.option_label(key, value, locale)
+
+        return label
+
+    def option_label(self, key: str, value: Any, locale: str) -> str:
+        """The label of an option value (or a list of them) of step ``flow.step``."""
+        flow_id, _, step_id = key.partition(".")
+        flow = self.catalog.flows.get(flow_id)
+        if flow is None:
+            raise RenderError(f"label(): unknown flow in {key!r}")
+        texts = flow.texts.get(locale) or flow.texts.get(self.default_locale)
+        if texts is None:
+            raise RenderError(f"label(): flow {flow_id!r} has no words in {locale!r}")
+        step_texts = texts.steps.get(step_id)
+        if step_texts is None:
+            raise RenderError(f"label(): unknown step in {key!r}")
+        values = value if isinstance(value, list | tuple) else [value]
+        labels = [step_texts.options.get(str(item), str(item)) for item in values]
+        return filters.join_labels(labels, locale)
+
+    def render(
+        self, source: str, context: Mapping[str, Any], *, locale: str, target: Target
+    ) -> str:
+        """Render one template source; raises :class:`RenderError` on any failure."""
+        key = (target, source)
+        template = self._cache.get(key)
+        try:
+            if template is None:
+                template = self._envs[target].from_string(convert(source, target))
+                self._cache[key] = template
+            return tidy(template.render({**context, "locale": locale}))
+        except (TemplateError, SecurityError, TypeError, ValueError, ArithmeticError) as exc:
+            raise RenderError(f"{type(exc).__name__}: {exc}") from exc
+
+    def ui_source(self, key: str, locale: str) -> str:
+        """The template source of a UI string such as ``errors.empty``."""
+        node: Any = self.catalog.ui.get(locale) or self.catalog.ui[self.default_locale]
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise RenderError(f"UI string {key!r} is missing for {locale!r}")
+            node = node[part]
+        if not isinstance(node, str):
+            raise RenderError(f"UI string {key!r} is not a string")
+        return node
+
+    def ui(self, key: str, locale: str, target: Target, **context: Any) -> str:
+        """Render a UI string."""
+        return self.render(self.ui_source(key, locale), context, locale=locale, target=target)
+
+    def escape(self, value: str, target: Target) -> str:
+        """Escape founder text for a target (for text assembled outside templates)."""
+        if target is Target.HTML:
+            return str(Markup.escape(value))
+        if target is Target.MARKDOWN:
+            return escape_markdown(value)
+        return value

@@ -1,0 +1,21 @@
+"""The SQLite store: the only package that contains SQL."""
+
+from bot.storage import facts, history, runs, users
+from bot.storage.db import Database
+from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations, schema_version
+from bot.storage.runs import Run
+from bot.storage.users import User
+
+__all__ = [
+    "LATEST_VERSION",
+    "MIGRATIONS",
+    "Database",
+    "Run",
+    "User",
+    "apply_migrations",
+    "facts",
+    "history",
+    "runs",
+    "schema_version",
+    "users",
+]

@@ -1,0 +1,111 @@
+"""The SQLite connection: pragmas, one write transaction per unit of work, closing.
+
+One long-lived aiosqlite connection in autocommit mode (``isolation_level=None``) and an
+``asyncio.Lock`` around every unit of work, so concurrent tasks never share a half-done
+transaction. Writes start with ``BEGIN IMMEDIATE`` so a busy database is waited for
+(``busy_timeout``) instead of failing half-way. The connection must be closed: aiosqlite
+0.22 runs a non-daemon thread that otherwise keeps the interpreter alive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from bot.errors import StorageError
+from bot.storage.migrations import apply_migrations
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """The coach's database; create with :meth:`open`, always :meth:`close`."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+        """Connect, set the pragmas and bring the schema up to date."""
+        target = str(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = await aiosqlite.connect(target, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open database {target}: {exc}") from exc
+        db = cls(conn, target)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            if migrate:
+                async with db._lock:
+                    await apply_migrations(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: committed when the block ends, rolled back on any error."""
+        async with self._lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot start a transaction: {exc}") from exc
+            try:
+                yield self._conn
+            except BaseException:
+                await self._rollback()
+                raise
+            try:
+                await self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                await self._rollback()
+                raise StorageError(f"cannot commit: {exc}") from exc
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A consistent read (a deferred transaction that only reads)."""
+        async with self._lock:
+            try:
+                await self._conn.execute("BEGIN")
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot read: {exc}") from exc
+            try:
+                yield self._conn
+            finally:
+                await self._rollback()
+
+    async def _rollback(self) -> None:
+        try:
+            await self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.debug("rollback after a failed transaction did nothing")
+
+    async def close(self) -> None:
+        """Close the connection (idempotent)."""
+        try:
+            await self._conn.close()
+        except ValueError:  # already closed
+            pass
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()

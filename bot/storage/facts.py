@@ -1,0 +1,59 @@
+"""Facts: what the founder's confirmed answers say about them, by flow and name."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import to_text
+
+
+async def load(conn: aiosqlite.Connection, user_id: int) -> dict[str, dict[str, Any]]:
+    """All of a founder's facts, grouped by flow id."""
+    facts: dict[str, dict[str, Any]] = {}
+    async with conn.execute(
+        "SELECT flow_id, name, value_json FROM facts WHERE user_id = ?", (user_id,)
+    ) as rows:
+        async for row in rows:
+            facts.setdefault(row["flow_id"], {})[row["name"]] = json.loads(row["value_json"])
+    return facts
+
+
+async def replace_flow(
+    conn: aiosqlite.Connection,
+    *,
+    user_id: int,
+    flow_id: str,
+    values: dict[str, Any],
+    run_id: int | None,
+    now: datetime,
+) -> None:
+    """Make ``values`` the founder's facts for ``flow_id`` (old ones not in it go)."""
+    await conn.execute("DELETE FROM facts WHERE user_id = ? AND flow_id = ?", (user_id, flow_id))
+    for name, value in values.items():
+        await put(conn, user_id=user_id, flow_id=flow_id, name=name, value=value, run_id=run_id,
+                  now=now)
+
+
+async def put(
+    conn: aiosqlite.Connection,
+    *,
+    user_id: int,
+    flow_id: str,
+    name: str,
+    value: Any,
+    run_id: int | None,
+    now: datetime,
+) -> None:
+    """Set one fact."""
+    await conn.execute(
+        """INSERT INTO facts (user_id, flow_id, name, value_json, run_id, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (user_id, flow_id, name)
+           DO UPDATE SET value_json = excluded.value_json, run_id = excluded.run_id,
+                         updated_at = excluded.updated_at""",
+        (user_id, flow_id, name, json.dumps(value, ensure_ascii=False), run_id, to_text(now)),
+    )

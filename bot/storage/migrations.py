@@ -1,0 +1,168 @@
+"""Numbered schema migrations, tracked in ``PRAGMA user_version``.
+
+Each migration runs in its own ``BEGIN IMMEDIATE`` transaction together with the version
+bump, so a failure leaves the database at the previous version. Never edit a released
+migration: add the next one. SQL stays portable (a PostgreSQL backend is planned): plain
+types, ISO-8601 UTC timestamps as text, no SQLite-only functions in queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step."""
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+INITIAL_SCHEMA = Migration(
+    1,
+    "initial schema",
+    (
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            display_name TEXT,
+            locale TEXT,
+            client_language TEXT,
+            timezone TEXT,
+            menu_open INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (channel, external_id)
+        )""",
+        """CREATE TABLE flow_runs (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            flow_id TEXT NOT NULL,
+            flow_version INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'completed', 'cancelled')),
+            step_id TEXT,
+            state_json TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            completed_at TEXT
+        )""",
+        """CREATE UNIQUE INDEX flow_runs_one_active
+            ON flow_runs (user_id, flow_id) WHERE status = 'active'""",
+        "CREATE INDEX flow_runs_user ON flow_runs (user_id, updated_at)",
+        """CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES flow_runs (id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            flow_id TEXT NOT NULL,
+            step_id TEXT NOT NULL,
+            value_json TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (run_id, step_id, revision)
+        )""",
+        "CREATE INDEX answers_user ON answers (user_id, flow_id)",
+        """CREATE TABLE facts (
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            flow_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value_json TEXT NOT NULL,
+            run_id INTEGER REFERENCES flow_runs (id) ON DELETE SET NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, flow_id, name)
+        )""",
+        """CREATE TABLE assessments (
+            run_id INTEGER NOT NULL REFERENCES flow_runs (id) ON DELETE CASCADE,
+            dimension TEXT NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            PRIMARY KEY (run_id, dimension)
+        )""",
+        """CREATE TABLE advice (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            run_id INTEGER NOT NULL REFERENCES flow_runs (id) ON DELETE CASCADE,
+            flow_id TEXT NOT NULL,
+            rule_id TEXT NOT NULL,
+            priority INTEGER NOT NULL,
+            rank INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (run_id, rule_id)
+        )""",
+        """CREATE TABLE commitments (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            advice_id INTEGER REFERENCES advice (id) ON DELETE SET NULL,
+            flow_id TEXT,
+            commitment_id TEXT,
+            text TEXT,
+            status TEXT NOT NULL DEFAULT 'open',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE checkins (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            commitment_id INTEGER REFERENCES commitments (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            local_intent TEXT,
+            status TEXT NOT NULL DEFAULT 'scheduled',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_at TEXT,
+            sent_at TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX checkins_due ON checkins (status, due_at)",
+        """CREATE TABLE transcript (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+            run_id INTEGER REFERENCES flow_runs (id) ON DELETE SET NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX transcript_user ON transcript (user_id, id)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (INITIAL_SCHEMA,)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    """The version the database file is at (0 for an empty file)."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def apply_migrations(
+    conn: aiosqlite.Connection, *, target: int = LATEST_VERSION
+) -> list[int]:
+    """Apply every migration above the file's version up to ``target``; return those applied."""
+    current = await schema_version(conn)
+    if current > LATEST_VERSION:
+        raise RuntimeError(
+            f"the database is at schema {current}, newer than this coach ({LATEST_VERSION})"
+        )
+    applied: list[int] = []
+    for migration in MIGRATIONS:
+        if migration.version <= current or migration.version > target:
+            continue
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in migration.statements:
+                await conn.execute(statement)
+            await conn.execute(f"PRAGMA user_version = {migration.version}")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")
+        applied.append(migration.version)
+    return applied

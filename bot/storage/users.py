@@ -1,0 +1,108 @@
+"""Founders: who they are on which channel, and their settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict
+
+from bot.clock import to_text
+
+
+class User(BaseModel):
+    """A founder as the store knows them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    channel: str
+    external_id: str
+    display_name: str | None
+    locale: str | None
+    client_language: str | None
+    timezone: str | None
+    menu_open: bool
+    active: bool
+
+
+_COLUMNS = (
+    "id, channel, external_id, display_name, locale, client_language, timezone, menu_open, active"
+)
+
+
+def _user(row: aiosqlite.Row) -> User:
+    return User(**{key: row[key] for key in row.keys()})  # noqa: SIM118 - Row is not a dict
+
+
+async def get_or_create(
+    conn: aiosqlite.Connection,
+    *,
+    channel: str,
+    external_id: str,
+    now: datetime,
+    display_name: str | None = None,
+    client_language: str | None = None,
+) -> tuple[User, bool]:
+    """The founder for this channel identity, created on first contact; ``(user, created)``."""
+    stamp = to_text(now)
+    cursor = await conn.execute(
+        """INSERT INTO users (channel, external_id, display_name, client_language,
+                              created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (channel, external_id) DO NOTHING""",
+        (channel, external_id, display_name, client_language, stamp, stamp),
+    )
+    created = cursor.rowcount == 1
+    if not created and client_language:
+        await conn.execute(
+            "UPDATE users SET client_language = ? WHERE channel = ? AND external_id = ?"
+            " AND (client_language IS NULL OR client_language <> ?)",
+            (client_language, channel, external_id, client_language),
+        )
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM users WHERE channel = ? AND external_id = ?",
+        (channel, external_id),
+    ) as rows:
+        row = await rows.fetchone()
+    assert row is not None
+    return _user(row), created
+
+
+async def get(conn: aiosqlite.Connection, user_id: int) -> User | None:
+    """A founder by id."""
+    async with conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,)) as rows:
+        row = await rows.fetchone()
+    return _user(row) if row else None
+
+
+async def find(conn: aiosqlite.Connection, *, channel: str, external_id: str) -> User | None:
+    """A founder by channel identity, or None."""
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM users WHERE channel = ? AND external_id = ?",
+        (channel, external_id),
+    ) as rows:
+        row = await rows.fetchone()
+    return _user(row) if row else None
+
+
+_SETTABLE = {"display_name", "locale", "timezone", "menu_open", "active"}
+
+
+async def update(conn: aiosqlite.Connection, user_id: int, now: datetime, **fields: object) -> None:
+    """Change some of a founder's settings."""
+    unknown = set(fields) - _SETTABLE
+    if unknown:
+        raise ValueError(f"cannot set {sorted(unknown)}")
+    if not fields:
+        return
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    await conn.execute(
+        f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608 - names checked
+        (*fields.values(), to_text(now), user_id),
+    )
+
+
+async def delete(conn: aiosqlite.Connection, user_id: int) -> None:
+    """Forget a founder: every row that belongs to them goes (foreign keys cascade)."""
+    await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
