@@ -22,7 +22,9 @@ CONSOLE_CHANNEL = "console"
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, help="SQLite database file (default: $FOUNDER_COACH_DB)")
+    parser.add_argument(
+        "--db", type=Path, help="SQLite database file (default: $FOUNDER_COACH_DB)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     graph = flow_commands.add_parser(
         "graph",
         help="print a flow as a Mermaid diagram",
-        description="Print a flow as a Mermaid flowchart. Example: founder-coach flows graph funding",
+        description="Print a flow as a Mermaid flowchart. "
+        "Example: founder-coach flows graph funding",
     )
     graph.add_argument("flow", help="flow id, e.g. onboarding")
     return parser
@@ -82,7 +85,9 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def _flows_check(settings: Settings) -> int:
-    catalog, problems = check_catalog(settings.founder_coach_flows_dir, settings.founder_coach_content_dir)
+    catalog, problems = check_catalog(
+        settings.founder_coach_flows_dir, settings.founder_coach_content_dir
+    )
     for problem in problems:
         print(problem)
     if problems:
@@ -95,7 +100,9 @@ def _flows_check(settings: Settings) -> int:
 def _flows_graph(settings: Settings, flow_id: str) -> int:
     from bot.engine.graph import mermaid
 
-    catalog, _ = check_catalog(settings.founder_coach_flows_dir, settings.founder_coach_content_dir)
+    catalog, _ = check_catalog(
+        settings.founder_coach_flows_dir, settings.founder_coach_content_dir
+    )
     flow = catalog.flows.get(flow_id)
     if flow is None:
         print(f"no flow {flow_id!r}; known: {', '.join(sorted(catalog.flows))}", file=sys.stderr)

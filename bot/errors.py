@@ -33,7 +33,11 @@ class Problem:
     what: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.where}: {self.what}" if self.where else f"{self.file}: {self.what}"
+        return (
+            f"{self.file}: {self.where}: {self.what}"
+            if self.where
+            else f"{self.file}: {self.what}"
+        )
 
 
 class FlowDefinitionError(BotError):

@@ -21,7 +21,9 @@ async def open_coach(
     settings: Settings, *, target: Target, clock: Clock | None = None
 ) -> AsyncIterator[Coach]:
     """A ready Coach; the database is closed however the block ends."""
-    catalog = load_checked_catalog(settings.founder_coach_flows_dir, settings.founder_coach_content_dir)
+    catalog = load_checked_catalog(
+        settings.founder_coach_flows_dir, settings.founder_coach_content_dir
+    )
     db = await Database.open(settings.founder_coach_db)
     try:
         yield Coach(

@@ -57,5 +57,9 @@ async def run_console(
         if line.strip() in ("/quit", "/exit"):
             break
         show(await coach.handle(who, Said(line)))
-    print(coach.renderer.ui("goodbye", await coach.locale_of(who), coach.target), file=out, flush=True)
+    print(
+        coach.renderer.ui("goodbye", await coach.locale_of(who), coach.target),
+        file=out,
+        flush=True,
+    )
     return 0

@@ -40,7 +40,9 @@ class Presenter:
         """A UI string as plain text (button labels are never parsed as markup)."""
         return self.renderer.ui(key, self.locale, Target.PLAIN, **context)
 
-    def template(self, source: str, facts: Facts, *, target: Target | None = None, **extra: Any) -> str:
+    def template(
+        self, source: str, facts: Facts, *, target: Target | None = None, **extra: Any
+    ) -> str:
         """Render a content template over the founder's facts."""
         return self.renderer.render(
             source, {**facts, **extra}, locale=self.locale, target=target or self.target
@@ -106,7 +108,9 @@ class Presenter:
         if prompt.default is not None:
             hints.append(self.plain("question.keep_hint"))
         elif prompt.current is not None:
-            hints.append(self.plain("question.current", value=self.display(flow, step, prompt.current)))
+            hints.append(
+                self.plain("question.current", value=self.display(flow, step, prompt.current))
+            )
         kind_hint = {
             StepKind.CHOICE: "question.hint_choice",
             StepKind.MULTI: "question.hint_multi",
@@ -142,18 +146,25 @@ class Presenter:
         match step.kind:
             case StepKind.CHOICE | StepKind.MULTI:
                 options += [
-                    Option(id=o, label=texts.options[o], selected=o in chosen) for o in step.options
+                    Option(id=o, label=texts.options[o], selected=o in chosen)
+                    for o in step.options
                 ]
             case StepKind.YESNO:
                 options += [
-                    Option(id=o, label=self.plain(f"question.{o}"), selected=(o == "yes") is current)
+                    Option(
+                        id=o, label=self.plain(f"question.{o}"), selected=(o == "yes") is current
+                    )
                     for o in YESNO_OPTIONS
                 ]
             case StepKind.SCALE:
-                options += [Option(id=o, label=o, selected=str(current) == o) for o in SCALE_OPTIONS]
+                options += [
+                    Option(id=o, label=o, selected=str(current) == o) for o in SCALE_OPTIONS
+                ]
         return options
 
-    def _review(self, flow: Flow, state: FlowState, facts: Facts, run_id: int, prompt: str) -> OutMessage:
+    def _review(
+        self, flow: Flow, state: FlowState, facts: Facts, run_id: int, prompt: str
+    ) -> OutMessage:
         options = [Option(id=CONFIRM, label=self.plain("review.confirm"))]
         for step_id in review_options(flow, state, facts)[1:]:
             step = flow.step(step_id)
@@ -182,17 +193,28 @@ class Presenter:
         options = [
             Option(
                 id=flow.id,
-                label=self.plain("menu.item", title=self.texts(flow).title, status=statuses[flow.id]),
+                label=self.plain(
+                    "menu.item", title=self.texts(flow).title, status=statuses[flow.id]
+                ),
             )
             for flow in flows
         ]
-        return OutMessage(type="menu", text=self.ui("menu.title"), options=options,
-                          step="menu", hint=self.plain("menu.hint"))
+        return OutMessage(
+            type="menu",
+            text=self.ui("menu.title"),
+            options=options,
+            step="menu",
+            hint=self.plain("menu.hint"),
+        )
 
-    def status(self, *, active: Prompt | None, completed_at: datetime | None, tz: str | None) -> str:
+    def status(
+        self, *, active: Prompt | None, completed_at: datetime | None, tz: str | None
+    ) -> str:
         """A flow's status for the menu."""
         if active is not None:
-            return self.plain("menu.in_progress", step=active.progress[0], total=active.progress[1])
+            return self.plain(
+                "menu.in_progress", step=active.progress[0], total=active.progress[1]
+            )
         if completed_at is not None:
             return self.plain("menu.completed", date=self.local_date(completed_at, tz))
         return self.plain("menu.not_started")
@@ -213,7 +235,9 @@ class Presenter:
         for score in scores:
             dim = texts.assessment[score.dimension]
             reason = self.template(dim.reason, facts, score=score.score)
-            lines.append(self.ui("advice.score_line", name=dim.name, score=score.score, reason=reason))
+            lines.append(
+                self.ui("advice.score_line", name=dim.name, score=score.score, reason=reason)
+            )
         return OutMessage(type="assessment", text="\n".join(lines), flow=flow.id)
 
     def advice(self, flow: Flow, rules: Sequence[RuleSpec], facts: Facts) -> list[OutMessage]:
@@ -225,19 +249,30 @@ class Presenter:
         for index, rule in enumerate(rules, start=1):
             words = texts.rules[rule.id]
             parts = [
-                self.ui("advice.item", index=index, title=self.template(words.title, facts, target=Target.PLAIN)),
+                self.ui(
+                    "advice.item",
+                    index=index,
+                    title=self.template(words.title, facts, target=Target.PLAIN),
+                ),
                 self.template(words.text, facts),
                 self.ui("advice.why", why=self.template(words.why, facts, target=Target.PLAIN)),
             ]
             options = [
-                Option(id=cid, label=self.template(words.commitments[cid], facts, target=Target.PLAIN))
+                Option(
+                    id=cid, label=self.template(words.commitments[cid], facts, target=Target.PLAIN)
+                )
                 for cid in rule.commitments
             ]
             if options:
                 parts.append(self.ui("advice.commitments"))
             messages.append(
-                OutMessage(type="advice", text="\n\n".join(parts), options=options, flow=flow.id,
-                           step=rule.id)
+                OutMessage(
+                    type="advice",
+                    text="\n\n".join(parts),
+                    options=options,
+                    flow=flow.id,
+                    step=rule.id,
+                )
             )
         return messages
 

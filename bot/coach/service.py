@@ -115,12 +115,18 @@ class Coach:
             raise ValueError(locale)
         async with self.db.transaction() as conn:
             user, _ = await users.get_or_create(
-                conn, channel=who.channel, external_id=who.external_id, now=self.clock.now(),
-                display_name=who.display_name, client_language=who.language_code,
+                conn,
+                channel=who.channel,
+                external_id=who.external_id,
+                now=self.clock.now(),
+                display_name=who.display_name,
+                client_language=who.language_code,
             )
             await users.update(conn, user.id, self.clock.now(), locale=locale)
 
-    async def _turn(self, conn: aiosqlite.Connection, who: UserRef, incoming: Incoming) -> list[OutMessage]:
+    async def _turn(
+        self, conn: aiosqlite.Connection, who: UserRef, incoming: Incoming
+    ) -> list[OutMessage]:
         now = self.clock.now()
         user, created = await users.get_or_create(
             conn,
@@ -133,7 +139,11 @@ class Coach:
         turn = _Turn(conn, user, self._presenter(user), [])
         current = await runs.current(conn, user.id)
         await history.add_message(
-            conn, user_id=user.id, direction="in", text=_describe(incoming), now=now,
+            conn,
+            user_id=user.id,
+            direction="in",
+            text=_describe(incoming),
+            now=now,
             run_id=current.id if current else None,
         )
         if isinstance(incoming, Tapped):
@@ -148,7 +158,11 @@ class Coach:
             await self._idle(turn, created=created)
         for reply in turn.replies:
             await history.add_message(
-                conn, user_id=user.id, direction="out", text=reply.text, now=now,
+                conn,
+                user_id=user.id,
+                direction="out",
+                text=reply.text,
+                now=now,
                 run_id=current.id if current else None,
             )
         return turn.replies
@@ -173,13 +187,17 @@ class Coach:
             if len(tap.option_ids) == 1 and tap.option_ids[0] in self.catalog.flows:
                 await self._open_flow(turn, self.catalog.flows[tap.option_ids[0]])
                 return
-        elif current is not None and tap.run_id == current.id and tap.step == current.state.step_id:
+        elif (
+            current is not None and tap.run_id == current.id and tap.step == current.state.step_id
+        ):
             await self._advance(turn, current, Choose(tap.option_ids))
             return
         turn.replies.append(turn.present.error("stale_button", {}))
         await self._show_current(turn, current)
 
-    async def _command(self, turn: _Turn, text: str, current: Run | None, *, created: bool) -> None:
+    async def _command(
+        self, turn: _Turn, text: str, current: Run | None, *, created: bool
+    ) -> None:
         name, _, argument = text[1:].partition(" ")
         name = name.split("@", 1)[0].lower()
         argument = argument.strip()
@@ -205,7 +223,9 @@ class Coach:
             case _ if name in self.catalog.flows:
                 await self._open_flow(turn, self.catalog.flows[name])
             case _:
-                turn.replies.append(turn.present.error("unknown_command", {"command": "/" + name[:32]}))
+                turn.replies.append(
+                    turn.present.error("unknown_command", {"command": "/" + name[:32]})
+                )
                 await self._show_current(turn, current)
 
     async def _start_command(self, turn: _Turn, current: Run | None, *, created: bool) -> None:
@@ -255,12 +275,18 @@ class Coach:
         if run is not None:
             await runs.touch(turn.conn, run.id, now)
             if announce:
-                turn.replies.append(turn.present.message(turn.present.ui("notices.flow_started", title=texts.title)))
+                turn.replies.append(
+                    turn.present.message(
+                        turn.present.ui("notices.flow_started", title=texts.title)
+                    )
+                )
             await self._ask(turn, flow, run.id, run.state, known)
             return
         previous = await runs.last_completed(turn.conn, turn.user.id, flow.id)
         if announce:
-            turn.replies.append(turn.present.message(turn.present.ui("notices.flow_started", title=texts.title)))
+            turn.replies.append(
+                turn.present.message(turn.present.ui("notices.flow_started", title=texts.title))
+            )
         if previous is not None and previous.completed_at is not None:
             date = turn.present.local_date(previous.completed_at, turn.user.timezone)
             turn.replies.append(turn.present.message(turn.present.ui("menu.redo_note", date=date)))
@@ -272,7 +298,12 @@ class Coach:
     async def _advance(self, turn: _Turn, run: Run, event: Event) -> None:
         flow = self.catalog.flows.get(run.flow_id)
         if flow is None:  # a flow removed from flows/ since the run began
-            await runs.save(turn.conn, run.id, run.state.model_copy(update={"status": RunStatus.CANCELLED}), self.clock.now())
+            await runs.save(
+                turn.conn,
+                run.id,
+                run.state.model_copy(update={"status": RunStatus.CANCELLED}),
+                self.clock.now(),
+            )
             await self._show_menu(turn)
             return
         known = await facts.load(turn.conn, turn.user.id)
@@ -280,27 +311,41 @@ class Coach:
         await self._after(turn, flow, run.id, transition, known)
 
     async def _after(
-        self, turn: _Turn, flow: Flow, run_id: int, transition: Transition, known: dict[str, dict[str, Any]]
+        self,
+        turn: _Turn,
+        flow: Flow,
+        run_id: int,
+        transition: Transition,
+        known: dict[str, dict[str, Any]],
     ) -> None:
         """Store what a transition says, then render what comes next."""
         now = self.clock.now()
         for saved in transition.saved:
             await runs.add_answer(
-                turn.conn, run_id=run_id, user_id=turn.user.id, flow_id=flow.id,
-                step_id=saved.step_id, value=saved.value, now=now,
+                turn.conn,
+                run_id=run_id,
+                user_id=turn.user.id,
+                flow_id=flow.id,
+                step_id=saved.step_id,
+                value=saved.value,
+                now=now,
             )
         if transition.profile:
             await self._apply_profile(turn, transition.profile)
         await runs.save(turn.conn, run_id, transition.state, now)
         if transition.notice is not None:
             step = transition.prompt.step_id if transition.prompt else None
-            turn.replies.append(turn.present.error(transition.notice.code, transition.notice.params, step=step))
+            turn.replies.append(
+                turn.present.error(transition.notice.code, transition.notice.params, step=step)
+            )
         if transition.completed:
             await self._complete(turn, flow, run_id, transition, known)
         elif transition.prompt is not None:
             await self._ask(turn, flow, run_id, transition.state, known)
 
-    async def _ask(self, turn: _Turn, flow: Flow, run_id: int, state: Any, known: dict[str, dict[str, Any]]) -> None:
+    async def _ask(
+        self, turn: _Turn, flow: Flow, run_id: int, state: Any, known: dict[str, dict[str, Any]]
+    ) -> None:
         prompt = current_prompt(flow, state, known)
         if prompt is None:
             await self._show_menu(turn)
@@ -309,38 +354,60 @@ class Coach:
         turn.replies.append(turn.present.question(flow, state, prompt, merged, run_id))
 
     async def _complete(
-        self, turn: _Turn, flow: Flow, run_id: int, transition: Transition, known: dict[str, dict[str, Any]]
+        self,
+        turn: _Turn,
+        flow: Flow,
+        run_id: int,
+        transition: Transition,
+        known: dict[str, dict[str, Any]],
     ) -> None:
         """Turn a confirmed run into facts, an assessment and advice."""
         now = self.clock.now()
         merged = run_facts(flow, transition.state, known)
         await facts.replace_flow(
-            turn.conn, user_id=turn.user.id, flow_id=flow.id, values=merged.get(flow.id, {}),
-            run_id=run_id, now=now,
+            turn.conn,
+            user_id=turn.user.id,
+            flow_id=flow.id,
+            values=merged.get(flow.id, {}),
+            run_id=run_id,
+            now=now,
         )
         for step in flow.spec.steps:
             if step.shares and step.id in merged.get(flow.id, {}):
                 shared_flow, shared_step = step.shares.split(".", 1)
                 await facts.put(
-                    turn.conn, user_id=turn.user.id, flow_id=shared_flow, name=shared_step,
-                    value=merged[flow.id][step.id], run_id=run_id, now=now,
+                    turn.conn,
+                    user_id=turn.user.id,
+                    flow_id=shared_flow,
+                    name=shared_step,
+                    value=merged[flow.id][step.id],
+                    run_id=run_id,
+                    now=now,
                 )
         present = turn.present
         texts = present.texts(flow)
         turn.replies.append(present.message(present.template(texts.done, merged)))
         previous = await runs.last_completed(turn.conn, turn.user.id, flow.id, before=run_id)
         if previous is not None:
-            turn.replies.append(present.changes(flow, previous.state.answers, transition.state.answers, merged))
+            turn.replies.append(
+                present.changes(flow, previous.state.answers, transition.state.answers, merged)
+            )
         scores = assess(flow, merged)
-        await history.add_scores(turn.conn, run_id=run_id, scores=[(s.dimension, s.score) for s in scores])
+        await history.add_scores(
+            turn.conn, run_id=run_id, scores=[(s.dimension, s.score) for s in scores]
+        )
         assessment = present.assessment(flow, scores, merged)
         if assessment is not None:
             turn.replies.append(assessment)
         if flow.spec.rules:
             rules = top_advice(flow, merged)
             await history.add_advice(
-                turn.conn, user_id=turn.user.id, run_id=run_id, flow_id=flow.id,
-                rules=[(rule.id, rule.priority) for rule in rules], now=now,
+                turn.conn,
+                user_id=turn.user.id,
+                run_id=run_id,
+                flow_id=flow.id,
+                rules=[(rule.id, rule.priority) for rule in rules],
+                now=now,
             )
             turn.replies.extend(present.advice(flow, rules, merged))
         await self._show_menu(turn)
@@ -353,7 +420,9 @@ class Coach:
         await runs.save(turn.conn, current.id, state, self.clock.now())
         flow = self.catalog.flows.get(current.flow_id)
         title = turn.present.texts(flow).title if flow else current.flow_id
-        turn.replies.append(turn.present.message(turn.present.ui("notices.cancelled", title=title)))
+        turn.replies.append(
+            turn.present.message(turn.present.ui("notices.cancelled", title=title))
+        )
         await self._show_menu(turn)
 
     async def _lang(self, turn: _Turn, argument: str, current: Run | None) -> None:
@@ -367,14 +436,18 @@ class Coach:
 
     # ------------------------------------------------------------ showing state
 
-    async def _show_current(self, turn: _Turn, current: Run | None, *, menu_if_idle: bool = True) -> None:
+    async def _show_current(
+        self, turn: _Turn, current: Run | None, *, menu_if_idle: bool = True
+    ) -> None:
         """Ask the current question again (or show the menu when nothing is under way)."""
         if turn.user.menu_open:
             await self._show_menu(turn)
             return
         if current is not None and current.flow_id in self.catalog.flows:
             known = await facts.load(turn.conn, turn.user.id)
-            await self._ask(turn, self.catalog.flows[current.flow_id], current.id, current.state, known)
+            await self._ask(
+                turn, self.catalog.flows[current.flow_id], current.id, current.state, known
+            )
         elif menu_if_idle:
             await self._show_menu(turn)
 
@@ -385,11 +458,17 @@ class Coach:
         flows = self.catalog.menu_flows()
         statuses: dict[str, str] = {}
         for flow in flows:
-            active = next((r for r in latest.get(flow.id, []) if r.status is RunStatus.ACTIVE), None)
-            done = next((r for r in latest.get(flow.id, []) if r.status is RunStatus.COMPLETED), None)
+            active = next(
+                (r for r in latest.get(flow.id, []) if r.status is RunStatus.ACTIVE), None
+            )
+            done = next(
+                (r for r in latest.get(flow.id, []) if r.status is RunStatus.COMPLETED), None
+            )
             prompt = current_prompt(flow, active.state, known) if active else None
             statuses[flow.id] = turn.present.status(
-                active=prompt, completed_at=done.completed_at if done else None, tz=turn.user.timezone
+                active=prompt,
+                completed_at=done.completed_at if done else None,
+                tz=turn.user.timezone,
             )
         turn.replies.append(turn.present.menu(flows, statuses))
 

@@ -88,8 +88,17 @@ def evaluate(source: str, facts: Facts, **extra: Any) -> Any:
     """Evaluate an expression over facts; :data:`FAILED` if it cannot be evaluated."""
     try:
         result = compile_expression(source)(**facts, **extra)
-    except (UndefinedError, SecurityError, TypeError, ValueError, ZeroDivisionError,
-            ArithmeticError, AttributeError, KeyError, IndexError):
+    except (
+        UndefinedError,
+        SecurityError,
+        TypeError,
+        ValueError,
+        ZeroDivisionError,
+        ArithmeticError,
+        AttributeError,
+        KeyError,
+        IndexError,
+    ):
         return FAILED
     if _is_undefined(result):
         return FAILED

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from bot.engine.spec import StepSpec, Unit
 
 
-class InvalidAnswer(ValueError):  # noqa: N818 - it is a result, not a failure of ours
+class InvalidAnswer(ValueError):
     """The input does not answer the question; ``code`` names the reason."""
 
     def __init__(self, code: str, **params: Any) -> None:

@@ -86,9 +86,13 @@ def load_catalog(flows_dir: Path, content_dir: Path, *, strict: bool = True) -> 
         if spec is None:
             continue
         if spec.id != path.stem:
-            problems.append(Problem(str(path), "id", f"flow id {spec.id!r} must match the file name"))
+            problems.append(
+                Problem(str(path), "id", f"flow id {spec.id!r} must match the file name")
+            )
         if spec.id in specs:
-            problems.append(Problem(str(path), "id", f"duplicate flow id, also in {specs[spec.id][1]}"))
+            problems.append(
+                Problem(str(path), "id", f"duplicate flow id, also in {specs[spec.id][1]}")
+            )
         specs[spec.id] = (spec, str(path))
 
     ui: dict[str, dict[str, Any]] = {}

@@ -325,7 +325,9 @@ def _go_next(
     return Transition(state=done, prompt=None, saved=saved, profile=profile or {})
 
 
-def _stay(flow: Flow, state: FlowState, facts: Facts, step: StepSpec, notice: Notice) -> Transition:
+def _stay(
+    flow: Flow, state: FlowState, facts: Facts, step: StepSpec, notice: Notice
+) -> Transition:
     return Transition(state=state, prompt=_prompt(flow, state, facts, step), notice=notice)
 
 

@@ -92,15 +92,16 @@ class StepSpec(_Strict):
             raise ValueError(f"a {self.kind} step takes no options")
         if self.kind is StepKind.NUMBER and self.unit is None:
             raise ValueError("a number step needs a unit")
-        if self.kind is not StepKind.NUMBER and (self.unit or self.min is not None or self.max is not None):
+        if self.kind is not StepKind.NUMBER and (
+            self.unit or self.min is not None or self.max is not None
+        ):
             raise ValueError("unit, min and max belong to number steps")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min is larger than max")
         if self.min_length > self.max_length:
             raise ValueError("min_length is larger than max_length")
-        if self.kind is StepKind.MULTI and self.max_choices is not None:
-            if self.max_choices < self.min_choices:
-                raise ValueError("max_choices is smaller than min_choices")
+        if self.max_choices is not None and self.max_choices < self.min_choices:
+            raise ValueError("max_choices is smaller than min_choices")
         if self.shares is not None and "." not in self.shares:
             raise ValueError("shares names a fact as <flow>.<step>")
         if self.kind is StepKind.REVIEW and (self.optional or self.when or self.shares):

@@ -49,7 +49,9 @@ def _structure(flow: Flow) -> list[Problem]:
             problems.append(Problem(flow.source, f"step {step_id!r}", "duplicate step id"))
     reviews = [i for i, step in enumerate(spec.steps) if step.kind is StepKind.REVIEW]
     if len(reviews) > 1 or (reviews and reviews[0] != len(spec.steps) - 1):
-        problems.append(Problem(flow.source, "steps", "a review step must be the last and only one"))
+        problems.append(
+            Problem(flow.source, "steps", "a review step must be the last and only one")
+        )
     if not any(step.asks for step in spec.steps):
         problems.append(Problem(flow.source, "steps", "a flow needs at least one question"))
     for rule_id, count in Counter(rule.id for rule in spec.rules).items():
@@ -57,7 +59,9 @@ def _structure(flow: Flow) -> list[Problem]:
             problems.append(Problem(flow.source, f"rule {rule_id!r}", "duplicate rule id"))
     for dim_id, count in Counter(dim.id for dim in spec.assessment).items():
         if count > 1:
-            problems.append(Problem(flow.source, f"dimension {dim_id!r}", "duplicate dimension id"))
+            problems.append(
+                Problem(flow.source, f"dimension {dim_id!r}", "duplicate dimension id")
+            )
     for name in spec.derived:
         if name in spec.step_ids():
             problems.append(Problem(flow.source, f"derived {name!r}", "clashes with a step id"))
@@ -74,7 +78,9 @@ def _expressions(flow: Flow, known: dict[str, set[str]]) -> list[Problem]:
             shared_flow, shared_step = step.shares.split(".", 1)
             if shared_step not in known.get(shared_flow, set()):
                 problems.append(
-                    Problem(flow.source, f"step {step.id!r}: shares", f"unknown fact {step.shares!r}")
+                    Problem(
+                        flow.source, f"step {step.id!r}: shares", f"unknown fact {step.shares!r}"
+                    )
                 )
     sources += [(f"derived {name!r}", source) for name, source in flow.spec.derived.items()]
     sources += [(f"rule {rule.id!r}: when", rule.when) for rule in flow.spec.rules]
@@ -86,11 +92,15 @@ def _expressions(flow: Flow, known: dict[str, set[str]]) -> list[Problem]:
             continue
         for name in referenced_names(source) - _CONSTANTS:
             if name not in known:
-                problems.append(Problem(flow.source, where, f"unknown name {name!r} (not a flow id)"))
+                problems.append(
+                    Problem(flow.source, where, f"unknown name {name!r} (not a flow id)")
+                )
         for flow_id, fact in referenced_facts(source):
             if flow_id in known and fact not in known[flow_id]:
                 problems.append(
-                    Problem(flow.source, where, f"unknown fact '{flow_id}.{fact}' (dangling reference)")
+                    Problem(
+                        flow.source, where, f"unknown fact '{flow_id}.{fact}' (dangling reference)"
+                    )
                 )
     return problems
 
@@ -108,13 +118,19 @@ def _texts(flow: Flow, locale: str, content_dir: Path) -> list[Problem]:
             continue
         for option in step.options:
             if option not in step_texts.options:
-                problems.append(Problem(file, f"step {step.id!r}", f"label missing for option {option!r}"))
+                problems.append(
+                    Problem(file, f"step {step.id!r}", f"label missing for option {option!r}")
+                )
         for option in step_texts.options:
             if option not in step.options:
-                problems.append(Problem(file, f"step {step.id!r}", f"label for unknown option {option!r}"))
+                problems.append(
+                    Problem(file, f"step {step.id!r}", f"label for unknown option {option!r}")
+                )
     for step_id in texts.steps:
         if step_id not in flow.spec.step_ids():
-            problems.append(Problem(file, f"step {step_id!r}", "text for a step the flow does not have"))
+            problems.append(
+                Problem(file, f"step {step_id!r}", "text for a step the flow does not have")
+            )
     rule_ids = {rule.id: rule for rule in flow.spec.rules}
     for rule in flow.spec.rules:
         rule_texts = texts.rules.get(rule.id)
@@ -123,16 +139,24 @@ def _texts(flow: Flow, locale: str, content_dir: Path) -> list[Problem]:
             continue
         if set(rule_texts.commitments) != set(rule.commitments):
             problems.append(
-                Problem(file, f"rule {rule.id!r}", "commitment texts do not match the rule's commitments")
+                Problem(
+                    file,
+                    f"rule {rule.id!r}",
+                    "commitment texts do not match the rule's commitments",
+                )
             )
     for rule_id in texts.rules:
         if rule_id not in rule_ids:
-            problems.append(Problem(file, f"rule {rule_id!r}", "text for a rule the flow does not have"))
+            problems.append(
+                Problem(file, f"rule {rule_id!r}", "text for a rule the flow does not have")
+            )
     dims = {dim.id for dim in flow.spec.assessment}
     for dim in dims - set(texts.assessment):
         problems.append(Problem(file, f"dimension {dim!r}", "no name and reason in this language"))
     for dim in set(texts.assessment) - dims:
-        problems.append(Problem(file, f"dimension {dim!r}", "text for a dimension the flow does not have"))
+        problems.append(
+            Problem(file, f"dimension {dim!r}", "text for a dimension the flow does not have")
+        )
     return problems
 
 
@@ -142,7 +166,9 @@ def _ui_keys(catalog: Catalog, content_dir: Path) -> list[Problem]:
     union = set().union(*all_keys.values())
     for locale, keys in all_keys.items():
         for key in sorted(union - keys):
-            problems.append(Problem(str(content_dir / locale / "ui.yaml"), key, "missing in this language"))
+            problems.append(
+                Problem(str(content_dir / locale / "ui.yaml"), key, "missing in this language")
+            )
     return problems
 
 

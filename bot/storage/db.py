@@ -10,6 +10,7 @@ transaction. Writes start with ``BEGIN IMMEDIATE`` so a busy database is waited 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -99,10 +100,8 @@ class Database:
 
     async def close(self) -> None:
         """Close the connection (idempotent)."""
-        try:
+        with contextlib.suppress(ValueError):  # already closed
             await self._conn.close()
-        except ValueError:  # already closed
-            pass
 
     async def __aenter__(self) -> Database:
         return self

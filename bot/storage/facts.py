@@ -34,8 +34,9 @@ async def replace_flow(
     """Make ``values`` the founder's facts for ``flow_id`` (old ones not in it go)."""
     await conn.execute("DELETE FROM facts WHERE user_id = ? AND flow_id = ?", (user_id, flow_id))
     for name, value in values.items():
-        await put(conn, user_id=user_id, flow_id=flow_id, name=name, value=value, run_id=run_id,
-                  now=now)
+        await put(
+            conn, user_id=user_id, flow_id=flow_id, name=name, value=value, run_id=run_id, now=now
+        )
 
 
 async def put(

@@ -22,7 +22,8 @@ async def add_message(
 ) -> None:
     """Append one message to the founder's transcript."""
     await conn.execute(
-        "INSERT INTO transcript (user_id, direction, run_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
+        """INSERT INTO transcript (user_id, direction, run_id, text, created_at)
+           VALUES (?, ?, ?, ?, ?)""",
         (user_id, direction, run_id, text, to_text(now)),
     )
 
@@ -67,11 +68,18 @@ async def add_scores(
 
 async def count_rows(conn: aiosqlite.Connection, table: str, user_id: int) -> int:
     """How many rows of ``table`` belong to a founder (for tests and /stats)."""
-    if table not in {"answers", "facts", "advice", "commitments", "checkins", "transcript",
-                     "flow_runs"}:
+    if table not in {
+        "answers",
+        "facts",
+        "advice",
+        "commitments",
+        "checkins",
+        "transcript",
+        "flow_runs",
+    }:
         raise ValueError(table)
     async with conn.execute(
-        f"SELECT COUNT(*) FROM {table} WHERE user_id = ?",  # noqa: S608 - table checked above
+        f"SELECT COUNT(*) FROM {table} WHERE user_id = ?",
         (user_id,),
     ) as rows:
         row = await rows.fetchone()

@@ -75,7 +75,15 @@ async def save(conn: aiosqlite.Connection, run_id: int, state: FlowState, now: d
            SET status = ?, step_id = ?, state_json = ?, updated_at = ?,
                completed_at = CASE WHEN ? = 'completed' THEN ? ELSE completed_at END
            WHERE id = ?""",
-        (state.status.value, state.step_id, state.to_json(), stamp, state.status.value, stamp, run_id),
+        (
+            state.status.value,
+            state.step_id,
+            state.to_json(),
+            stamp,
+            state.status.value,
+            stamp,
+            run_id,
+        ),
     )
 
 
@@ -107,7 +115,8 @@ async def get(conn: aiosqlite.Connection, user_id: int, run_id: int) -> Run | No
 async def active(conn: aiosqlite.Connection, user_id: int, flow_id: str) -> Run | None:
     """The founder's active run of a flow, if any."""
     async with conn.execute(
-        f"SELECT {_COLUMNS} FROM flow_runs WHERE user_id = ? AND flow_id = ? AND status = 'active'",
+        f"""SELECT {_COLUMNS} FROM flow_runs
+            WHERE user_id = ? AND flow_id = ? AND status = 'active'""",
         (user_id, flow_id),
     ) as rows:
         row = await rows.fetchone()
@@ -162,10 +171,18 @@ async def add_answer(
         row = await rows.fetchone()
     revision = (int(row[0]) if row else 0) + 1
     await conn.execute(
-        """INSERT INTO answers (run_id, user_id, flow_id, step_id, value_json, revision, created_at)
+        """INSERT INTO answers
+               (run_id, user_id, flow_id, step_id, value_json, revision, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)""",
-        (run_id, user_id, flow_id, step_id, json.dumps(value, ensure_ascii=False), revision,
-         to_text(now)),
+        (
+            run_id,
+            user_id,
+            flow_id,
+            step_id,
+            json.dumps(value, ensure_ascii=False),
+            revision,
+            to_text(now),
+        ),
     )
     return revision
 

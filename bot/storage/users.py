@@ -89,7 +89,9 @@ async def find(conn: aiosqlite.Connection, *, channel: str, external_id: str) ->
 _SETTABLE = {"display_name", "locale", "timezone", "menu_open", "active"}
 
 
-async def update(conn: aiosqlite.Connection, user_id: int, now: datetime, **fields: object) -> None:
+async def update(
+    conn: aiosqlite.Connection, user_id: int, now: datetime, **fields: object
+) -> None:
     """Change some of a founder's settings."""
     unknown = set(fields) - _SETTABLE
     if unknown:
@@ -98,7 +100,7 @@ async def update(conn: aiosqlite.Connection, user_id: int, now: datetime, **fiel
         return
     assignments = ", ".join(f"{name} = ?" for name in fields)
     await conn.execute(
-        f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608 - names checked
+        f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
         (*fields.values(), to_text(now), user_id),
     )
 
