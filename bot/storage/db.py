@@ -70,6 +70,9 @@ class Database:
                 raise StorageError(f"cannot start a transaction: {exc}") from exc
             try:
                 yield self._conn
+            except sqlite3.OperationalError as exc:  # locked, read-only, disk full, I/O
+                await self._rollback()
+                raise StorageError(f"the database refused a write: {exc}") from exc
             except BaseException:
                 await self._rollback()
                 raise

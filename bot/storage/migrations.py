@@ -143,14 +143,14 @@ async def schema_version(conn: aiosqlite.Connection) -> int:
 
 
 async def apply_migrations(
-    conn: aiosqlite.Connection, *, target: int = LATEST_VERSION
+    conn: aiosqlite.Connection, *, target: int | None = None
 ) -> list[int]:
     """Apply every migration above the file's version up to ``target``; return those applied."""
+    latest = MIGRATIONS[-1].version
+    target = latest if target is None else target
     current = await schema_version(conn)
-    if current > LATEST_VERSION:
-        raise RuntimeError(
-            f"the database is at schema {current}, newer than this coach ({LATEST_VERSION})"
-        )
+    if current > latest:
+        raise RuntimeError(f"the database is at schema {current}, newer than this coach ({latest})")
     applied: list[int] = []
     for migration in MIGRATIONS:
         if migration.version <= current or migration.version > target:

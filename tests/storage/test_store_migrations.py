@@ -1,0 +1,99 @@
+"""Schema migrations: from an empty file and from every earlier version, idempotent."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.storage import LATEST_VERSION, MIGRATIONS, Database, apply_migrations, schema_version
+from bot.storage.migrations import Migration
+
+EXPECTED_TABLES = {
+    "users",
+    "flow_runs",
+    "answers",
+    "facts",
+    "assessments",
+    "advice",
+    "commitments",
+    "checkins",
+    "transcript",
+}
+
+
+def _tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {row[0] for row in rows}
+
+
+async def test_empty_file_is_migrated_to_latest(db_path: Path) -> None:
+    """Opening a new file creates every table and records the latest version."""
+    db = await Database.open(db_path)
+    await db.close()
+    assert EXPECTED_TABLES <= _tables(db_path)
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+
+
+@pytest.mark.parametrize("start", range(len(MIGRATIONS)))
+async def test_every_earlier_version_upgrades(db_path: Path, start: int) -> None:
+    """A file left at any earlier version is brought to the latest one."""
+    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+        applied = await apply_migrations(conn, target=start)
+        assert applied == [m.version for m in MIGRATIONS if m.version <= start]
+        assert await schema_version(conn) == start
+    db = await Database.open(db_path)
+    await db.close()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+    assert EXPECTED_TABLES <= _tables(db_path)
+
+
+async def test_migrating_twice_changes_nothing(db_path: Path) -> None:
+    """A second apply finds nothing to do."""
+    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+        first = await apply_migrations(conn)
+        second = await apply_migrations(conn)
+    assert first == [m.version for m in MIGRATIONS]
+    assert second == []
+
+
+async def test_failed_migration_leaves_previous_version(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A migration that fails half-way is rolled back whole, version included."""
+    broken = Migration(
+        LATEST_VERSION + 1,
+        "broken",
+        ("CREATE TABLE half_done (id INTEGER)", "THIS IS NOT SQL"),
+    )
+    monkeypatch.setattr("bot.storage.migrations.MIGRATIONS", (*MIGRATIONS, broken))
+    monkeypatch.setattr("bot.storage.migrations.LATEST_VERSION", broken.version)
+    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+        with pytest.raises(sqlite3.OperationalError):
+            await apply_migrations(conn)
+        assert await schema_version(conn) == LATEST_VERSION
+    assert "half_done" not in _tables(db_path)
+
+
+async def test_newer_database_is_refused(db_path: Path) -> None:
+    """A file from a newer coach is not touched by an older one."""
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 5}")
+    with pytest.raises(RuntimeError, match="newer"):
+        await Database.open(db_path)
+
+
+async def test_pragmas_are_set(db: Database) -> None:
+    """WAL, foreign keys and a busy timeout are on for the coach's connection."""
+    async with db.reading() as conn:
+        values = {}
+        for pragma in ("journal_mode", "foreign_keys", "busy_timeout"):
+            async with conn.execute(f"PRAGMA {pragma}") as cursor:
+                row = await cursor.fetchone()
+                values[pragma] = row[0]
+    assert values == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}

@@ -1,0 +1,137 @@
+"""Transactions: one unit of work commits whole or not at all; rows stay per founder."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.engine import FlowState
+from bot.errors import StorageError
+from bot.storage import Database, facts, history, runs, users
+
+
+async def _founder(db: Database, clock: FrozenClock, name: str) -> int:
+    async with db.transaction() as conn:
+        user, _ = await users.get_or_create(
+            conn, channel="console", external_id=name, now=clock.now()
+        )
+    return user.id
+
+
+async def test_error_rolls_back_the_whole_turn(db: Database, clock: FrozenClock) -> None:
+    """An exception inside a transaction leaves no row of it behind."""
+    user_id = await _founder(db, clock, "ada")
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            run_id = await runs.create(conn, user_id, FlowState(flow_id="x"), clock.now())
+            await runs.add_answer(
+                conn, run_id=run_id, user_id=user_id, flow_id="x", step_id="a", value=1,
+                now=clock.now(),
+            )
+            raise RuntimeError("crash in the middle of a turn")
+    async with db.reading() as conn:
+        assert await history.count_rows(conn, "flow_runs", user_id) == 0
+        assert await history.count_rows(conn, "answers", user_id) == 0
+
+
+async def test_answer_edits_are_kept_as_revisions(db: Database, clock: FrozenClock) -> None:
+    """Answering a step again appends revision 2; revision 1 is still there."""
+    user_id = await _founder(db, clock, "ada")
+    async with db.transaction() as conn:
+        run_id = await runs.create(conn, user_id, FlowState(flow_id="x"), clock.now())
+        first = await runs.add_answer(
+            conn, run_id=run_id, user_id=user_id, flow_id="x", step_id="a", value="old",
+            now=clock.now(),
+        )
+        second = await runs.add_answer(
+            conn, run_id=run_id, user_id=user_id, flow_id="x", step_id="a", value="new",
+            now=clock.now(),
+        )
+    async with db.reading() as conn:
+        stored = await runs.answers(conn, run_id)
+    assert (first, second) == (1, 2)
+    assert [(a["value"], a["revision"]) for a in stored] == [("old", 1), ("new", 2)]
+
+
+async def test_one_active_run_per_flow(db: Database, clock: FrozenClock) -> None:
+    """The schema refuses a second active run of the same flow for one founder."""
+    user_id = await _founder(db, clock, "ada")
+    async with db.transaction() as conn:
+        await runs.create(conn, user_id, FlowState(flow_id="x"), clock.now())
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as conn:
+            await runs.create(conn, user_id, FlowState(flow_id="x"), clock.now())
+
+
+async def test_runs_are_only_found_for_their_owner(db: Database, clock: FrozenClock) -> None:
+    """A run id of another founder is not returned."""
+    ada = await _founder(db, clock, "ada")
+    bob = await _founder(db, clock, "bob")
+    async with db.transaction() as conn:
+        run_id = await runs.create(conn, ada, FlowState(flow_id="x"), clock.now())
+    async with db.reading() as conn:
+        assert await runs.get(conn, ada, run_id) is not None
+        assert await runs.get(conn, bob, run_id) is None
+        assert await runs.current(conn, bob) is None
+
+
+async def test_deleting_a_founder_removes_all_their_rows(db: Database, clock: FrozenClock) -> None:
+    """Foreign keys cascade: nothing of a deleted founder remains, others keep theirs."""
+    ada = await _founder(db, clock, "ada")
+    bob = await _founder(db, clock, "bob")
+    for user_id in (ada, bob):
+        async with db.transaction() as conn:
+            run_id = await runs.create(conn, user_id, FlowState(flow_id="x"), clock.now())
+            await runs.add_answer(
+                conn, run_id=run_id, user_id=user_id, flow_id="x", step_id="a", value=1,
+                now=clock.now(),
+            )
+            await facts.put(
+                conn, user_id=user_id, flow_id="x", name="a", value=1, run_id=run_id,
+                now=clock.now(),
+            )
+            await history.add_message(
+                conn, user_id=user_id, direction="in", text="hi", now=clock.now()
+            )
+    async with db.transaction() as conn:
+        await users.delete(conn, ada)
+    async with db.reading() as conn:
+        for table in ("flow_runs", "answers", "facts", "transcript"):
+            assert await history.count_rows(conn, table, ada) == 0
+            assert await history.count_rows(conn, table, bob) == 1
+
+
+async def test_concurrent_units_of_work_do_not_interleave(db: Database, clock: FrozenClock) -> None:
+    """Two tasks writing at once each commit whole (the lock serialises them)."""
+    user_id = await _founder(db, clock, "ada")
+
+    async def write(tag: str) -> None:
+        async with db.transaction() as conn:
+            for index in range(20):
+                await history.add_message(
+                    conn, user_id=user_id, direction="in", text=f"{tag}{index}", now=clock.now()
+                )
+                await asyncio.sleep(0)
+
+    await asyncio.gather(write("a"), write("b"))
+    async with db.reading() as conn:
+        lines = [text for _, text in await history.transcript(conn, user_id)]
+    assert lines in ([f"a{i}" for i in range(20)] + [f"b{i}" for i in range(20)],
+                     [f"b{i}" for i in range(20)] + [f"a{i}" for i in range(20)])
+
+
+async def test_read_only_database_raises_storage_error(tmp_path: Path, clock: FrozenClock) -> None:
+    """A database that cannot be written gives StorageError, not a half-written turn."""
+    db = await Database.open(tmp_path / "ro.db")
+    try:
+        async with db.reading() as conn:
+            await conn.execute("PRAGMA query_only = ON")
+        with pytest.raises(StorageError):
+            async with db.transaction() as conn:
+                await users.get_or_create(conn, channel="console", external_id="x", now=clock.now())
+    finally:
+        await db.close()
