@@ -39,16 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="start the coach: Telegram with a token, else the console",
-        description="Start the coach. With TELEGRAM_BOT_TOKEN set it serves Telegram; "
-        "without it, the console coach opens. Example: founder-coach run --db data/coach.db",
+        description="Start the coach. With TELEGRAM_BOT_TOKEN set it serves Telegram;\n"
+        "without it, the console coach opens.\n\nExample: founder-coach run --db data/coach.db",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_db(run)
 
     chat = commands.add_parser(
         "chat",
         help="talk to the coach in the terminal",
-        description="A coaching conversation in the terminal (or over JSON lines). "
+        description="A coaching conversation in the terminal (or over JSON lines).\n\n"
         "Example: founder-coach chat --user ada --lang zh",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_db(chat)
     chat.add_argument("--user", help="founder name; several founders can share one database")
@@ -60,14 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
     flow_commands.add_parser(
         "check",
         help="validate every flow and template",
-        description="Validate flows/ and content/; print each problem. "
+        description="Validate flows/ and content/; print each problem.\n\n"
         "Example: founder-coach flows check",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     graph = flow_commands.add_parser(
         "graph",
         help="print a flow as a Mermaid diagram",
-        description="Print a flow as a Mermaid flowchart. "
+        description="Print a flow as a Mermaid flowchart.\n\n"
         "Example: founder-coach flows graph funding",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     graph.add_argument("flow", help="flow id, e.g. onboarding")
     return parser
