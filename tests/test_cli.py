@@ -17,9 +17,16 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 @pytest.mark.parametrize(
     "argv",
-    [["run", "--help"], ["chat", "--help"], ["flows", "check", "--help"], ["flows", "graph", "--help"]],
+    [
+        ["run", "--help"],
+        ["chat", "--help"],
+        ["flows", "check", "--help"],
+        ["flows", "graph", "--help"],
+    ],
 )
-def test_every_command_has_help_with_an_example(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_command_has_help_with_an_example(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     """`--help` works and shows an example for each command."""
     with pytest.raises(SystemExit) as exit_info:
         build_parser().parse_args(argv)
@@ -27,8 +34,15 @@ def test_every_command_has_help_with_an_example(argv: list[str], capsys: pytest.
     assert "Example: founder-coach" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("command", ["founder-coach run", "founder-coach chat",
-                                     "founder-coach flows check", "founder-coach flows graph"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "founder-coach run",
+        "founder-coach chat",
+        "founder-coach flows check",
+        "founder-coach flows graph",
+    ],
+)
 def test_every_command_is_in_the_readme(command: str) -> None:
     assert command in README
 
@@ -58,7 +72,10 @@ def test_flows_check_names_file_and_step(
     monkeypatch.setenv("FOUNDER_COACH_CONTENT_DIR", str(content))
     assert main(["flows", "check"]) == 1
     out = capsys.readouterr().out
-    assert f"{flows / 'onboarding.yaml'}: step 'sector': colour: Extra inputs are not permitted" in out
+    assert (
+        f"{flows / 'onboarding.yaml'}: step 'sector': colour: Extra inputs are not permitted"
+        in out
+    )
 
 
 def test_flows_check_reports_a_missing_translation(
@@ -66,8 +83,10 @@ def test_flows_check_reports_a_missing_translation(
 ) -> None:
     flows, content = copy_flows(tmp_path, ["onboarding"])
     zh = content / "zh" / "onboarding.yaml"
-    zh.write_text(zh.read_text(encoding="utf-8").replace('      ai_hardware: "AI 硬件 / 端侧设备"\n', ""),
-                  encoding="utf-8")
+    zh.write_text(
+        zh.read_text(encoding="utf-8").replace('      ai_hardware: "AI 硬件 / 端侧设备"\n', ""),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("FOUNDER_COACH_FLOWS_DIR", str(flows))
     monkeypatch.setenv("FOUNDER_COACH_CONTENT_DIR", str(content))
     assert main(["flows", "check"]) == 1

@@ -277,10 +277,30 @@ class Presenter:
         return messages
 
     def changes(
-        self, flow: Flow, before: Mapping[str, Any], after: Mapping[str, Any], facts: Facts
+        self,
+        flow: Flow,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        facts: Facts,
+        *,
+        scores_before: Mapping[str, int] | None = None,
+        scores_after: Mapping[str, int] | None = None,
     ) -> OutMessage:
-        """What changed since the founder's previous run of this flow."""
+        """What changed since the founder's previous run: answers, then scores."""
         lines = [self.ui("advice.changed_title")]
+        texts = self.texts(flow)
+        for dim in flow.spec.assessment:
+            old = (scores_before or {}).get(dim.id)
+            new = (scores_after or {}).get(dim.id)
+            if old is not None and new is not None and old != new:
+                lines.append(
+                    self.ui(
+                        "advice.changed_score",
+                        name=texts.assessment[dim.id].name,
+                        before=old,
+                        after=new,
+                    )
+                )
         for step in flow.spec.steps:
             if not step.asks or before.get(step.id) == after.get(step.id):
                 continue

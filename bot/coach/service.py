@@ -387,12 +387,20 @@ class Coach:
         present = turn.present
         texts = present.texts(flow)
         turn.replies.append(present.message(present.template(texts.done, merged)))
+        scores = assess(flow, merged)
         previous = await runs.last_completed(turn.conn, turn.user.id, flow.id, before=run_id)
         if previous is not None:
+            before_scores = await history.scores(turn.conn, previous.id)
             turn.replies.append(
-                present.changes(flow, previous.state.answers, transition.state.answers, merged)
+                present.changes(
+                    flow,
+                    previous.state.answers,
+                    transition.state.answers,
+                    merged,
+                    scores_before=before_scores,
+                    scores_after={s.dimension: s.score for s in scores},
+                )
             )
-        scores = assess(flow, merged)
         await history.add_scores(
             turn.conn, run_id=run_id, scores=[(s.dimension, s.score) for s in scores]
         )

@@ -158,11 +158,16 @@ def match_option(raw: str, options: Sequence[str], labels: Mapping[str, Iterable
 _SEPARATORS = re.compile(r"[,，、;；\n/]+")
 
 
+_NONE = {"none", "nothing", "no", "-", "0", "无", "没有", "都没有", "暂无", "不", "否"}
+
+
 def parse_multi(raw: str, step: StepSpec, labels: Mapping[str, Iterable[str]]) -> list[str]:
-    """Several options, comma separated; each by number, id or label."""
+    """Several options, comma separated; each by number, id or label ('none' if allowed)."""
     text = clean_text(raw)
     if not text:
         raise InvalidAnswer("empty")
+    if step.min_choices == 0 and _key(text) in _NONE:
+        return []
     try:  # a whole label may itself contain a separator ("marketing/sales")
         return _check_count([match_option(text, step.options, labels)], step)
     except InvalidAnswer:

@@ -50,11 +50,20 @@ def telegram_html_problems(text: str) -> list[str]:
 
 
 def preview_facts(catalog: Catalog) -> dict[str, dict[str, Any]]:
-    """Every flow's preview facts merged: a founder who has answered everything."""
+    """Every flow's preview facts merged: a founder who has answered everything.
+
+    A flow's own preview wins for its own facts; what other flows' previews say about it
+    only fills gaps (so ``team``'s sample of ``funding.burn`` cannot change funding's).
+    """
     merged: dict[str, dict[str, Any]] = {}
     for flow in catalog.flows.values():
         for flow_id, values in flow.spec.preview.items():
-            merged.setdefault(flow_id, {}).update(values)
+            if flow_id != flow.id:
+                target = merged.setdefault(flow_id, {})
+                for name, value in values.items():
+                    target.setdefault(name, value)
+    for flow in catalog.flows.values():
+        merged.setdefault(flow.id, {}).update(flow.spec.preview.get(flow.id, {}))
     return merged
 
 

@@ -66,6 +66,14 @@ async def add_scores(
         )
 
 
+async def scores(conn: aiosqlite.Connection, run_id: int) -> dict[str, int]:
+    """A run's assessment as ``{dimension: score}``."""
+    async with conn.execute(
+        "SELECT dimension, score FROM assessments WHERE run_id = ?", (run_id,)
+    ) as rows:
+        return {row["dimension"]: row["score"] async for row in rows}
+
+
 async def count_rows(conn: aiosqlite.Connection, table: str, user_id: int) -> int:
     """How many rows of ``table`` belong to a founder (for tests and /stats)."""
     if table not in {

@@ -142,15 +142,15 @@ async def schema_version(conn: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-async def apply_migrations(
-    conn: aiosqlite.Connection, *, target: int | None = None
-) -> list[int]:
+async def apply_migrations(conn: aiosqlite.Connection, *, target: int | None = None) -> list[int]:
     """Apply every migration above the file's version up to ``target``; return those applied."""
     latest = MIGRATIONS[-1].version
     target = latest if target is None else target
     current = await schema_version(conn)
     if current > latest:
-        raise RuntimeError(f"the database is at schema {current}, newer than this coach ({latest})")
+        raise RuntimeError(
+            f"the database is at schema {current}, newer than this coach ({latest})"
+        )
     applied: list[int] = []
     for migration in MIGRATIONS:
         if migration.version <= current or migration.version > target:

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapters.test_console_e2e import env  # noqa: F401 - the fixture
-
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")
 
 
@@ -38,7 +36,9 @@ def _wait_for(proc: subprocess.Popen[str], marker: str) -> None:
 
 @pytest.mark.parametrize("answered", [1, 3, 5])
 def test_sigkill_mid_flow_then_resume(
-    tmp_path: Path, env: dict[str, str], answered: int  # noqa: F811
+    tmp_path: Path,
+    env: dict[str, str],
+    answered: int,
 ) -> None:
     """Killed right after question N+1 was shown, the founder restarts at question N+1."""
     db = tmp_path / "coach.db"

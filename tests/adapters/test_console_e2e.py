@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
-
-from tests.conftest import copy_flows
 
 SCRIPT = """Ada
 Acme <b>AI</b>
@@ -25,19 +20,9 @@ English
 """
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    flows, content = copy_flows(tmp_path / "catalog", ["onboarding"])
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FOUNDER_"))}
-    environ.update(
-        FOUNDER_COACH_FLOWS_DIR=str(flows),
-        FOUNDER_COACH_CONTENT_DIR=str(content),
-        PYTHONIOENCODING="utf-8",
-    )
-    return environ
-
-
-def run_cli(args: list[str], stdin: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], stdin: str, env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -56,8 +41,12 @@ def test_piped_onboarding_completes(tmp_path: Path, env: dict[str, str]) -> None
     result = run_cli(["chat", "--db", str(db), "--user", "ada"], SCRIPT, env, tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for prompt in ("(1/8) First, what should I call you?", "(4/8) Which stage is Acme <b>AI</b> at?",
-                   "Here is your profile.", "Good to meet you, Ada."):
+    for prompt in (
+        "(1/8) First, what should I call you?",
+        "(4/8) Which stage is Acme <b>AI</b> at?",
+        "Here is your profile.",
+        "Good to meet you, Ada.",
+    ):
         assert prompt in out
     assert "> Acme <b>AI</b>" in out  # piped input is echoed
     assert out.rstrip().endswith("Saved. See you next time.")
@@ -68,7 +57,9 @@ def test_piped_onboarding_completes(tmp_path: Path, env: dict[str, str]) -> None
     assert "pitch" not in facts
 
 
-def test_end_of_input_mid_flow_exits_cleanly_and_resumes(tmp_path: Path, env: dict[str, str]) -> None:
+def test_end_of_input_mid_flow_exits_cleanly_and_resumes(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
     """Input ending mid-flow exits 0; the next session continues at the same question."""
     db = tmp_path / "coach.db"
     first = run_cli(["chat", "--db", str(db), "--user", "ada"], "Ada\nAcme\n", env, tmp_path)

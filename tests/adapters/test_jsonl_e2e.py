@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.adapters.test_console_e2e import env  # noqa: F401 - the fixture
-
 TIMEOUT = 30
 
 
@@ -33,7 +31,9 @@ class JsonlCoach:
         replies = []
         while True:
             line = self.proc.stdout.readline()
-            assert line, f"coach exited early: {self.proc.stderr.read() if self.proc.stderr else ''}"
+            assert line, (
+                f"coach exited early: {self.proc.stderr.read() if self.proc.stderr else ''}"
+            )
             reply = json.loads(line)
             replies.append(reply)
             if reply["type"] in ("question", "review", "menu"):
@@ -57,7 +57,7 @@ class JsonlCoach:
                     stream.close()
 
 
-def test_jsonl_drives_a_whole_onboarding(tmp_path: Path, env: dict[str, str]) -> None:  # noqa: F811
+def test_jsonl_drives_a_whole_onboarding(tmp_path: Path, env: dict[str, str]) -> None:
     """Questions carry flow, step, kind, options and progress; errors name the step."""
     coach = JsonlCoach(tmp_path / "coach.db", env, tmp_path)
     try:

@@ -24,7 +24,9 @@ async def say(coach: Coach, who: UserRef, text: str) -> list[OutMessage]:
     return await coach.handle(who, Said(text))
 
 
-async def tap(coach: Coach, who: UserRef, run_id: int | None, step: str, *ids: str) -> list[OutMessage]:
+async def tap(
+    coach: Coach, who: UserRef, run_id: int | None, step: str, *ids: str
+) -> list[OutMessage]:
     return await coach.handle(who, Tapped(run_id=run_id, step=step, option_ids=ids))
 
 
@@ -34,7 +36,9 @@ def last_question(replies: list[OutMessage]) -> OutMessage:
     return asks[-1]
 
 
-async def answer_onboarding(coach: Coach, who: UserRef, *, upto: int | None = None) -> list[OutMessage]:
+async def answer_onboarding(
+    coach: Coach, who: UserRef, *, upto: int | None = None
+) -> list[OutMessage]:
     """Start and answer onboarding (the first ``upto`` questions, or all and confirm)."""
     replies = await say(coach, who, "/start")
     for step, text in ONBOARDING_ANSWERS[:upto]:

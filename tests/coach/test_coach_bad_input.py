@@ -14,9 +14,12 @@ from tests.coach.helpers import ADA, BOB, answer_onboarding, last_question, say,
 
 def _snapshot(db_path: Path) -> list[tuple]:
     with sqlite3.connect(db_path) as conn:
-        return conn.execute(
-            "SELECT run_id, step_id, value_json, revision FROM answers ORDER BY id"
-        ).fetchall() + conn.execute("SELECT id, step_id, state_json FROM flow_runs").fetchall()
+        return (
+            conn.execute(
+                "SELECT run_id, step_id, value_json, revision FROM answers ORDER BY id"
+            ).fetchall()
+            + conn.execute("SELECT id, step_id, state_json FROM flow_runs").fetchall()
+        )
 
 
 # (questions answered first, input, expected error code's text start)
@@ -65,7 +68,9 @@ async def test_bad_input_repeats_the_question(
     "text",
     ["🚀 Ada 🦄", "مرحبا بالعالم", "שלום", "Zoë‍👩‍💻", "李雷"],
 )
-async def test_unusual_but_valid_text_is_kept_exactly(coach: Coach, db_path: Path, text: str) -> None:
+async def test_unusual_but_valid_text_is_kept_exactly(
+    coach: Coach, db_path: Path, text: str
+) -> None:
     """Emoji, right-to-left scripts and joiners are stored as typed."""
     await say(coach, ADA, "/start")
     replies = await say(coach, ADA, text)
@@ -108,7 +113,9 @@ async def test_forged_button_changes_nothing(coach: Coach, db_path: Path) -> Non
     assert _snapshot(db_path) == before
 
 
-async def test_a_founder_cannot_answer_in_another_founders_run(coach: Coach, db_path: Path) -> None:
+async def test_a_founder_cannot_answer_in_another_founders_run(
+    coach: Coach, db_path: Path
+) -> None:
     """Bob tapping a button of Ada's run changes neither run."""
     ada_replies = await answer_onboarding(coach, ADA, upto=3)
     await answer_onboarding(coach, BOB, upto=3)

@@ -55,7 +55,7 @@ async def test_each_answer_is_committed_before_the_next_question(
 ) -> None:
     """When the next question is returned, its predecessor is already in the file."""
     replies = await say(coach, ADA, "/start")
-    for index, (step, text) in enumerate(ONBOARDING_ANSWERS[:4], start=1):
+    for index, (_, text) in enumerate(ONBOARDING_ANSWERS[:4], start=1):
         replies = await say(coach, ADA, text)
         assert [row[0] for row in _answers(db_path)] == [s for s, _ in ONBOARDING_ANSWERS[:index]]
     assert last_question(replies).step == "sector"

@@ -34,7 +34,7 @@ async def test_empty_file_is_migrated_to_latest(db_path: Path) -> None:
     """Opening a new file creates every table and records the latest version."""
     db = await Database.open(db_path)
     await db.close()
-    assert EXPECTED_TABLES <= _tables(db_path)
+    assert _tables(db_path) >= EXPECTED_TABLES
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
 
@@ -50,7 +50,7 @@ async def test_every_earlier_version_upgrades(db_path: Path, start: int) -> None
     await db.close()
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
-    assert EXPECTED_TABLES <= _tables(db_path)
+    assert _tables(db_path) >= EXPECTED_TABLES
 
 
 async def test_migrating_twice_changes_nothing(db_path: Path) -> None:

@@ -25,14 +25,23 @@ async def _founder(db: Database, clock: FrozenClock, name: str) -> int:
 async def test_error_rolls_back_the_whole_turn(db: Database, clock: FrozenClock) -> None:
     """An exception inside a transaction leaves no row of it behind."""
     user_id = await _founder(db, clock, "ada")
-    with pytest.raises(RuntimeError):
+
+    async def crashing_turn() -> None:
         async with db.transaction() as conn:
             run_id = await runs.create(conn, user_id, FlowState(flow_id="x"), clock.now())
             await runs.add_answer(
-                conn, run_id=run_id, user_id=user_id, flow_id="x", step_id="a", value=1,
+                conn,
+                run_id=run_id,
+                user_id=user_id,
+                flow_id="x",
+                step_id="a",
+                value=1,
                 now=clock.now(),
             )
             raise RuntimeError("crash in the middle of a turn")
+
+    with pytest.raises(RuntimeError):
+        await crashing_turn()
     async with db.reading() as conn:
         assert await history.count_rows(conn, "flow_runs", user_id) == 0
         assert await history.count_rows(conn, "answers", user_id) == 0
@@ -44,11 +53,21 @@ async def test_answer_edits_are_kept_as_revisions(db: Database, clock: FrozenClo
     async with db.transaction() as conn:
         run_id = await runs.create(conn, user_id, FlowState(flow_id="x"), clock.now())
         first = await runs.add_answer(
-            conn, run_id=run_id, user_id=user_id, flow_id="x", step_id="a", value="old",
+            conn,
+            run_id=run_id,
+            user_id=user_id,
+            flow_id="x",
+            step_id="a",
+            value="old",
             now=clock.now(),
         )
         second = await runs.add_answer(
-            conn, run_id=run_id, user_id=user_id, flow_id="x", step_id="a", value="new",
+            conn,
+            run_id=run_id,
+            user_id=user_id,
+            flow_id="x",
+            step_id="a",
+            value="new",
             now=clock.now(),
         )
     async with db.reading() as conn:
@@ -87,11 +106,21 @@ async def test_deleting_a_founder_removes_all_their_rows(db: Database, clock: Fr
         async with db.transaction() as conn:
             run_id = await runs.create(conn, user_id, FlowState(flow_id="x"), clock.now())
             await runs.add_answer(
-                conn, run_id=run_id, user_id=user_id, flow_id="x", step_id="a", value=1,
+                conn,
+                run_id=run_id,
+                user_id=user_id,
+                flow_id="x",
+                step_id="a",
+                value=1,
                 now=clock.now(),
             )
             await facts.put(
-                conn, user_id=user_id, flow_id="x", name="a", value=1, run_id=run_id,
+                conn,
+                user_id=user_id,
+                flow_id="x",
+                name="a",
+                value=1,
+                run_id=run_id,
                 now=clock.now(),
             )
             await history.add_message(
@@ -105,7 +134,9 @@ async def test_deleting_a_founder_removes_all_their_rows(db: Database, clock: Fr
             assert await history.count_rows(conn, table, bob) == 1
 
 
-async def test_concurrent_units_of_work_do_not_interleave(db: Database, clock: FrozenClock) -> None:
+async def test_concurrent_units_of_work_do_not_interleave(
+    db: Database, clock: FrozenClock
+) -> None:
     """Two tasks writing at once each commit whole (the lock serialises them)."""
     user_id = await _founder(db, clock, "ada")
 
@@ -120,8 +151,10 @@ async def test_concurrent_units_of_work_do_not_interleave(db: Database, clock: F
     await asyncio.gather(write("a"), write("b"))
     async with db.reading() as conn:
         lines = [text for _, text in await history.transcript(conn, user_id)]
-    assert lines in ([f"a{i}" for i in range(20)] + [f"b{i}" for i in range(20)],
-                     [f"b{i}" for i in range(20)] + [f"a{i}" for i in range(20)])
+    assert lines in (
+        [f"a{i}" for i in range(20)] + [f"b{i}" for i in range(20)],
+        [f"b{i}" for i in range(20)] + [f"a{i}" for i in range(20)],
+    )
 
 
 async def test_read_only_database_raises_storage_error(tmp_path: Path, clock: FrozenClock) -> None:
@@ -132,6 +165,8 @@ async def test_read_only_database_raises_storage_error(tmp_path: Path, clock: Fr
             await conn.execute("PRAGMA query_only = ON")
         with pytest.raises(StorageError):
             async with db.transaction() as conn:
-                await users.get_or_create(conn, channel="console", external_id="x", now=clock.now())
+                await users.get_or_create(
+                    conn, channel="console", external_id="x", now=clock.now()
+                )
     finally:
         await db.close()
