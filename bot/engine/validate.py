@@ -165,10 +165,18 @@ def _ui_keys(catalog: Catalog, content_dir: Path) -> list[Problem]:
     all_keys = {locale: set(_flatten(catalog.ui.get(locale, {}))) for locale in catalog.locales}
     union = set().union(*all_keys.values())
     for locale, keys in all_keys.items():
+        file = str(content_dir / locale / "ui.yaml")
         for key in sorted(union - keys):
+            problems.append(Problem(file, key, "missing in this language"))
+        for key in sorted(k for k in keys if "<" in k):
             problems.append(
-                Problem(str(content_dir / locale / "ui.yaml"), key, "missing in this language")
+                Problem(
+                    file, key, "key is not text (YAML reads yes/no/on/off as booleans: quote it)"
+                )
             )
+        for key, value in _flatten(catalog.ui.get(locale, {})).items():
+            if not isinstance(value, str):
+                problems.append(Problem(file, key, "must be a text (a template)"))
     return problems
 
 
@@ -177,5 +185,6 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
         return {prefix: data}
     flat: dict[str, Any] = {}
     for key, value in data.items():
-        flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        name = key if isinstance(key, str) else f"<{key!r}>"
+        flat.update(_flatten(value, f"{prefix}.{name}" if prefix else name))
     return flat
