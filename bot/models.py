@@ -29,13 +29,17 @@ class Said:
 class Tapped:
     """The founder pressed a button of the question ``step`` of run ``run_id``.
 
-    ``run_id`` is None for the menu. The Coach checks both against the database, so an
-    old, replayed or forged button changes nothing.
+    ``run_id`` is None for the menu and other questions outside a flow. Options are named
+    by id or by their position in the question's options (``indexes``, what compact
+    callback data carries). The Coach checks all of it against the database, so an old,
+    replayed or forged button changes nothing.
     """
 
     run_id: int | None
     step: str
-    option_ids: tuple[str, ...]
+    option_ids: tuple[str, ...] = ()
+    indexes: tuple[int, ...] = ()
+    action: Literal["pick", "back", "skip"] = "pick"
 
 
 Incoming = Said | Tapped

@@ -10,7 +10,9 @@ question is sent; a crash at any point loses at most the turn in flight, never h
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiosqlite
@@ -34,9 +36,9 @@ from bot.engine import (
     start,
     top_advice,
 )
-from bot.engine.inputs import InvalidAnswer, match_option
+from bot.engine.inputs import InvalidAnswer, match_option, parse_timezone
 from bot.errors import RenderError, StorageError
-from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
+from bot.models import Incoming, Option, OutMessage, Said, Tapped, UserRef
 from bot.rendering import Renderer, Target
 from bot.storage import Database, Run, User, facts, history, runs, users
 
@@ -44,7 +46,11 @@ log = logging.getLogger(__name__)
 
 ONBOARDING = "onboarding"
 MENU_STEP = "menu"
-LOCALE_NAMES = {"en": "en", "zh": "zh"}
+DELETE_STEP = "delete_my_data"
+PENDING_MENU = "menu"
+PENDING_DELETE = "delete"
+DELETE_CONFIRM = "confirm"
+DELETE_KEEP = "keep"
 
 
 def pick_locale(user: User, *, locales: tuple[str, ...], default: str) -> str:
@@ -66,6 +72,7 @@ class _Turn:
     user: User
     present: Presenter
     replies: list[OutMessage]
+    forgotten: bool = False
 
 
 class Coach:
@@ -79,7 +86,10 @@ class Coach:
         *,
         target: Target = Target.PLAIN,
         default_locale: str = "en",
+        admins: frozenset[str] = frozenset(),
     ) -> None:
+        self.admins = admins
+        self.on_forget: list[Callable[[aiosqlite.Connection, int], Awaitable[None]]] = []
         self.db = db
         self.catalog = catalog
         self.clock = clock
@@ -137,6 +147,8 @@ class Coach:
             client_language=who.language_code,
         )
         turn = _Turn(conn, user, self._presenter(user), [])
+        if not user.active:  # they wrote again, so they unblocked the bot
+            await self._set_user(turn, active=True)
         current = await runs.current(conn, user.id)
         await history.add_message(
             conn,
@@ -150,12 +162,16 @@ class Coach:
             await self._tapped(turn, incoming, current)
         elif incoming.text.strip().startswith("/"):
             await self._command(turn, incoming.text.strip(), current, created=created)
-        elif turn.user.menu_open:
+        elif turn.user.pending == PENDING_DELETE:
+            await self._confirm_delete(turn, incoming.text, current)
+        elif turn.user.pending == PENDING_MENU:
             await self._menu_choice(turn, incoming.text)
         elif current is not None:
             await self._advance(turn, current, TextAnswer(incoming.text))
         else:
             await self._idle(turn, created=created)
+        if turn.forgotten:
+            return turn.replies
         for reply in turn.replies:
             await history.add_message(
                 conn,
@@ -183,17 +199,43 @@ class Coach:
     # ------------------------------------------------------------ inputs
 
     async def _tapped(self, turn: _Turn, tap: Tapped, current: Run | None) -> None:
-        if tap.run_id is None and tap.step == MENU_STEP:
-            if len(tap.option_ids) == 1 and tap.option_ids[0] in self.catalog.flows:
-                await self._open_flow(turn, self.catalog.flows[tap.option_ids[0]])
+        pending = turn.user.pending
+        if tap.run_id is None and tap.step == DELETE_STEP and pending == PENDING_DELETE:
+            chosen = _pick((DELETE_CONFIRM, DELETE_KEEP), tap)
+            if chosen is not None:
+                await self._confirm_delete(turn, chosen, current)
                 return
-        elif (
-            current is not None and tap.run_id == current.id and tap.step == current.state.step_id
-        ):
-            await self._advance(turn, current, Choose(tap.option_ids))
-            return
+        elif tap.run_id is None and tap.step == MENU_STEP:
+            chosen = _pick([flow.id for flow in self.catalog.menu_flows()], tap)
+            if chosen is not None:
+                await self._open_flow(turn, self.catalog.flows[chosen])
+                return
+        elif current is not None and (tap.run_id, tap.step) == (current.id, current.state.step_id):
+            if tap.action != "pick":
+                await self._advance(turn, current, Back() if tap.action == "back" else Skip())
+                return
+            ids = tap.option_ids or await self._option_ids(turn, current, tap.indexes)
+            if ids is not None:
+                await self._advance(turn, current, Choose(ids))
+                return
         turn.replies.append(turn.present.error("stale_button", {}))
         await self._show_current(turn, current)
+
+    async def _option_ids(
+        self, turn: _Turn, run: Run, indexes: tuple[int, ...]
+    ) -> tuple[str, ...] | None:
+        """The option ids at these positions of the run's current question (None if any is off)."""
+        flow = self.catalog.flows.get(run.flow_id)
+        known = await facts.load(turn.conn, turn.user.id)
+        prompt = current_prompt(flow, run.state, known) if flow else None
+        if flow is None or prompt is None:
+            return None
+        merged = run_facts(flow, run.state, known)
+        question = turn.present.question(flow, run.state, prompt, merged, run.id)
+        options = [option.id for option in question.options]
+        if any(not 0 <= index < len(options) for index in indexes):
+            return None
+        return tuple(options[index] for index in indexes)
 
     async def _command(
         self, turn: _Turn, text: str, current: Run | None, *, created: bool
@@ -201,8 +243,8 @@ class Coach:
         name, _, argument = text[1:].partition(" ")
         name = name.split("@", 1)[0].lower()
         argument = argument.strip()
-        if turn.user.menu_open and name not in ("menu", "help", "lang"):
-            await self._set_user(turn, menu_open=False)
+        if turn.user.pending and name not in ("menu", "help", "lang", "privacy"):
+            await self._set_user(turn, pending=None)
         match name:
             case "start":
                 await self._start_command(turn, current, created=created)
@@ -216,6 +258,15 @@ class Coach:
                 await self._advance(turn, current, event)
             case "back" | "skip":
                 await self._show_current(turn, None)
+            case "privacy":
+                turn.replies.append(turn.present.message(turn.present.ui("privacy")))
+                await self._show_current(turn, current, menu_if_idle=False)
+            case "delete_my_data":
+                await self._ask_delete(turn)
+            case "timezone":
+                await self._timezone(turn, argument, current)
+            case "stats" if f"{turn.user.channel}:{turn.user.external_id}" in self.admins:
+                await self._stats(turn)
             case "cancel":
                 await self._cancel(turn, current)
             case "lang":
@@ -268,7 +319,7 @@ class Coach:
     async def _open_flow(self, turn: _Turn, flow: Flow, *, announce: bool = True) -> None:
         """Resume the founder's active run of a flow, or start a new one."""
         now = self.clock.now()
-        await self._set_user(turn, menu_open=False)
+        await self._set_user(turn, pending=None)
         known = await facts.load(turn.conn, turn.user.id)
         texts = turn.present.texts(flow)
         run = await runs.active(turn.conn, turn.user.id, flow.id)
@@ -444,11 +495,101 @@ class Coach:
 
     # ------------------------------------------------------------ showing state
 
+    # ------------------------------------------------------------ the founder's account
+
+    async def _ask_delete(self, turn: _Turn) -> None:
+        await self._set_user(turn, pending=PENDING_DELETE)
+        present = turn.present
+        turn.replies.append(
+            OutMessage(
+                type="question",
+                text=present.ui("delete.ask"),
+                step=DELETE_STEP,
+                kind="choice",
+                options=[
+                    Option(id=DELETE_CONFIRM, label=present.plain("delete.confirm")),
+                    Option(id=DELETE_KEEP, label=present.plain("delete.keep")),
+                ],
+            )
+        )
+
+    async def _confirm_delete(self, turn: _Turn, text: str, current: Run | None) -> None:
+        labels = {
+            option: tuple(
+                self.renderer.ui(f"delete.{option}", loc, Target.PLAIN)
+                for loc in self.catalog.locales
+            )
+            for option in (DELETE_CONFIRM, DELETE_KEEP)
+        }
+        try:
+            chosen = match_option(text, (DELETE_CONFIRM, DELETE_KEEP), labels)
+        except InvalidAnswer as exc:
+            turn.replies.append(turn.present.error(exc.code, exc.params, step=DELETE_STEP))
+            await self._ask_delete(turn)
+            return
+        if chosen == DELETE_KEEP:
+            await self._set_user(turn, pending=None)
+            turn.replies.append(turn.present.message(turn.present.ui("delete.kept")))
+            await self._show_current(turn, current)
+            return
+        turn.replies.append(turn.present.message(turn.present.ui("delete.done")))
+        for hook in self.on_forget:
+            await hook(turn.conn, turn.user.id)
+        await users.delete(turn.conn, turn.user.id)
+        turn.forgotten = True
+        log.info("founder %s deleted their data", turn.user.id)
+
+    async def _timezone(self, turn: _Turn, argument: str, current: Run | None) -> None:
+        present = turn.present
+        if not argument:
+            zone = turn.user.timezone or "UTC"
+            turn.replies.append(present.message(present.ui("timezone.ask", zone=zone)))
+            return
+        try:
+            zone = parse_timezone(argument)
+        except InvalidAnswer as exc:
+            turn.replies.append(present.error(exc.code, exc.params))
+            return
+        await self._set_user(turn, timezone=zone)
+        await facts.put(
+            turn.conn,
+            user_id=turn.user.id,
+            flow_id=ONBOARDING,
+            name="timezone",
+            value=zone,
+            run_id=None,
+            now=self.clock.now(),
+        )
+        turn.replies.append(present.message(present.ui("timezone.set", zone=zone)))
+        await self._show_current(turn, current, menu_if_idle=False)
+
+    async def _stats(self, turn: _Turn) -> None:
+        figures = await users.stats(turn.conn, since=self.clock.now() - timedelta(days=7))
+        sent = figures["checkins_sent"]
+        rate = figures["checkins_answered"] / sent if sent else None
+        turn.replies.append(turn.present.message(turn.present.ui("stats", rate=rate, **figures)))
+
+    async def mark_blocked(self, who: UserRef) -> None:
+        """The founder blocked the bot: stop sending to them until they write again."""
+        async with self.db.transaction() as conn:
+            user = await users.find(conn, channel=who.channel, external_id=who.external_id)
+            if user is not None and user.active:
+                await users.update(conn, user.id, self.clock.now(), active=False)
+                log.info("founder %s blocked the bot; sends to them stop", user.id)
+
+    async def is_active(self, who: UserRef) -> bool:
+        """Whether sends to this founder are allowed (False after a 403 until they write again)."""
+        async with self.db.reading() as conn:
+            user = await users.find(conn, channel=who.channel, external_id=who.external_id)
+        return user is None or user.active
+
+    # ------------------------------------------------------------ showing state
+
     async def _show_current(
         self, turn: _Turn, current: Run | None, *, menu_if_idle: bool = True
     ) -> None:
         """Ask the current question again (or show the menu when nothing is under way)."""
-        if turn.user.menu_open:
+        if turn.user.pending == PENDING_MENU:
             await self._show_menu(turn)
             return
         if current is not None and current.flow_id in self.catalog.flows:
@@ -460,7 +601,7 @@ class Coach:
             await self._show_menu(turn)
 
     async def _show_menu(self, turn: _Turn) -> None:
-        await self._set_user(turn, menu_open=True)
+        await self._set_user(turn, pending=PENDING_MENU)
         known = await facts.load(turn.conn, turn.user.id)
         latest = await runs.latest_per_flow(turn.conn, turn.user.id)
         flows = self.catalog.menu_flows()
@@ -499,7 +640,17 @@ class Coach:
             turn.present = self._presenter(turn.user)
 
 
+def _pick(options: list[str] | tuple[str, ...], tap: Tapped) -> str | None:
+    """The one option a tap names (by id or position) among ``options``, or None."""
+    if len(tap.option_ids) == 1 and tap.option_ids[0] in options:
+        return tap.option_ids[0]
+    if not tap.option_ids and len(tap.indexes) == 1 and 0 <= tap.indexes[0] < len(options):
+        return options[tap.indexes[0]]
+    return None
+
+
 def _describe(incoming: Incoming) -> str:
     if isinstance(incoming, Said):
         return incoming.text
-    return "[" + ", ".join(incoming.option_ids) + "]"
+    chosen = incoming.option_ids or tuple(f"#{index}" for index in incoming.indexes)
+    return f"[{incoming.action}: " + ", ".join(chosen) + "]"

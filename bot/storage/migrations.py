@@ -34,7 +34,7 @@ INITIAL_SCHEMA = Migration(
             locale TEXT,
             client_language TEXT,
             timezone TEXT,
-            menu_open INTEGER NOT NULL DEFAULT 0,
+            pending TEXT,
             active INTEGER NOT NULL DEFAULT 1,
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,

@@ -22,12 +22,12 @@ class User(BaseModel):
     locale: str | None
     client_language: str | None
     timezone: str | None
-    menu_open: bool
+    pending: str | None
     active: bool
 
 
 _COLUMNS = (
-    "id, channel, external_id, display_name, locale, client_language, timezone, menu_open, active"
+    "id, channel, external_id, display_name, locale, client_language, timezone, pending, active"
 )
 
 
@@ -86,7 +86,7 @@ async def find(conn: aiosqlite.Connection, *, channel: str, external_id: str) ->
     return _user(row) if row else None
 
 
-_SETTABLE = {"display_name", "locale", "timezone", "menu_open", "active"}
+_SETTABLE = {"display_name", "locale", "timezone", "pending", "active"}
 
 
 async def update(
@@ -103,6 +103,31 @@ async def update(
         f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
         (*fields.values(), to_text(now), user_id),
     )
+
+
+async def stats(conn: aiosqlite.Connection, *, since: datetime) -> dict[str, int]:
+    """Operator figures: founders, active since a time, flows started and completed."""
+    queries = {
+        "founders": ("SELECT COUNT(*) FROM users", ()),
+        "active": (
+            """SELECT COUNT(DISTINCT user_id) FROM transcript
+               WHERE direction = 'in' AND created_at >= ?""",
+            (to_text(since),),
+        ),
+        "flows_started": ("SELECT COUNT(*) FROM flow_runs", ()),
+        "flows_completed": ("SELECT COUNT(*) FROM flow_runs WHERE status = 'completed'", ()),
+        "checkins_sent": (
+            "SELECT COUNT(*) FROM checkins WHERE status IN ('sent', 'answered', 'missed')",
+            (),
+        ),
+        "checkins_answered": ("SELECT COUNT(*) FROM checkins WHERE status = 'answered'", ()),
+    }
+    figures: dict[str, int] = {}
+    for name, (sql, params) in queries.items():
+        async with conn.execute(sql, params) as rows:
+            row = await rows.fetchone()
+        figures[name] = int(row[0]) if row else 0
+    return figures
 
 
 async def delete(conn: aiosqlite.Connection, user_id: int) -> None:
