@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import nodes
+from jinja2 import ChainableUndefined, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -40,7 +40,9 @@ class _Failed:
 
 FAILED: Any = _Failed()
 
-_ENV = ImmutableSandboxedEnvironment()
+# Chainable: `funding.cash is defined` is simply false when the founder has not started
+# the funding flow at all, instead of failing on the missing `funding`.
+_ENV = ImmutableSandboxedEnvironment(undefined=ChainableUndefined)
 _ENV.globals.clear()
 _ENV.globals.update({"none": None, "true": True, "false": False})
 _ENV.filters.update({"min": min, "max": max})

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_STEP_ID = 32  # step ids travel in Telegram's 64-byte callback data
 RESERVED_OPTION_IDS = frozenset({"keep", "confirm", "done"})
 
 
@@ -70,7 +71,12 @@ class StepSpec(_Strict):
     shares: str | None = None
     profile: ProfileField | None = None
 
-    _check_step_id = field_validator("id")(_check_id)
+    @field_validator("id")
+    @classmethod
+    def _check_step_id(cls, value: str) -> str:
+        if len(value) > MAX_STEP_ID:
+            raise ValueError(f"step id {value!r} is longer than {MAX_STEP_ID} characters")
+        return _check_id(value)
 
     @field_validator("options")
     @classmethod
