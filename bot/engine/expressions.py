@@ -40,9 +40,25 @@ class _Failed:
 
 FAILED: Any = _Failed()
 
-# Chainable: `funding.cash is defined` is simply false when the founder has not started
-# the funding flow at all, instead of failing on the missing `funding`.
-_ENV = ImmutableSandboxedEnvironment(undefined=ChainableUndefined)
+
+class _MissingFact(ChainableUndefined):
+    """An unknown fact: ``is defined`` is false, and any other use fails the expression.
+
+    Chainable, so ``funding.cash is defined`` is simply false for a founder who never
+    started funding; but comparing, negating or searching it fails, so that
+    ``'ml_engineer' not in team.roles`` is not true merely because the team is unknown.
+    """
+
+    __slots__ = ()
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        self._fail_with_undefined_error()
+
+    __eq__ = __ne__ = __bool__ = __contains__ = __iter__ = __len__ = _fail
+    __hash__ = ChainableUndefined.__hash__
+
+
+_ENV = ImmutableSandboxedEnvironment(undefined=_MissingFact)
 _ENV.globals.clear()
 _ENV.globals.update({"none": None, "true": True, "false": False})
 _ENV.filters.update({"min": min, "max": max})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -55,13 +56,13 @@ def parse_text(raw: str, step: StepSpec) -> str:
 
 # ---------------------------------------------------------------- numbers
 
-_MULTIPLIERS: dict[str, float] = {
-    "k": 1e3, "thousand": 1e3, "千": 1e3,
-    "w": 1e4, "万": 1e4, "萬": 1e4,
-    "十万": 1e5, "百万": 1e6, "千万": 1e7,
-    "m": 1e6, "mm": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6,
-    "b": 1e9, "bn": 1e9, "billion": 1e9,
-    "亿": 1e8, "億": 1e8,
+_MULTIPLIERS: dict[str, int] = {
+    "k": 1000, "thousand": 1000, "千": 1000,
+    "w": 10000, "万": 10000, "萬": 10000,
+    "十万": 100000, "百万": 1000000, "千万": 10000000,
+    "m": 1000000, "mm": 1000000, "mn": 1000000, "mio": 1000000, "million": 1000000,
+    "b": 1000000000, "bn": 1000000000, "billion": 1000000000,
+    "亿": 100000000, "億": 100000000,
 }  # fmt: skip
 _CURRENCY = re.compile(
     r"(usd|rmb|cny|eur|gbp|hkd|sgd|us\$|\$|¥|￥|€|£|人民币|美元|美金|元|块|欧元)", re.IGNORECASE
@@ -98,23 +99,26 @@ def parse_number(raw: str, step: StepSpec) -> int | float:
     if match is None:
         raise InvalidAnswer("not_a_number", example=_example(unit))
     sign, digits, suffix = match.groups()
-    value = float(digits)
+    exact = Decimal(digits)  # exact: 4.1m is 4100000, not 4099999.9999999995
     if suffix:
         if suffix not in _MULTIPLIERS:
             raise InvalidAnswer("not_a_number", example=_example(unit))
         if unit not in _SCALED_UNITS:
             raise InvalidAnswer("no_suffix", example=_example(unit))
-        value *= _MULTIPLIERS[suffix]
+        exact *= Decimal(_MULTIPLIERS[suffix])
     if sign == "-":
-        value = -value
-    if unit in _WHOLE_UNITS and not float(value).is_integer():
+        exact = -exact
+    if unit in _WHOLE_UNITS and exact != exact.to_integral_value():
         raise InvalidAnswer("not_whole")
+    value = float(exact)
     low = 0.0 if step.min is None else step.min
     if value < low:
         raise InvalidAnswer("too_small", min=low, unit=str(unit))
     if step.max is not None and value > step.max:
         raise InvalidAnswer("too_large", max=step.max, unit=str(unit))
-    return int(value) if float(value).is_integer() and abs(value) < 2**53 else round(value, 4)
+    if exact == exact.to_integral_value() and abs(exact) < 2**53:
+        return int(exact)
+    return round(value, 4)
 
 
 def _example(unit: Unit | None) -> str:
@@ -261,7 +265,13 @@ _CITY_ZONES = {
     "delhi": "Asia/Kolkata", "new delhi": "Asia/Kolkata", "india": "Asia/Kolkata",
     "tel aviv": "Asia/Jerusalem", "uk": "Europe/London", "utc": "UTC", "gmt": "UTC",
 }  # fmt: skip
-_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?00)?$")
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(00|30|45))?$")
+# Offsets with minutes have no Etc/ zone; these are the places that keep them.
+_HALF_HOURS = {
+    "+3:30": "Asia/Tehran", "+4:30": "Asia/Kabul", "+5:30": "Asia/Kolkata",
+    "+5:45": "Asia/Kathmandu", "+6:30": "Asia/Yangon", "+9:30": "Australia/Darwin",
+    "-3:30": "America/St_Johns", "-9:30": "Pacific/Marquesas",
+}  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -288,13 +298,18 @@ def parse_timezone(raw: str) -> str:
         return found
     offset = _OFFSET.match(key.replace(" ", ""))
     if offset:
-        sign, hours = offset.groups()
-        if int(hours) > 14:
+        sign, hours, minutes = offset.groups()
+        if minutes and minutes != "00":
+            zone = _HALF_HOURS.get(f"{sign}{int(hours)}:{minutes}")
+            if zone:
+                return zone
             raise InvalidAnswer("unknown_timezone")
         if int(hours) == 0:
             return "UTC"
-        # POSIX-style Etc zones invert the sign: UTC+8 is Etc/GMT-8.
-        return f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"
+        # POSIX-style Etc zones invert the sign: UTC+8 is Etc/GMT-8 (they reach +14 and -12).
+        zone = f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"
+        if is_timezone(zone):
+            return zone
     raise InvalidAnswer("unknown_timezone")
 
 

@@ -41,10 +41,13 @@ class Catalog:
 def read_yaml(path: Path, problems: list[Problem]) -> Any:
     """Read a YAML file with ``safe_load``; record a problem instead of raising."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         problems.append(Problem(str(path), "", f"cannot read YAML: {exc}"))
         return None
+    if data is None:
+        problems.append(Problem(str(path), "", "the file is empty"))
+    return data
 
 
 def _model(model: type[BaseModel], data: Any, file: str, problems: list[Problem]) -> Any:

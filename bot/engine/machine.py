@@ -225,7 +225,7 @@ def _parse_choice_ids(step: StepSpec, ids: Sequence[str], default: Any) -> Any:
     match step.kind:
         case StepKind.CHOICE if len(ids) == 1 and ids[0] in step.options:
             return ids[0]
-        case StepKind.MULTI:
+        case StepKind.MULTI if all(option in step.options for option in ids):
             return validate_multi(ids, step)
         case StepKind.YESNO if len(ids) == 1 and ids[0] in YESNO_OPTIONS:
             return ids[0] == "yes"

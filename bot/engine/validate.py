@@ -50,7 +50,11 @@ def _structure(flow: Flow) -> list[Problem]:
     reviews = [i for i, step in enumerate(spec.steps) if step.kind is StepKind.REVIEW]
     if len(reviews) > 1 or (reviews and reviews[0] != len(spec.steps) - 1):
         problems.append(
-            Problem(flow.source, "steps", "a review step must be the last and only one")
+            Problem(
+                flow.source,
+                f"step {spec.steps[reviews[0]].id!r}",
+                "a review step must be the last and only one",
+            )
         )
     if not any(step.asks for step in spec.steps):
         problems.append(Problem(flow.source, "steps", "a flow needs at least one question"))

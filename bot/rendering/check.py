@@ -49,6 +49,18 @@ def telegram_html_problems(text: str) -> list[str]:
     return checker.bad + [f"<{tag}> is never closed" for tag in checker.stack]
 
 
+def _strings(tree: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Every text in a nested mapping, with its dotted key."""
+    if isinstance(tree, str):
+        return [(prefix, tree)]
+    if not isinstance(tree, dict):
+        return []
+    found: list[tuple[str, str]] = []
+    for key, value in tree.items():
+        found += _strings(value, f"{prefix}.{key}" if prefix else str(key))
+    return found
+
+
 def preview_facts(catalog: Catalog) -> dict[str, dict[str, Any]]:
     """Every flow's preview facts merged: a founder who has answered everything.
 
@@ -83,6 +95,13 @@ def check_templates(catalog: Catalog, content_dir: Path) -> list[Problem]:
             if target is Target.HTML:
                 for bad in telegram_html_problems(text):
                     problems.append(Problem(file, where, bad))
+
+    for locale, strings in catalog.ui.items():
+        for key, source in _strings(strings):
+            try:
+                renderer.compile(source, Target.HTML)
+            except RenderError as exc:
+                problems.append(Problem(str(content_dir / locale / "ui.yaml"), key, str(exc)))
 
     for flow in catalog.flows.values():
         for locale, texts in flow.texts.items():

@@ -26,7 +26,7 @@ def format_num(value: Any, locale: str = "en") -> str:
     number = _as_number(value)
     if number is None:
         return str(value)
-    return _trim(number, 1 if abs(number) < 100 else 0)
+    return _trim(number, 1)
 
 
 def format_money(value: Any, locale: str = "en") -> str:

@@ -47,7 +47,7 @@ def convert(source: str, target: Target) -> str:
     return re.sub(r"\x00(\d+)\x00", lambda m: tags[int(m.group(1))], text)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~&])")
 
 
 def escape_markdown(value: str) -> str:

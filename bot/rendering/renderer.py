@@ -92,16 +92,24 @@ class Renderer:
         labels = [step_texts.options.get(str(item), str(item)) for item in values]
         return filters.join_labels(labels, locale)
 
+    def compile(self, source: str, target: Target) -> Any:
+        """The compiled template for a source (cached); :class:`RenderError` on bad syntax."""
+        key = (target, source)
+        template = self._cache.get(key)
+        if template is None:
+            try:
+                template = self._envs[target].from_string(convert(source, target))
+            except TemplateError as exc:
+                raise RenderError(f"{type(exc).__name__}: {exc}") from exc
+            self._cache[key] = template
+        return template
+
     def render(
         self, source: str, context: Mapping[str, Any], *, locale: str, target: Target
     ) -> str:
         """Render one template source; raises :class:`RenderError` on any failure."""
-        key = (target, source)
-        template = self._cache.get(key)
+        template = self.compile(source, target)
         try:
-            if template is None:
-                template = self._envs[target].from_string(convert(source, target))
-                self._cache[key] = template
             return tidy(template.render({**context, "locale": locale}))
         except (TemplateError, SecurityError, TypeError, ValueError, ArithmeticError) as exc:
             raise RenderError(f"{type(exc).__name__}: {exc}") from exc
