@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.catalog import check_catalog
+from bot.catalog import check_catalog, load_checked_catalog
 from bot.config import Settings, load_settings
 from bot.errors import BotError, FlowDefinitionError
+from bot.logsafe import configure_logging
 from bot.models import UserRef
 from bot.rendering import Target
 from bot.runtime import open_coach
@@ -78,14 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.founder_coach_log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    secrets = [
+        secret.get_secret_value()
+        for secret in (settings.telegram_bot_token, settings.telegram_webhook_secret)
+        if secret is not None
+    ]
+    configure_logging(settings.founder_coach_log_level, secrets)
 
 
 def _flows_check(settings: Settings) -> int:
@@ -154,12 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_chat(settings, user=args.user, lang=args.lang, jsonl=args.jsonl))
         if settings.telegram_bot_token is None:
             return asyncio.run(_chat(settings, user=None, lang=None, jsonl=False))
-        print(
-            "TELEGRAM_BOT_TOKEN is set, but the Telegram adapter is not part of this version yet. "
-            "Unset it to use the console coach (founder-coach chat).",
-            file=sys.stderr,
+        from bot.adapters.telegram import run_telegram
+
+        catalog = load_checked_catalog(
+            settings.founder_coach_flows_dir, settings.founder_coach_content_dir
         )
-        return 2
+        return run_telegram(settings, catalog)
     except FlowDefinitionError as exc:
         print("The flows or content are invalid; the coach will not start:", file=sys.stderr)
         for problem in exc.problems:

@@ -27,6 +27,29 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(
         default=None, description="Bot token from @BotFather; without it the console coach runs."
     )
+    telegram_api_base_url: str | None = Field(
+        default=None,
+        description="Bot API server, e.g. a self-hosted one (http://127.0.0.1:8081); "
+        "default: Telegram's.",
+    )
+    telegram_admin_ids: str = Field(
+        default="", description="Comma-separated Telegram user ids allowed to run /stats."
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None,
+        description="Public HTTPS URL Telegram posts updates to; unset means long polling.",
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret token Telegram sends with every webhook request."
+    )
+    telegram_webhook_listen: str = Field(
+        default="0.0.0.0",  # noqa: S104 - a webhook must be reachable from the proxy in front
+        description="Address the webhook server listens on.",
+    )
+    telegram_webhook_port: int = Field(default=8443, description="Port of the webhook server.")
+    telegram_webhook_path: str = Field(
+        default="telegram", description="URL path of the webhook (never the token)."
+    )
     founder_coach_db: Path = Field(
         default=Path("data/founder-coach.db"), description="SQLite database file."
     )
@@ -43,10 +66,29 @@ class Settings(BaseSettings):
         default="INFO", description="Log level."
     )
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "telegram_api_base_url",
+        "telegram_webhook_url",
+        "telegram_webhook_secret",
+        mode="before",
+    )
     @classmethod
-    def _empty_token_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_admin_ids")
+    @classmethod
+    def _admin_ids(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            if not part.lstrip("-").isdigit():
+                raise ValueError(f"TELEGRAM_ADMIN_IDS: {part!r} is not a Telegram user id")
+        return value
+
+    @property
+    def admin_ids(self) -> tuple[int, ...]:
+        """The Telegram user ids allowed to run /stats."""
+        return tuple(int(p) for p in self.telegram_admin_ids.split(",") if p.strip())
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -115,13 +115,3 @@ def test_flows_graph_prints_mermaid(capsys: pytest.CaptureFixture[str]) -> None:
 def test_flows_graph_unknown_flow(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["flows", "graph", "nope"]) == 1
     assert "no flow 'nope'" in capsys.readouterr().err
-
-
-def test_token_without_telegram_adapter_says_so(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:SECRET")
-    assert main(["run"]) == 2
-    err = capsys.readouterr().err
-    assert "Telegram adapter is not part of this version" in err
-    assert "SECRET" not in err

@@ -36,7 +36,7 @@ _PATTERN = re.compile(
 )
 
 
-class BadCallback(ValueError):  # noqa: N818 - a result: the data does not parse
+class BadCallback(ValueError):
     """Callback data that is not ours, or not well formed."""
 
 
@@ -167,9 +167,13 @@ def chosen_labels(markup: InlineKeyboardMarkup | None, tap: Tapped) -> list[str]
     """The labels of the buttons a tap chose (to show the answer in the edited message)."""
     if markup is None:
         return []
-    options = [row[0] for row in markup.inline_keyboard
-               if isinstance(row[0].callback_data, str) and row[0].callback_data[:2] in ("q:", "t:")]  # fmt: skip
-    singles = [b for row in markup.inline_keyboard for b in row
-               if isinstance(b.callback_data, str) and b.callback_data.startswith("q:")]  # fmt: skip
-    buttons = singles if singles else options
+    buttons = [b for row in markup.inline_keyboard for b in row if _data_of(b).startswith("q:")]
+    if not buttons:  # a multi question: its toggle buttons, in order
+        buttons = [
+            b for row in markup.inline_keyboard for b in row if _data_of(b).startswith("t:")
+        ]
     return [buttons[i].text.removeprefix(CHECK) for i in tap.indexes if 0 <= i < len(buttons)]
+
+
+def _data_of(button: InlineKeyboardButton) -> str:
+    return button.callback_data if isinstance(button.callback_data, str) else ""

@@ -1,0 +1,131 @@
+"""Build the python-telegram-bot Application and run it (long polling or a webhook).
+
+Flow state lives in our database, not in PTB's ConversationHandler or persistence, so
+any restart resumes every conversation. Updates of different founders run concurrently,
+each founder's in order (:class:`PerFounderProcessor`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot.adapters.telegram import handlers
+from bot.adapters.telegram.processor import PerFounderProcessor
+from bot.adapters.telegram.transport import TelegramTransport
+from bot.clock import SystemClock
+from bot.coach import Coach
+from bot.config import Settings
+from bot.engine import Catalog
+from bot.rendering import Target
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "menu", "team", "funding", "marketing", "lang", "timezone", "cancel",
+            "help", "privacy", "delete_my_data")  # fmt: skip
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+def api_base_url(value: str) -> str:
+    """PTB wants ``…/bot``; accept the server's root too (``http://127.0.0.1:8081``)."""
+    value = value.rstrip("/")
+    return value if value.endswith("/bot") else f"{value}/bot"
+
+
+def build_application(settings: Settings, catalog: Catalog) -> Application:
+    """The Application with our handlers; the database opens in ``post_init``."""
+    assert settings.telegram_bot_token is not None
+    builder = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=UTC,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .concurrent_updates(PerFounderProcessor(64))
+        .post_init(_post_init(settings, catalog))
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.telegram_api_base_url:
+        base = api_base_url(settings.telegram_api_base_url)
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    app = builder.build()
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CallbackQueryHandler(handlers.on_callback))
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, handlers.on_message))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS, handlers.on_group))
+    app.add_error_handler(handlers.on_error)
+    return app
+
+
+def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped-def]
+    async def post_init(app: Application) -> None:
+        db = await Database.open(settings.founder_coach_db)
+        coach = Coach(
+            db,
+            catalog,
+            SystemClock(),
+            target=Target.HTML,
+            default_locale=settings.founder_coach_locale,
+            admins=frozenset(f"telegram:{admin}" for admin in settings.admin_ids),
+        )
+        app.bot_data["db"] = db
+        app.bot_data["coach"] = coach
+        app.bot_data["transport"] = TelegramTransport(app.bot, coach)
+        await set_commands(app, coach)
+        log.info("Telegram bot ready as @%s", app.bot.username)
+
+    return post_init
+
+
+async def set_commands(app: Application, coach: Coach) -> None:
+    """Register the command list in every language (English is also the default)."""
+    for locale in coach.catalog.locales:
+        commands = [
+            BotCommand(name, coach.renderer.ui(f"commands.{name}", locale, Target.PLAIN))
+            for name in COMMANDS
+        ]
+        await app.bot.set_my_commands(commands, language_code=locale)
+        if locale == coach.default_locale:
+            await app.bot.set_my_commands(commands)
+
+
+async def _post_shutdown(app: Application) -> None:
+    db = app.bot_data.get("db")
+    if db is not None:
+        await db.close()
+        log.info("database closed")
+
+
+def run_telegram(settings: Settings, catalog: Catalog) -> int:
+    """Serve Telegram until SIGTERM/SIGINT: long polling, or a webhook when configured."""
+    app = build_application(settings, catalog)
+    if settings.telegram_webhook_url:
+        secret = settings.telegram_webhook_secret
+        app.run_webhook(
+            listen=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+            url_path=settings.telegram_webhook_path,
+            webhook_url=settings.telegram_webhook_url,
+            secret_token=secret.get_secret_value() if secret else None,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    return 0
