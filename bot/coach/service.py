@@ -40,7 +40,7 @@ from bot.engine.inputs import InvalidAnswer, match_option, parse_timezone
 from bot.errors import RenderError, StorageError
 from bot.models import Incoming, Option, OutMessage, Said, Tapped, UserRef
 from bot.rendering import Renderer, Target
-from bot.storage import Database, Run, User, facts, history, runs, users
+from bot.storage import Database, Run, User, facts, history, inbox, runs, users
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +99,20 @@ class Coach:
 
     # ------------------------------------------------------------ entry point
 
-    async def handle(self, who: UserRef, incoming: Incoming) -> list[OutMessage]:
-        """Process one input from a founder and return the replies to send, in order."""
+    async def handle(
+        self, who: UserRef, incoming: Incoming, *, once: str | None = None
+    ) -> list[OutMessage]:
+        """Process one input from a founder and return the replies to send, in order.
+
+        ``once`` names a transport update (``tg:<update_id>``) that may be delivered
+        again after a crash; it is recorded in the turn's transaction, and a second
+        delivery returns no replies and changes nothing.
+        """
         try:
             async with self.db.transaction() as conn:
+                if once is not None and not await inbox.claim(conn, once, self.clock.now()):
+                    log.info("update %s was already processed; skipped", once)
+                    return []
                 return await self._turn(conn, who, incoming)
         except StorageError:
             log.exception("storage unavailable; the turn was rolled back")

@@ -1,6 +1,6 @@
 """The SQLite store: the only package that contains SQL."""
 
-from bot.storage import facts, history, runs, users
+from bot.storage import facts, history, inbox, runs, users
 from bot.storage.db import Database
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations, schema_version
 from bot.storage.runs import Run
@@ -15,6 +15,7 @@ __all__ = [
     "apply_migrations",
     "facts",
     "history",
+    "inbox",
     "runs",
     "schema_version",
     "users",

@@ -131,7 +131,21 @@ INITIAL_SCHEMA = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (INITIAL_SCHEMA,)
+PROCESSED_UPDATES = Migration(
+    2,
+    "processed transport updates",
+    (
+        # Telegram re-delivers an update whose offset was not confirmed before a crash;
+        # recording its id in the turn's own transaction makes processing exactly-once.
+        """CREATE TABLE processed_updates (
+            key TEXT PRIMARY KEY,
+            processed_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX processed_updates_age ON processed_updates (processed_at)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (INITIAL_SCHEMA, PROCESSED_UPDATES)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -143,3 +143,15 @@ async def test_text_with_nothing_under_way_shows_the_menu(coach: Coach) -> None:
     replies = await say(coach, ADA, "hello?")
     assert replies[0].type == "error"
     assert last_question(replies).type == "menu"
+
+
+async def test_a_redelivered_update_is_processed_once(coach: Coach, db_path: Path) -> None:
+    """The same transport update twice: the second changes nothing and says nothing."""
+    from bot.models import Said
+
+    await say(coach, ADA, "/start")
+    first = await coach.handle(ADA, Said("Ada"), once="tg:1001")
+    second = await coach.handle(ADA, Said("Ada"), once="tg:1001")
+    assert last_question(first).step == "startup"
+    assert second == []
+    assert [row[0] for row in _answers(db_path)] == ["name"]

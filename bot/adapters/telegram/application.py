@@ -8,7 +8,7 @@ each founder's in order (:class:`PerFounderProcessor`).
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -29,7 +29,7 @@ from bot.coach import Coach
 from bot.config import Settings
 from bot.engine import Catalog
 from bot.rendering import Target
-from bot.storage import Database
+from bot.storage import Database, inbox
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,8 @@ def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped
             default_locale=settings.founder_coach_locale,
             admins=frozenset(f"telegram:{admin}" for admin in settings.admin_ids),
         )
+        async with db.transaction() as conn:  # re-deliveries older than a day cannot come
+            await inbox.forget_before(conn, SystemClock().now() - timedelta(days=2))
         app.bot_data["db"] = db
         app.bot_data["coach"] = coach
         app.bot_data["transport"] = TelegramTransport(app.bot, coach)

@@ -51,7 +51,9 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     coach, transport = _parts(context)
     who = founder(update)
-    replies = await coach.handle(who, Said(message.text or message.caption or ""))
+    replies = await coach.handle(
+        who, Said(message.text or message.caption or ""), once=f"tg:{update.update_id}"
+    )
     await transport.send(who, message.chat_id, replies)
 
 
@@ -81,7 +83,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 return
             await transport.edit_markup(who, message, markup)
         return
-    replies = await coach.handle(who, tap)
+    replies = await coach.handle(who, tap, once=f"tg:{update.update_id}")
     if message is not None and replies and replies[0].type != "error":
         await _show_answer(coach, transport, who, message, tap)
     await transport.send(who, chat_id, replies)
