@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -152,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_chat(settings, user=args.user, lang=args.lang, jsonl=args.jsonl))
         if settings.telegram_bot_token is None:
             return asyncio.run(_chat(settings, user=None, lang=None, jsonl=False))
+        # PTB 22: time periods (RetryAfter.retry_after, ...) as timedeltas, without warnings
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
         from bot.adapters.telegram import run_telegram
 
         catalog = load_checked_catalog(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,6 +15,9 @@ from bot.clock import FrozenClock
 from bot.coach import Coach
 from bot.engine import Catalog
 from bot.storage import Database
+
+# PTB 22 warns when a time period is read as a number; the bot reads them as timedeltas.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 REPO = Path(__file__).resolve().parent.parent
 FLOWS = REPO / "flows"
