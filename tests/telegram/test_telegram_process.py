@@ -1,0 +1,191 @@
+"""The real entry point (`python -m bot run`) in a subprocess: restarts, crashes, logs, webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fakes.bot_api import FakeBotApi
+from tests.telegram.conftest import TOKEN, Founder, rows
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")
+START_TIMEOUT = 30
+
+
+def _env(fake: FakeBotApi, db: Path, **extra: str) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FOUNDER_"))}
+    environ.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        FOUNDER_COACH_DB=str(db),
+        FOUNDER_COACH_LOG_LEVEL="DEBUG",
+        PYTHONIOENCODING="utf-8",
+        **extra,
+    )
+    return environ
+
+
+@asynccontextmanager
+async def bot_process(
+    fake: FakeBotApi, db: Path, **extra: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run",
+        env=_env(fake, db, **extra),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+async def _stop(proc: asyncio.subprocess.Process, sig: int) -> tuple[int, str]:
+    proc.send_signal(sig)
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert proc.returncode is not None
+    return proc.returncode, err.decode()
+
+
+async def test_sigterm_then_restart_resumes_at_the_same_step(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    """A graceful stop mid-flow closes the database; the founder continues after a restart."""
+    db = tmp_path / "bot.db"
+    ada = Founder(fake, 501)
+    async with bot_process(fake, db) as proc:
+        await fake.wait_for_poll(timeout=START_TIMEOUT)
+        await ada.send("/start", expect="(1/8)")
+        await ada.send("Ada", expect="(2/8)")
+        await ada.send("Acme", expect="(3/8)")
+        code, log = await _stop(proc, signal.SIGTERM)
+    assert code == 0
+    assert "database closed" in log
+    assert TOKEN not in log
+    assert TOKEN.split(":")[1] not in log
+    async with bot_process(fake, db):
+        await fake.wait_for_poll(timeout=START_TIMEOUT)
+        reply = await ada.send("/start", expect="(3/8)")
+        assert "Welcome back" not in reply.text  # onboarding is not finished
+        await ada.send("We review contracts for small law firms.", expect="(4/8)")
+    assert [r[0] for r in rows(db, "SELECT step_id FROM answers ORDER BY id")] == [
+        "name",
+        "startup",
+        "pitch",
+    ]
+
+
+async def test_sigkill_before_the_offset_is_confirmed_stores_nothing_twice(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    """Killed after committing an answer but before Telegram heard the update was received:
+    the update comes again after the restart and is not applied a second time."""
+    db = tmp_path / "bot.db"
+    ada = Founder(fake, 502)
+    async with bot_process(fake, db) as proc:
+        await fake.wait_for_poll(timeout=START_TIMEOUT)
+        await ada.send("/start", expect="(1/8)")
+        await ada.send("Ada", expect="(2/8)")
+        await fake.wait_for_poll()
+        fake.delay("getUpdates", math.inf)  # the next poll, which would confirm, never returns
+        # long enough to pass as the next answer (the pitch) if it were applied twice
+        await ada.send("Acme Robotics International", expect="(3/8)")
+        confirmed = fake.confirmed_offset
+        await _stop(proc, signal.SIGKILL)
+    fake.delay("getUpdates", None)
+    redelivered = "Acme Robotics International"
+    assert any(u.get("message", {}).get("text") == redelivered for u in fake.pending_updates())
+    async with bot_process(fake, db):
+        await fake.wait_for_poll(timeout=START_TIMEOUT)
+        await asyncio.sleep(0)  # let the re-delivered update be fetched
+        reply = await ada.send("/start", expect="(3/8)")
+        assert "(3/8)" in reply.text
+    assert fake.confirmed_offset > confirmed
+    assert [r[0] for r in rows(db, "SELECT step_id FROM answers ORDER BY id")] == [
+        "name",
+        "startup",
+    ]
+
+
+async def test_sigkill_mid_flow_loses_no_committed_answer(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    ada = Founder(fake, 503)
+    async with bot_process(fake, db) as proc:
+        await fake.wait_for_poll(timeout=START_TIMEOUT)
+        await ada.send("/start", expect="(1/8)")
+        await ada.send("Ada", expect="(2/8)")
+        await ada.send("Acme", expect="(3/8)")
+        await _stop(proc, signal.SIGKILL)
+    async with bot_process(fake, db):
+        await fake.wait_for_poll(timeout=START_TIMEOUT)
+        await ada.send("/start", expect="(3/8)")
+    assert rows(db, "SELECT step_id, revision FROM answers ORDER BY id") == [
+        ("name", 1),
+        ("startup", 1),
+    ]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_mode_checks_the_secret(fake: FakeBotApi, tmp_path: Path) -> None:
+    """With a webhook configured the bot registers it and serves updates posted to it."""
+    port = _free_port()
+    secret = "s3cret-webhook-token"
+    extra = {
+        "TELEGRAM_WEBHOOK_URL": "https://coach.example.invalid/telegram",
+        "TELEGRAM_WEBHOOK_SECRET": secret,
+        "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
+        "TELEGRAM_WEBHOOK_PORT": str(port),
+    }
+    async with bot_process(fake, tmp_path / "bot.db", **extra) as proc:
+        await fake.wait_for_call("setWebhook", timeout=START_TIMEOUT)
+        assert fake.webhook_url == "https://coach.example.invalid/telegram"
+        update = {
+            "update_id": 7001,
+            "message": {
+                "message_id": 1, "date": 1_700_000_000, "text": "/start",
+                "chat": {"id": 504, "type": "private", "first_name": "Ada"},
+                "from": {"id": 504, "is_bot": False, "first_name": "Ada", "language_code": "en"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }  # fmt: skip
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):  # the server may need a moment after setWebhook
+                try:
+                    refused = await client.post(url, json=update)
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.1)
+            assert refused.status_code == 403
+            accepted = await client.post(
+                url, content=json.dumps(update), headers={
+                    "X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json",
+                },
+            )  # fmt: skip
+            assert accepted.status_code == 200
+        [call] = await fake.wait_for_call("sendMessage", chat_id=504)
+        assert "Founder Coach" in call.params["text"]
+        _, log = await _stop(proc, signal.SIGTERM)
+    assert secret not in log
+    assert TOKEN not in log
