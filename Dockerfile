@@ -14,7 +14,8 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    FOUNDER_COACH_DB=/data/founder-coach.db
+    FOUNDER_COACH_DB=/data/founder-coach.db \
+    PTB_TIMEDELTA=true
 RUN useradd --create-home --uid 10001 coach \
     && mkdir /data && chown coach:coach /data
 COPY --from=build /wheels /wheels
