@@ -17,7 +17,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import Clock
+from bot.clock import Clock, to_text
 from bot.coach.present import Presenter
 from bot.engine import (
     Back,
@@ -51,6 +51,10 @@ PENDING_MENU = "menu"
 PENDING_DELETE = "delete"
 DELETE_CONFIRM = "confirm"
 DELETE_KEEP = "keep"
+CONSENT_STEP = "consent"
+PENDING_CONSENT = "consent"
+CONSENT_AGREE = "agree"
+CONSENT_DECLINE = "decline"
 
 
 def pick_locale(user: User, *, locales: tuple[str, ...], default: str) -> str:
@@ -72,7 +76,7 @@ class _Turn:
     user: User
     present: Presenter
     replies: list[OutMessage]
-    forgotten: bool = False
+    no_transcript: bool = False
 
 
 class Coach:
@@ -159,6 +163,9 @@ class Coach:
         turn = _Turn(conn, user, self._presenter(user), [])
         if not user.active:  # they wrote again, so they unblocked the bot
             await self._set_user(turn, active=True)
+        if not user.consented and not self._open_before_consent(turn, incoming):
+            await self._consent(turn, incoming)
+            return turn.replies
         current = await runs.current(conn, user.id)
         await history.add_message(
             conn,
@@ -180,7 +187,7 @@ class Coach:
             await self._advance(turn, current, TextAnswer(incoming.text))
         else:
             await self._idle(turn, created=created)
-        if turn.forgotten:
+        if turn.no_transcript:
             return turn.replies
         for reply in turn.replies:
             await history.add_message(
@@ -507,6 +514,65 @@ class Coach:
 
     # ------------------------------------------------------------ the founder's account
 
+    def _open_before_consent(self, turn: _Turn, incoming: Incoming) -> bool:
+        """Commands that store nothing of the founder's: /privacy, and /stats for admins."""
+        if not isinstance(incoming, Said):
+            return False
+        command = incoming.text.strip().split(" ")[0].lower()
+        admin = f"{turn.user.channel}:{turn.user.external_id}" in self.admins
+        if command == "/privacy" or (command == "/stats" and admin):
+            turn.no_transcript = True
+            return True
+        return False
+
+    async def _consent(self, turn: _Turn, incoming: Incoming) -> None:
+        """Before consent nothing the founder says is kept: ask, then act on the answer."""
+        chosen: str | None = None
+        if turn.user.pending == PENDING_CONSENT:
+            if isinstance(incoming, Tapped):
+                if incoming.run_id is None and incoming.step == CONSENT_STEP:
+                    chosen = _pick((CONSENT_AGREE, CONSENT_DECLINE), incoming)
+            elif not incoming.text.strip().startswith("/"):
+                labels = {
+                    option: tuple(
+                        self.renderer.ui(f"consent.{option}", loc, Target.PLAIN)
+                        for loc in self.catalog.locales
+                    )
+                    for option in (CONSENT_AGREE, CONSENT_DECLINE)
+                }
+                try:
+                    chosen = match_option(incoming.text, (CONSENT_AGREE, CONSENT_DECLINE), labels)
+                except InvalidAnswer as exc:
+                    turn.replies.append(
+                        turn.present.error(exc.code, exc.params, step=CONSENT_STEP)
+                    )
+        if chosen == CONSENT_AGREE:
+            await self._set_user(turn, consented_at=to_text(self.clock.now()), pending=None)
+            await self._open_flow(turn, self.catalog.flows[ONBOARDING], announce=False)
+            return
+        if chosen == CONSENT_DECLINE:
+            turn.replies.append(turn.present.message(turn.present.ui("consent.declined")))
+            await users.delete(turn.conn, turn.user.id)
+            turn.no_transcript = True
+            return
+        await self._set_user(turn, pending=PENDING_CONSENT)
+        present = turn.present
+        if not turn.replies:
+            turn.replies.append(present.message(present.ui("welcome")))
+        turn.replies.append(
+            OutMessage(
+                type="question",
+                text=present.ui("consent.ask"),
+                step=CONSENT_STEP,
+                kind="choice",
+                options=[
+                    Option(id=CONSENT_AGREE, label=present.plain("consent.agree")),
+                    Option(id=CONSENT_DECLINE, label=present.plain("consent.decline")),
+                ],
+            )
+        )
+        turn.no_transcript = True  # keep no transcript before consent
+
     async def _ask_delete(self, turn: _Turn) -> None:
         await self._set_user(turn, pending=PENDING_DELETE)
         present = turn.present
@@ -546,7 +612,7 @@ class Coach:
         for hook in self.on_forget:
             await hook(turn.conn, turn.user.id)
         await users.delete(turn.conn, turn.user.id)
-        turn.forgotten = True
+        turn.no_transcript = True
         log.info("founder %s deleted their data", turn.user.id)
 
     async def _timezone(self, turn: _Turn, argument: str, current: Run | None) -> None:

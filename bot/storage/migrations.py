@@ -145,7 +145,14 @@ PROCESSED_UPDATES = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (INITIAL_SCHEMA, PROCESSED_UPDATES)
+CONSENT = Migration(
+    3,
+    "consent",
+    # When the founder agreed to have their answers kept; NULL: not yet (ask first).
+    ("ALTER TABLE users ADD COLUMN consented_at TEXT",),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (INITIAL_SCHEMA, PROCESSED_UPDATES, CONSENT)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

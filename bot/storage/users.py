@@ -24,10 +24,17 @@ class User(BaseModel):
     timezone: str | None
     pending: str | None
     active: bool
+    consented_at: str | None = None
+
+    @property
+    def consented(self) -> bool:
+        """Whether the founder agreed to have their answers kept."""
+        return self.consented_at is not None
 
 
 _COLUMNS = (
-    "id, channel, external_id, display_name, locale, client_language, timezone, pending, active"
+    "id, channel, external_id, display_name, locale, client_language, timezone, pending,"
+    " active, consented_at"
 )
 
 
@@ -86,7 +93,7 @@ async def find(conn: aiosqlite.Connection, *, channel: str, external_id: str) ->
     return _user(row) if row else None
 
 
-_SETTABLE = {"display_name", "locale", "timezone", "pending", "active"}
+_SETTABLE = {"display_name", "locale", "timezone", "pending", "active", "consented_at"}
 
 
 async def update(

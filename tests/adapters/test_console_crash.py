@@ -45,6 +45,9 @@ def test_sigkill_mid_flow_then_resume(
     answers = ["Ada", "Acme", "We review contracts for small law firms.", "2", "4", "4"]
     proc = _start(db, env, tmp_path)
     assert proc.stdin is not None
+    _wait_for(proc, "Is that all right?")
+    proc.stdin.write("1\n")
+    proc.stdin.flush()
     _wait_for(proc, "(1/8)")
     for index in range(answered):
         proc.stdin.write(answers[index] + "\n")

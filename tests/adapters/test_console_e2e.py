@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = """Ada
+SCRIPT = """1
+Ada
 Acme <b>AI</b>
 /skip
 2
@@ -62,7 +63,7 @@ def test_end_of_input_mid_flow_exits_cleanly_and_resumes(
 ) -> None:
     """Input ending mid-flow exits 0; the next session continues at the same question."""
     db = tmp_path / "coach.db"
-    first = run_cli(["chat", "--db", str(db), "--user", "ada"], "Ada\nAcme\n", env, tmp_path)
+    first = run_cli(["chat", "--db", str(db), "--user", "ada"], "1\nAda\nAcme\n", env, tmp_path)
     assert first.returncode == 0, first.stderr
     second = run_cli(["chat", "--db", str(db), "--user", "ada"], "", env, tmp_path)
     assert second.returncode == 0, second.stderr
@@ -74,15 +75,17 @@ def test_two_users_share_a_database_without_seeing_each_other(
 ) -> None:
     """--user keeps founders apart in one file."""
     db = tmp_path / "coach.db"
-    run_cli(["chat", "--db", str(db), "--user", "ada"], "Ada\nAda Labs\n", env, tmp_path)
-    bob = run_cli(["chat", "--db", str(db), "--user", "bob"], "", env, tmp_path)
+    run_cli(["chat", "--db", str(db), "--user", "ada"], "1\nAda\nAda Labs\n", env, tmp_path)
+    bob = run_cli(["chat", "--db", str(db), "--user", "bob"], "1\n", env, tmp_path)
     assert "(1/8) First, what should I call you?" in bob.stdout
     assert "Ada Labs" not in bob.stdout
 
 
 def test_lang_flag_speaks_chinese(tmp_path: Path, env: dict[str, str]) -> None:
     """--lang zh opens the conversation in Chinese."""
-    result = run_cli(["chat", "--db", str(tmp_path / "c.db"), "--lang", "zh"], "", env, tmp_path)
+    result = run_cli(
+        ["chat", "--db", str(tmp_path / "c.db"), "--lang", "zh"], "1\n", env, tmp_path
+    )
     assert "（1/8） 先认识一下：怎么称呼你？" in result.stdout
     assert result.stdout.rstrip().endswith("已保存，下次见。")
 
@@ -90,5 +93,7 @@ def test_lang_flag_speaks_chinese(tmp_path: Path, env: dict[str, str]) -> None:
 def test_run_without_token_opens_the_console(tmp_path: Path, env: dict[str, str]) -> None:
     """`founder-coach run` with no token is the console coach."""
     result = run_cli(["run", "--db", str(tmp_path / "c.db")], "", env, tmp_path)
+    assert "Is that all right?" in result.stdout
+    result = run_cli(["run", "--db", str(tmp_path / "c.db")], "1\n", env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "(1/8) First, what should I call you?" in result.stdout

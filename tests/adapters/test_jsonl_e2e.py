@@ -61,7 +61,9 @@ def test_jsonl_drives_a_whole_onboarding(tmp_path: Path, env: dict[str, str]) ->
     """Questions carry flow, step, kind, options and progress; errors name the step."""
     coach = JsonlCoach(tmp_path / "coach.db", env, tmp_path)
     try:
-        first = coach.read_until_question()
+        consent = coach.read_until_question()[-1]
+        assert (consent["step"], consent["options"][0]["id"]) == ("consent", "agree")
+        first = coach.send("agree")
         assert first[-1] == {
             "type": "question",
             "flow": "onboarding",

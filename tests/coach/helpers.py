@@ -36,11 +36,18 @@ def last_question(replies: list[OutMessage]) -> OutMessage:
     return asks[-1]
 
 
+async def start(coach: Coach, who: UserRef) -> list[OutMessage]:
+    """/start and agree to the privacy note: the replies end with the first question."""
+    replies = await say(coach, who, "/start")
+    assert replies[-1].step == "consent", replies
+    return await say(coach, who, "1")
+
+
 async def answer_onboarding(
     coach: Coach, who: UserRef, *, upto: int | None = None
 ) -> list[OutMessage]:
     """Start and answer onboarding (the first ``upto`` questions, or all and confirm)."""
-    replies = await say(coach, who, "/start")
+    replies = await start(coach, who)
     for step, text in ONBOARDING_ANSWERS[:upto]:
         assert last_question(replies).step == step
         replies = await say(coach, who, text)

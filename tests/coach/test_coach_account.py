@@ -10,7 +10,7 @@ from bot.coach import Coach
 from bot.engine import Catalog
 from bot.models import UserRef
 from bot.storage import Database
-from tests.coach.helpers import ADA, BOB, answer_onboarding, last_question, say, tap
+from tests.coach.helpers import ADA, BOB, answer_onboarding, last_question, say, start, tap
 
 ADMIN = UserRef(channel="telegram", external_id="1001", display_name="Ops")
 
@@ -58,12 +58,13 @@ async def test_delete_my_data_erases_only_that_founder(coach: Coach, db_path: Pa
             rows = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE NOT ({owner})").fetchone()[0]
             assert rows == 0, table
     assert _count(db_path, "answers") == 2
-    replies = await say(coach, ADA, "/start")
+    replies = await say(coach, ADA, "/start")  # a stranger again: consent first
     assert replies[0].text.startswith("Hi! I am Founder Coach")
+    assert replies[-1].step == "consent"
 
 
 async def test_unclear_delete_answer_asks_again(coach: Coach) -> None:
-    await say(coach, ADA, "/start")
+    await start(coach, ADA)
     await say(coach, ADA, "/delete_my_data")
     replies = await say(coach, ADA, "maybe")
     assert replies[0].type == "error"
@@ -101,7 +102,7 @@ async def test_stats_only_for_admins(
 
 
 async def test_blocked_founder_is_inactive_until_they_write(coach: Coach) -> None:
-    await say(coach, ADA, "/start")
+    await start(coach, ADA)
     assert await coach.is_active(ADA)
     await coach.mark_blocked(ADA)
     assert not await coach.is_active(ADA)

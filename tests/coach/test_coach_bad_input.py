@@ -9,7 +9,7 @@ import pytest
 
 from bot.coach import Coach
 from bot.storage import Database
-from tests.coach.helpers import ADA, BOB, answer_onboarding, last_question, say, tap
+from tests.coach.helpers import ADA, BOB, answer_onboarding, last_question, say, start, tap
 
 
 def _snapshot(db_path: Path) -> list[tuple]:
@@ -72,7 +72,7 @@ async def test_unusual_but_valid_text_is_kept_exactly(
     coach: Coach, db_path: Path, text: str
 ) -> None:
     """Emoji, right-to-left scripts and joiners are stored as typed."""
-    await say(coach, ADA, "/start")
+    await start(coach, ADA)
     replies = await say(coach, ADA, text)
     assert last_question(replies).step == "startup"
     with sqlite3.connect(db_path) as conn:
@@ -82,7 +82,7 @@ async def test_unusual_but_valid_text_is_kept_exactly(
 
 async def test_control_characters_are_removed_from_text(coach: Coach, db_path: Path) -> None:
     """Control characters inside an answer are dropped, the rest is kept."""
-    await say(coach, ADA, "/start")
+    await start(coach, ADA)
     await say(coach, ADA, "A\x00d\x07a\x1b")
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT value_json FROM answers").fetchone() == ('"Ada"',)
@@ -90,7 +90,7 @@ async def test_control_characters_are_removed_from_text(coach: Coach, db_path: P
 
 async def test_back_at_the_first_question_says_so(coach: Coach) -> None:
     """/back on question 1 explains and asks question 1 again."""
-    await say(coach, ADA, "/start")
+    await start(coach, ADA)
     replies = await say(coach, ADA, "/back")
     assert replies[0].text == "This is the first question already."
     assert last_question(replies).step == "name"

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from bot.coach import Coach
 from bot.models import UserRef
-from tests.coach.helpers import ADA, ONBOARDING_ANSWERS, last_question, say
+from tests.coach.helpers import ADA, ONBOARDING_ANSWERS, last_question, say, start
 
 LIN = UserRef(channel="telegram", external_id="42", display_name="Lin", language_code="zh-hans")
 
 
 async def test_client_language_picks_chinese(coach: Coach) -> None:
     """A Chinese client is greeted in Chinese without choosing anything."""
-    replies = await say(coach, LIN, "/start")
+    replies = await start(coach, LIN)
     assert last_question(replies).text == "（1/8） 先认识一下：怎么称呼你？"
 
 
 async def test_lang_command_switches_and_repeats_the_question(coach: Coach) -> None:
     """/lang zh answers in Chinese from then on and asks the same question again."""
-    await say(coach, ADA, "/start")
+    await start(coach, ADA)
     replies = await say(coach, ADA, "/lang zh")
     assert replies[0].text == "好的，之后我用中文和你交流。"
     assert last_question(replies).step == "name"
@@ -28,7 +28,7 @@ async def test_lang_command_switches_and_repeats_the_question(coach: Coach) -> N
 
 async def test_onboarding_language_answer_sets_the_locale(coach: Coach) -> None:
     """Choosing 中文 in onboarding turns the review into Chinese at once."""
-    replies = await say(coach, ADA, "/start")
+    replies = await start(coach, ADA)
     for _, text in ONBOARDING_ANSWERS[:7]:
         replies = await say(coach, ADA, text)
     replies = await say(coach, ADA, "中文")
@@ -40,7 +40,7 @@ async def test_onboarding_language_answer_sets_the_locale(coach: Coach) -> None:
 
 async def test_chinese_founder_can_answer_with_chinese_labels(coach: Coach) -> None:
     """Option labels in Chinese and numbers like 3万 are understood."""
-    replies = await say(coach, LIN, "/start")
+    replies = await start(coach, LIN)
     for text in ("林", "深度求索", "帮小律所用开源模型审合同，省一半时间。"):
         replies = await say(coach, LIN, text)
     replies = await say(coach, LIN, "有收入：已经有付费客户")

@@ -9,7 +9,14 @@ from bot.clock import FrozenClock
 from bot.coach import Coach
 from bot.engine import Catalog
 from bot.storage import Database, facts, users
-from tests.coach.helpers import ADA, ONBOARDING_ANSWERS, answer_onboarding, last_question, say
+from tests.coach.helpers import (
+    ADA,
+    ONBOARDING_ANSWERS,
+    answer_onboarding,
+    last_question,
+    say,
+    start,
+)
 
 
 def _answers(db_path: Path) -> list[tuple[str, str, int]]:
@@ -20,12 +27,34 @@ def _answers(db_path: Path) -> list[tuple[str, str, int]]:
         ).fetchall()
 
 
-async def test_first_contact_welcomes_and_asks_the_first_question(coach: Coach) -> None:
-    """/start greets a new founder and opens onboarding at question 1 of 8."""
+async def test_first_contact_asks_consent_then_opens_onboarding(
+    coach: Coach, db_path: Path
+) -> None:
+    """/start greets, explains what is kept and asks; agreeing opens question 1 of 8."""
     replies = await say(coach, ADA, "/start")
-    question = last_question(replies)
     assert replies[0].text.startswith("Hi! I am Founder Coach")
+    assert (replies[1].step, [o.id for o in replies[1].options]) == (
+        "consent",
+        ["agree", "decline"],
+    )
+    assert "/delete_my_data" in replies[1].text
+    replies = await say(coach, ADA, "Agree and start")
+    question = last_question(replies)
     assert (question.flow, question.step, question.progress) == ("onboarding", "name", (1, 8))
+
+
+async def test_nothing_is_kept_before_consent(coach: Coach, db_path: Path) -> None:
+    """Before agreeing, no message is logged; declining erases even the founder row."""
+    await say(coach, ADA, "/start")
+    replies = await say(coach, ADA, "my secret plans")
+    assert replies[0].type == "error"
+    assert replies[-1].step == "consent"
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM transcript").fetchone() == (0,)
+    replies = await say(coach, ADA, "2")
+    assert replies[0].text.startswith("All right: nothing you said has been kept.")
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM users").fetchone() == (0,)
 
 
 async def test_onboarding_completes_and_stores_facts(coach: Coach, db: Database) -> None:
@@ -54,7 +83,7 @@ async def test_each_answer_is_committed_before_the_next_question(
     coach: Coach, db_path: Path
 ) -> None:
     """When the next question is returned, its predecessor is already in the file."""
-    replies = await say(coach, ADA, "/start")
+    replies = await start(coach, ADA)
     for index, (_, text) in enumerate(ONBOARDING_ANSWERS[:4], start=1):
         replies = await say(coach, ADA, text)
         assert [row[0] for row in _answers(db_path)] == [s for s, _ in ONBOARDING_ANSWERS[:index]]
@@ -149,7 +178,7 @@ async def test_a_redelivered_update_is_processed_once(coach: Coach, db_path: Pat
     """The same transport update twice: the second changes nothing and says nothing."""
     from bot.models import Said
 
-    await say(coach, ADA, "/start")
+    await start(coach, ADA)
     first = await coach.handle(ADA, Said("Ada"), once="tg:1001")
     second = await coach.handle(ADA, Said("Ada"), once="tg:1001")
     assert last_question(first).step == "startup"

@@ -26,7 +26,7 @@ def answer_for(question: dict[str, Any], locale: str, todo: list[str]) -> str:
     options = question.get("options", [])
     if question["type"] == "menu":
         return todo[0]
-    if question["type"] == "review":
+    if question["type"] == "review" or step == "consent":
         return options[0]["id"]
     if options and options[0]["id"] == "keep":
         return "keep"

@@ -116,6 +116,11 @@ class Founder:
             expect,
         )
 
+    async def start(self, *, expect: str = "(1/8)") -> BotMessage:
+        """/start, then agree to the privacy note; return the first question."""
+        consent = await self.send("/start")  # welcome and consent arrive as one message
+        return await self.tap(consent, consent.buttons()[0]["text"], expect=expect)
+
     async def tap(
         self, message: BotMessage, label: str, *, expect: str | None = None
     ) -> BotMessage:

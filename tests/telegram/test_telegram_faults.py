@@ -17,7 +17,7 @@ async def test_a_429_storm_is_ridden_out(bot: Application, fake: FakeBotApi) -> 
     """Three 429s in a row: the rate limiter waits and the reply arrives exactly once."""
     fake.fail_next("sendMessage", 429, retry_after=1, times=3)
     ada = Founder(fake, 401)
-    await ada.send("/start", expect="(1/8)")
+    await ada.start()
     assert fake.count_429 == 3
     questions = [m for m in ada.messages() if "(1/8)" in (m.text or "")]
     assert len(questions) == 1
@@ -26,7 +26,7 @@ async def test_a_429_storm_is_ridden_out(bot: Application, fake: FakeBotApi) -> 
 async def test_server_errors_are_retried(bot: Application, fake: FakeBotApi) -> None:
     fake.fail_next("sendMessage", 502, times=2)
     ada = Founder(fake, 402)
-    await ada.send("/start", expect="(1/8)")
+    await ada.start()
     assert len([m for m in ada.messages() if "(1/8)" in (m.text or "")]) == 1
 
 
@@ -35,7 +35,7 @@ async def test_a_blocked_founder_gets_nothing_more(
 ) -> None:
     """403: the founder is marked inactive and the rest of that turn's replies are dropped."""
     ada = Founder(fake, 403)
-    await ada.send("/start", expect="(1/8)")
+    await ada.start()
     fake.block(403)
     before = len(fake.calls_of("sendMessage"))
     fake.user_sends(403, "Ada")
@@ -69,7 +69,7 @@ async def test_delete_my_data_over_telegram(
     bot: Application, fake: FakeBotApi, tmp_path: Path
 ) -> None:
     ada = Founder(fake, 405)
-    await ada.send("/start", expect="(1/8)")
+    await ada.start()
     await ada.send("Ada", expect="(2/8)")
     ask = await ada.send("/delete_my_data", expect="Delete everything?")
     await ada.tap(ask, "Delete everything", expect="everything I had stored about you is deleted")
@@ -84,7 +84,7 @@ async def test_stats_only_for_configured_admins(
     settings = bot_settings(fake, tmp_path / "bot.db", telegram_admin_ids="900, 901")
     async with running_bot(settings, real_catalog):
         ada = Founder(fake, 406)
-        await ada.send("/start", expect="(1/8)")
+        await ada.start()
         stats = await Founder(fake, 900, name="Ops").send("/stats", expect="Founder Coach figures")
         assert "Founders: 2" in stats.text
         refused = await ada.send("/stats", expect="not a command I know")

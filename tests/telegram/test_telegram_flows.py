@@ -17,7 +17,7 @@ ONBOARDING_TEXT = [
 
 
 async def onboard(ada: Founder) -> None:
-    reply = await ada.send("/start", expect="(1/8)")
+    reply = await ada.start()
     for text, expect in ONBOARDING_TEXT:
         reply = await ada.send(text, expect=expect)
     reply = await ada.tap(reply, "Prototype", expect="(5/8)")
@@ -71,7 +71,7 @@ async def _wait_markup(ada: Founder, message_id: int, label: str):
 
 async def test_back_and_skip_buttons(bot: Application, fake: FakeBotApi) -> None:
     ada = Founder(fake, 102)
-    await ada.send("/start", expect="(1/8)")
+    await ada.start()
     await ada.send("Ada", expect="(2/8)")
     pitch = await ada.send("Acme", expect="(3/8)")
     stage = await ada.tap(pitch, "Skip", expect="(4/8)")
@@ -83,7 +83,7 @@ async def test_back_and_skip_buttons(bot: Application, fake: FakeBotApi) -> None
 async def test_founder_text_is_escaped(bot: Application, fake: FakeBotApi) -> None:
     """A founder typing <b> and & sees exactly that, not formatting."""
     ada = Founder(fake, 103)
-    await ada.send("/start", expect="(1/8)")
+    await ada.start()
     await ada.send("Ada", expect="(2/8)")
     reply = await ada.send("<b>Acme</b> & Co", expect="(3/8)")
     assert "<b>Acme</b> & Co" in reply.text
@@ -92,7 +92,7 @@ async def test_founder_text_is_escaped(bot: Application, fake: FakeBotApi) -> No
 
 async def test_bad_input_over_telegram(bot: Application, fake: FakeBotApi, tmp_path: Path) -> None:
     ada = Founder(fake, 104)
-    await ada.send("/start", expect="(1/8)")
+    await ada.start()
     error = await ada.send("x" * 10_000, expect="please keep it within 60")
     question = ada.messages()[-1]
     assert "(1/8)" in question.text
@@ -107,7 +107,7 @@ async def test_forged_and_stale_buttons_change_nothing(
     bot: Application, fake: FakeBotApi, tmp_path: Path
 ) -> None:
     ada = Founder(fake, 105)
-    await ada.send("/start", expect="(1/8)")
+    await ada.start()
     await ada.send("Ada", expect="(2/8)")
     await ada.send("Acme", expect="(3/8)")
     stage = await ada.send("We review contracts for small law firms.", expect="(4/8)")
@@ -144,8 +144,8 @@ async def test_two_founders_interleave_without_crossing(
         Founder(fake, 201, name="Ada"),
         Founder(fake, 202, name="Bo", language_code="zh-hans"),
     )
-    await ada.send("/start", expect="(1/8)")
-    await bo.send("/start", expect="（1/8）")
+    await ada.start()
+    await bo.start(expect="（1/8）")
     await ada.send("Ada", expect="(2/8)")
     await bo.send("博", expect="（2/8）")
     await ada.send("Ada Labs", expect="(3/8)")

@@ -69,7 +69,7 @@ async def test_sigterm_then_restart_resumes_at_the_same_step(
     ada = Founder(fake, 501)
     async with bot_process(fake, db) as proc:
         await fake.wait_for_poll(timeout=START_TIMEOUT)
-        await ada.send("/start", expect="(1/8)")
+        await ada.start()
         await ada.send("Ada", expect="(2/8)")
         await ada.send("Acme", expect="(3/8)")
         code, log = await _stop(proc, signal.SIGTERM)
@@ -98,7 +98,7 @@ async def test_sigkill_before_the_offset_is_confirmed_stores_nothing_twice(
     ada = Founder(fake, 502)
     async with bot_process(fake, db) as proc:
         await fake.wait_for_poll(timeout=START_TIMEOUT)
-        await ada.send("/start", expect="(1/8)")
+        await ada.start()
         await ada.send("Ada", expect="(2/8)")
         await fake.wait_for_poll()
         fake.delay("getUpdates", math.inf)  # the next poll, which would confirm, never returns
@@ -128,7 +128,7 @@ async def test_sigkill_mid_flow_loses_no_committed_answer(
     ada = Founder(fake, 503)
     async with bot_process(fake, db) as proc:
         await fake.wait_for_poll(timeout=START_TIMEOUT)
-        await ada.send("/start", expect="(1/8)")
+        await ada.start()
         await ada.send("Ada", expect="(2/8)")
         await ada.send("Acme", expect="(3/8)")
         await _stop(proc, signal.SIGKILL)

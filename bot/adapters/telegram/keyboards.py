@@ -13,6 +13,7 @@ keyboard carries its own selection as a bit mask, so toggling needs no stored st
 ``s:RUN:STEP``         skip (or keep the shared value)
 ``m:I``                menu item I
 ``x:I``                delete-my-data confirmation (0 delete, 1 keep)
+``c:I``                privacy consent (0 agree, 1 not now)
 =====================  ==========================================
 """
 
@@ -28,11 +29,13 @@ from bot.models import OutMessage, Tapped
 MAX_CALLBACK_BYTES = 64
 MENU_STEP = "menu"
 DELETE_STEP = "delete_my_data"
+CONSENT_STEP = "consent"
+_TOP_LEVEL = {"m": MENU_STEP, "x": DELETE_STEP, "c": CONSENT_STEP}
 CHECK = "✓ "
 _PATTERN = re.compile(
     r"^(?:(?P<kind>[qtdbs]):(?P<run>\d{1,12}):(?P<step>[a-z][a-z0-9_]{0,31})"
     r"(?::(?P<a>[0-9a-f]{1,16}))?(?::(?P<b>[0-9a-f]{1,16}))?"
-    r"|(?P<top>[mx]):(?P<index>\d{1,3}))$"
+    r"|(?P<top>[mxc]):(?P<index>\d{1,3}))$"
 )
 
 
@@ -68,7 +71,7 @@ def decode(data: str | None) -> Tapped | Toggle:
     if match is None:
         raise BadCallback(data)
     if match["top"]:
-        step = MENU_STEP if match["top"] == "m" else DELETE_STEP
+        step = _TOP_LEVEL[match["top"]]
         return Tapped(run_id=None, step=step, indexes=(int(match["index"]),))
     run_id, step, kind = int(match["run"]), match["step"], match["kind"]
     if kind == "q" and match["a"] and not match["b"] and match["a"].isdigit():
@@ -102,8 +105,9 @@ def keyboard(message: OutMessage, words: ButtonWords) -> InlineKeyboardMarkup | 
     if message.type == "menu":
         rows = [[InlineKeyboardButton(o.label, callback_data=_data("m", i))]
                 for i, o in enumerate(message.options)]  # fmt: skip
-    elif message.step == DELETE_STEP and message.run_id is None:
-        rows = [[InlineKeyboardButton(o.label, callback_data=_data("x", i))
+    elif message.step in (DELETE_STEP, CONSENT_STEP) and message.run_id is None:
+        prefix = "x" if message.step == DELETE_STEP else "c"
+        rows = [[InlineKeyboardButton(o.label, callback_data=_data(prefix, i))
                  for i, o in enumerate(message.options)]]  # fmt: skip
     elif message.type in ("question", "review") and message.run_id is not None and message.step:
         run, step = message.run_id, message.step
