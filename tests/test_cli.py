@@ -115,3 +115,11 @@ def test_flows_graph_prints_mermaid(capsys: pytest.CaptureFixture[str]) -> None:
 def test_flows_graph_unknown_flow(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["flows", "graph", "nope"]) == 1
     assert "no flow 'nope'" in capsys.readouterr().err
+
+
+def test_flows_graph_draws_the_funding_flow(capsys: pytest.CaptureFixture[str]) -> None:
+    """The funding graph shows its conditional steps with their conditions."""
+    assert main(["flows", "graph", "funding"]) == 0
+    out = capsys.readouterr().out
+    assert '|"when funding.raise_amount > 0"| instrument' in out
+    assert "review --> done" in out
