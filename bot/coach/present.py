@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.engine import CONFIRM, KEEP, Flow, FlowState, Prompt, Score, StepKind, review_options
 from bot.engine.inputs import SCALE_OPTIONS, YESNO_OPTIONS
+from bot.engine.machine import dynamic_ids, dynamic_options
 from bot.engine.spec import RuleSpec, StepSpec, Unit
 from bot.models import Option, OutMessage
 from bot.rendering import Renderer, Target
@@ -66,6 +67,9 @@ class Presenter:
         """A stored answer in the founder's words (plain text)."""
         if value is None:
             return self.plain("question.skipped")
+        if step.options_from is not None:
+            items = value if isinstance(value, list) else [value]
+            return fmt.join_labels([str(item) for item in items], self.locale)
         match step.kind:
             case StepKind.CHOICE | StepKind.MULTI:
                 return self.renderer.option_label(f"{flow.id}.{step.id}", value, self.locale)
@@ -104,7 +108,7 @@ class Presenter:
         hints: list[str] = []
         if texts.hint:
             hints.append(self.template(texts.hint, facts, target=Target.PLAIN))
-        options = self._options(flow, step, prompt)
+        options = self._options(flow, step, prompt, facts)
         if prompt.default is not None:
             hints.append(self.plain("question.keep_hint"))
         elif prompt.current is not None:
@@ -116,6 +120,7 @@ class Presenter:
             StepKind.MULTI: "question.hint_multi",
             StepKind.YESNO: "question.hint_yesno",
             StepKind.SCALE: "question.hint_scale",
+            StepKind.DATE: "question.hint_date",
         }.get(step.kind)
         if kind_hint:
             hints.append(self.plain(kind_hint))
@@ -135,7 +140,7 @@ class Presenter:
             can_skip=step.optional or prompt.default is not None,
         )
 
-    def _options(self, flow: Flow, step: StepSpec, prompt: Prompt) -> list[Option]:
+    def _options(self, flow: Flow, step: StepSpec, prompt: Prompt, facts: Facts) -> list[Option]:
         current = prompt.current if prompt.current is not None else prompt.default
         chosen = set(current) if isinstance(current, list) else {current}
         options: list[Option] = []
@@ -143,6 +148,12 @@ class Presenter:
             shown = self.display(flow, step, prompt.default)
             options.append(Option(id=KEEP, label=self.plain("question.keep", value=shown)))
         texts = self.texts(flow).steps[step.id]
+        if step.options_from is not None:
+            items = dynamic_options(step, facts)
+            return options + [
+                Option(id=option, label=item, selected=item in chosen)
+                for option, item in zip(dynamic_ids(len(items)), items, strict=True)
+            ]
         match step.kind:
             case StepKind.CHOICE | StepKind.MULTI:
                 options += [

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -200,6 +201,11 @@ class Coach:
             )
         return turn.replies
 
+    def _today(self, user: User) -> date:
+        """The founder's local date (dates they type are relative to it)."""
+        zone = ZoneInfo(user.timezone) if user.timezone else ZoneInfo("UTC")
+        return self.clock.now().astimezone(zone).date()
+
     def _presenter(self, user: User) -> Presenter:
         locale = pick_locale(user, locales=self.catalog.locales, default=self.default_locale)
         return Presenter(self.renderer, locale, self.target)
@@ -375,7 +381,7 @@ class Coach:
             await self._show_menu(turn)
             return
         known = await facts.load(turn.conn, turn.user.id)
-        transition = advance(flow, run.state, event, known)
+        transition = advance(flow, run.state, event, known, today=self._today(turn.user))
         await self._after(turn, flow, run.id, transition, known)
 
     async def _after(

@@ -138,6 +138,9 @@ def json_value(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return round(value, 4) if math.isfinite(value) else FAILED
+    if isinstance(value, list | tuple):
+        items = [json_value(item) for item in value]
+        return FAILED if any(item is FAILED for item in items) else items
     return FAILED
 
 

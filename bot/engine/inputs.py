@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -320,3 +321,52 @@ def is_timezone(name: str) -> bool:
     except (ValueError, KeyError, OSError):
         return False
     return True
+
+
+# ---------------------------------------------------------------- dates
+
+_RELATIVE = {"today": 0, "今天": 0, "tomorrow": 1, "明天": 1, "后天": 2, "day after tomorrow": 2}
+_IN_DAYS = re.compile(r"^(?:in\s+)?(\d{1,3})\s*(?:days?|天后|天之后|天)$")
+_IN_WEEKS = re.compile(r"^(?:in\s+)?(\d{1,2})\s*(?:weeks?|周后|周|个星期后|星期后)$")
+_FULL = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_SHORT = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
+MAX_DAYS_AHEAD = 366
+
+
+def parse_date(raw: str, today: date | None) -> str:
+    """A future date as ISO text (``2026-12-01``, ``12/01``, ``12月1日``, ``tomorrow``).
+
+    ``today`` is the founder's local date, passed in (the engine never reads a clock).
+    """
+    key = _key(raw)
+    if not key:
+        raise InvalidAnswer("empty")
+    if today is None:
+        raise InvalidAnswer("not_a_date")
+    day: date | None = None
+    if key in _RELATIVE:
+        day = today + timedelta(days=_RELATIVE[key])
+    elif match := _IN_DAYS.match(key):
+        day = today + timedelta(days=int(match[1]))
+    elif match := _IN_WEEKS.match(key):
+        day = today + timedelta(weeks=int(match[1]))
+    elif match := _FULL.match(key):
+        day = _make_date(int(match[1]), int(match[2]), int(match[3]))
+    elif match := _SHORT.match(key):
+        day = _make_date(today.year, int(match[1]), int(match[2]))
+        if day is not None and day < today:
+            day = _make_date(today.year + 1, int(match[1]), int(match[2]))
+    if day is None:
+        raise InvalidAnswer("not_a_date")
+    if day <= today:
+        raise InvalidAnswer("date_not_future")
+    if (day - today).days > MAX_DAYS_AHEAD:
+        raise InvalidAnswer("date_too_far")
+    return day.isoformat()
+
+
+def _make_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from bot.engine.expressions import FAILED, Facts, condition, evaluate, json_value
@@ -20,6 +21,7 @@ from bot.engine.inputs import (
     YESNO_OPTIONS,
     InvalidAnswer,
     match_option,
+    parse_date,
     parse_multi,
     parse_number,
     parse_scale,
@@ -123,6 +125,10 @@ def _walk(
     are left out of the facts so that ``is defined`` means "the founder told us".
     """
     merged: dict[str, dict[str, Any]] = {key: dict(value) for key, value in facts.items()}
+    # `last.<flow>`: what the founder said in their previous run of this flow (last week's
+    # metric); `context`: what the run was started about (the commitment a check-in asks on)
+    merged["last"] = {flow.id: dict(facts.get(flow.id, {}))}
+    merged["context"] = dict(state.context)
     own: dict[str, Any] = {}
     merged[flow.id] = own
     steps: list[StepSpec] = []
@@ -159,9 +165,9 @@ def path(flow: Flow, state: FlowState, facts: Facts) -> list[StepSpec]:
 # ---------------------------------------------------------------- transitions
 
 
-def start(flow: Flow, facts: Facts) -> Transition:
-    """Begin a new run at the first applicable step."""
-    state = FlowState(flow_id=flow.id, version=flow.spec.version)
+def start(flow: Flow, facts: Facts, *, context: Mapping[str, Any] | None = None) -> Transition:
+    """Begin a new run at the first applicable step (``context``: what the run is about)."""
+    state = FlowState(flow_id=flow.id, version=flow.spec.version, context=dict(context or {}))
     return _go_next(flow, state, facts, saved=())
 
 
@@ -172,8 +178,10 @@ def current_prompt(flow: Flow, state: FlowState, facts: Facts) -> Prompt | None:
     return _prompt(flow, state, facts, flow.step(state.step_id))
 
 
-def advance(flow: Flow, state: FlowState, event: Event, facts: Facts) -> Transition:
-    """Apply one founder input to a run."""
+def advance(
+    flow: Flow, state: FlowState, event: Event, facts: Facts, *, today: date | None = None
+) -> Transition:
+    """Apply one founder input to a run (``today``: the founder's local date, for dates)."""
     if state.status is not RunStatus.ACTIVE or state.step_id is None:
         return Transition(state=state, prompt=None, notice=Notice("run_over"))
     step = flow.step(state.step_id)
@@ -183,15 +191,26 @@ def advance(flow: Flow, state: FlowState, event: Event, facts: Facts) -> Transit
         return _review(flow, state, event, facts, step)
     if isinstance(event, Skip):
         return _skip(flow, state, facts, step)
+    merged = run_facts(flow, state, facts)
     try:
-        value = parse_answer(flow, step, event, _default(step, facts))
+        value = parse_answer(flow, step, event, _default(step, facts), facts=merged, today=today)
     except InvalidAnswer as exc:
         return _stay(flow, state, facts, step, Notice(exc.code, exc.params))
     return _answer(flow, state, facts, step, value)
 
 
-def parse_answer(flow: Flow, step: StepSpec, event: Event, default: Any = None) -> Any:
+def parse_answer(
+    flow: Flow,
+    step: StepSpec,
+    event: Event,
+    default: Any = None,
+    *,
+    facts: Facts | None = None,
+    today: date | None = None,
+) -> Any:
     """Turn an event into the value a step stores; raises :class:`InvalidAnswer`."""
+    if step.options_from is not None:
+        return _parse_dynamic(step, event, facts or {})
     if isinstance(event, Choose):
         return _parse_choice_ids(step, event.option_ids, default)
     assert isinstance(event, TextAnswer)
@@ -216,7 +235,56 @@ def parse_answer(flow: Flow, step: StepSpec, event: Event, default: Any = None) 
             return parse_scale(text)
         case StepKind.TIMEZONE:
             return parse_timezone(text)
+        case StepKind.DATE:
+            return parse_date(text, today)
     raise InvalidAnswer("unknown_option", count=0)  # pragma: no cover - review handled earlier
+
+
+def dynamic_options(step: StepSpec, facts: Facts) -> list[str]:
+    """The options of an ``options_from`` step: the texts its expression lists (may be none)."""
+    if step.options_from is None:
+        return []
+    items = evaluate(step.options_from, facts)
+    if not isinstance(items, list | tuple):
+        return []
+    return [str(item) for item in items if isinstance(item, str | int | float)]
+
+
+def dynamic_ids(count: int) -> tuple[str, ...]:
+    """Positional ids for dynamic options (``item1``, ``item2``, ...)."""
+    return tuple(f"item{index}" for index in range(1, count + 1))
+
+
+def _parse_dynamic(step: StepSpec, event: Event, facts: Facts) -> Any:
+    """Answer an ``options_from`` step; the chosen *texts* are stored (positions may change)."""
+    items = dynamic_options(step, facts)
+    ids = dynamic_ids(len(items))
+    concrete = step.model_copy(update={"options": ids, "options_from": None})
+    labels = {option: (item,) for option, item in zip(ids, items, strict=True)}
+    if isinstance(event, Choose):
+        if not all(option in ids for option in event.option_ids):
+            raise InvalidAnswer("stale_button")
+        chosen: Any = (
+            validate_multi(event.option_ids, concrete)
+            if step.kind is StepKind.MULTI
+            else _single(event.option_ids, ids)
+        )
+    else:
+        assert isinstance(event, TextAnswer)
+        if event.text.strip().startswith("/"):
+            raise InvalidAnswer("unknown_command", command=event.text.strip().split()[0][:32])
+        if step.kind is StepKind.MULTI:
+            chosen = parse_multi(event.text, concrete, labels)
+        else:
+            chosen = match_option(event.text, ids, labels)
+    by_id = dict(zip(ids, items, strict=True))
+    return [by_id[option] for option in chosen] if isinstance(chosen, list) else by_id[chosen]
+
+
+def _single(option_ids: Sequence[str], ids: Sequence[str]) -> str:
+    if len(option_ids) != 1 or option_ids[0] not in ids:
+        raise InvalidAnswer("stale_button")
+    return option_ids[0]
 
 
 def _parse_choice_ids(step: StepSpec, ids: Sequence[str], default: Any) -> Any:

@@ -33,6 +33,7 @@ class StepKind(StrEnum):
     YESNO = "yesno"
     SCALE = "scale"
     TIMEZONE = "timezone"
+    DATE = "date"
     REVIEW = "review"
 
 
@@ -59,6 +60,7 @@ class StepSpec(_Strict):
     id: str
     kind: StepKind
     options: tuple[str, ...] = ()
+    options_from: str | None = None
     unit: Unit | None = None
     min: float | None = None
     max: float | None = None
@@ -92,7 +94,10 @@ class StepSpec(_Strict):
     @model_validator(mode="after")
     def _kind_rules(self) -> StepSpec:
         has_options = self.kind in (StepKind.CHOICE, StepKind.MULTI)
-        if has_options and len(self.options) < 2:
+        if self.options_from is not None:
+            if not has_options or self.options:
+                raise ValueError("options_from belongs to choice and multi steps, without options")
+        elif has_options and len(self.options) < 2:
             raise ValueError(f"a {self.kind} step needs at least two options")
         if not has_options and self.options:
             raise ValueError(f"a {self.kind} step takes no options")
@@ -122,7 +127,7 @@ class StepSpec(_Strict):
     @property
     def choice_limit(self) -> int:
         """The largest number of options a multi step accepts."""
-        return self.max_choices or len(self.options)
+        return self.max_choices or max(len(self.options), 1)
 
 
 class RuleSpec(_Strict):

@@ -26,6 +26,7 @@ class FlowState(BaseModel):
     step_id: str | None = None
     answers: dict[str, Any] = Field(default_factory=dict)
     status: RunStatus = RunStatus.ACTIVE
+    context: dict[str, Any] = Field(default_factory=dict)
 
     def to_json(self) -> str:
         """Serialise for the store."""

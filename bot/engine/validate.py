@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from bot.engine.loader import Catalog
 
 _CONSTANTS = {"none", "true", "false", "None", "True", "False"}
+# names every expression may read besides flow ids: the run's context and the founder's
+# previous run of the same flow (see bot.engine.machine)
+_RUN_NAMES = {"context", "last"}
 
 
 def validate_catalog(catalog: Catalog, content_dir: Path) -> list[Problem]:
@@ -78,6 +81,8 @@ def _expressions(flow: Flow, known: dict[str, set[str]]) -> list[Problem]:
     for step in flow.spec.steps:
         if step.when:
             sources.append((f"step {step.id!r}: when", step.when))
+        if step.options_from:
+            sources.append((f"step {step.id!r}: options_from", step.options_from))
         if step.shares:
             shared_flow, shared_step = step.shares.split(".", 1)
             if shared_step not in known.get(shared_flow, set()):
@@ -94,7 +99,7 @@ def _expressions(flow: Flow, known: dict[str, set[str]]) -> list[Problem]:
         if error:
             problems.append(Problem(flow.source, where, error))
             continue
-        for name in referenced_names(source) - _CONSTANTS:
+        for name in referenced_names(source) - _CONSTANTS - _RUN_NAMES:
             if name not in known:
                 problems.append(
                     Problem(flow.source, where, f"unknown name {name!r} (not a flow id)")

@@ -139,10 +139,11 @@ def test_missing_condition_is_true() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [(None, None), (True, True), ("x", "x"), (3, 3), (2.123456, 2.1235),
-     (float("inf"), FAILED), (float("nan"), FAILED), ([1], FAILED), ({"a": 1}, FAILED)],
+     (float("inf"), FAILED), (float("nan"), FAILED), ([1, "a"], [1, "a"]), ((2,), [2]),
+     ([1, {"a": 1}], FAILED), ({"a": 1}, FAILED)],
 )  # fmt: skip
 def test_json_value(value: Any, expected: Any) -> None:
-    """Derived values are JSON primitives; anything else is FAILED."""
+    """Derived values are JSON primitives or lists of them; anything else is FAILED."""
     assert json_value(value) == expected
 
 

@@ -163,7 +163,7 @@ def _batches(
     return batches
 
 
-TYPED_KINDS = ("text", "number", "timezone")
+TYPED_KINDS = ("text", "number", "timezone", "date")
 
 
 def _text(reply: OutMessage) -> str:
