@@ -17,7 +17,7 @@ from bot.errors import BotError, FlowDefinitionError
 from bot.logsafe import configure_logging
 from bot.models import UserRef
 from bot.rendering import Target
-from bot.runtime import open_coach
+from bot.runtime import checkin_service, open_coach
 
 CONSOLE_CHANNEL = "console"
 
@@ -75,6 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     graph.add_argument("flow", help="flow id, e.g. onboarding")
+
+    checkins = commands.add_parser("checkins", help="inspect scheduled check-ins")
+    checkin_commands = checkins.add_subparsers(
+        dest="checkins_command", required=True, metavar="ACTION"
+    )
+    listing = checkin_commands.add_parser(
+        "list",
+        help="list check-ins with their founder, due time and state",
+        description="List check-ins (every founder, or one) with due times in UTC and in the "
+        "founder's zone.\n\nExample: founder-coach checkins list --db data/coach.db --user ada",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_db(listing)
+    listing.add_argument("--user", help="only this founder (console name or Telegram id)")
     return parser
 
 
@@ -120,12 +134,61 @@ async def _chat(settings: Settings, *, user: str | None, lang: str | None, jsonl
 
     name = user or _default_user()
     who = UserRef(channel=CONSOLE_CHANNEL, external_id=name, display_name=name, language_code=lang)
+    from bot.adapters.console import console_sender
+    from bot.adapters.jsonl import jsonl_sender
+    from bot.checkins.scheduler import CheckinScheduler
+
     async with open_coach(settings, target=Target.PLAIN) as coach:
         if lang:
             await coach.set_locale(who, lang)
-        if jsonl:
-            return await run_jsonl(coach, who)
-        return await run_console(coach, who)
+        sender = jsonl_sender(who) if jsonl else console_sender(who)
+        scheduler = CheckinScheduler(checkin_service(coach, settings, sender))
+        await scheduler.start()
+        try:
+            if jsonl:
+                return await run_jsonl(coach, who)
+            return await run_console(coach, who)
+        finally:
+            await scheduler.stop()
+
+
+async def _checkins_list(settings: Settings, user: str | None) -> int:
+    from zoneinfo import ZoneInfo
+
+    from bot.storage import Database, checkins, users
+
+    db = await Database.open(settings.founder_coach_db)
+    try:
+        async with db.reading() as conn:
+            user_id = None
+            if user is not None:
+                found = [
+                    await users.find(conn, channel=c, external_id=user)
+                    for c in ("console", "telegram")
+                ]
+                matches = [u for u in found if u is not None]
+                if not matches:
+                    print(f"no founder {user!r}", file=sys.stderr)
+                    return 1
+                user_id = matches[0].id
+            rows = await checkins.listing(conn, user_id)
+    finally:
+        await db.close()
+    if not rows:
+        print("no check-ins")
+        return 0
+    print(f"{'id':>5}  {'founder':<20} {'kind':<13} {'due (UTC)':<17} {'due (local)':<17} "
+          f"{'zone':<20} {'status':<10} {'tries':>5}  commitment")  # fmt: skip
+    from bot.clock import from_text
+
+    for row in rows:
+        due = from_text(row["due_at"])
+        local = due.astimezone(ZoneInfo(row["timezone"]))
+        who = f"{row['channel']}:{row['external_id']}"
+        print(f"{row['id']:>5}  {who:<20} {row['kind']:<13} {due:%Y-%m-%d %H:%M} "
+              f"{local:%Y-%m-%d %H:%M} {row['timezone']:<20} {row['status']:<10} "
+              f"{row['attempts']:>5}  {row['commitment'] or ''}")  # fmt: skip
+    return 0
 
 
 def _default_user() -> str:
@@ -149,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.flows_command == "check":
                 return _flows_check(settings)
             return _flows_graph(settings, args.flow)
+        if args.command == "checkins":
+            return asyncio.run(_checkins_list(settings, args.user))
         if args.command == "chat":
             return asyncio.run(_chat(settings, user=args.user, lang=args.lang, jsonl=args.jsonl))
         if settings.telegram_bot_token is None:

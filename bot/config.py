@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from pathlib import Path
 from typing import Literal
 
@@ -62,6 +64,12 @@ class Settings(BaseSettings):
     founder_coach_content_dir: Path = Field(
         default_factory=lambda: _data_dir("content"), description="Folder of templates per locale."
     )
+    founder_coach_quiet_hours: str = Field(
+        default="22:00-08:00", description="Local hours when no check-in is sent (HH:MM-HH:MM)."
+    )
+    founder_coach_catchup_hours: float = Field(
+        default=12, ge=0, description="A check-in missed by less than this is sent at start-up."
+    )
     founder_coach_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level."
     )
@@ -84,6 +92,19 @@ class Settings(BaseSettings):
             if not part.lstrip("-").isdigit():
                 raise ValueError(f"TELEGRAM_ADMIN_IDS: {part!r} is not a Telegram user id")
         return value
+
+    @field_validator("founder_coach_quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError("FOUNDER_COACH_QUIET_HOURS must look like 22:00-08:00")
+        return value.strip()
+
+    @property
+    def quiet_hours(self) -> tuple[time, time]:
+        """The quiet window as local (start, end)."""
+        start, end = self.founder_coach_quiet_hours.split("-")
+        return time.fromisoformat(start), time.fromisoformat(end)
 
     @property
     def admin_ids(self) -> tuple[int, ...]:

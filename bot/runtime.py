@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from bot.catalog import load_checked_catalog
+from bot.checkins.planner import QuietHours
+from bot.checkins.service import CheckinService, Policy, Sender
 from bot.clock import Clock, SystemClock
 from bot.coach import Coach
 from bot.config import Settings
@@ -14,6 +17,17 @@ from bot.rendering import Target
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
+
+
+def checkin_service(coach: Coach, settings: Settings, sender: Sender) -> CheckinService:
+    """The check-in dispatcher for a Coach, with the operator's policy settings."""
+    start, end = settings.quiet_hours
+    policy = Policy(
+        quiet=QuietHours(start=start, end=end),
+        grace=timedelta(hours=settings.founder_coach_catchup_hours),
+    )
+    coach.quiet = policy.quiet
+    return CheckinService(coach.db, coach, coach.clock, sender, policy=policy)
 
 
 @asynccontextmanager

@@ -11,6 +11,7 @@ import sys
 from typing import TextIO
 
 from bot.adapters.base import read_line
+from bot.checkins.service import Sender, SendResult
 from bot.coach import Coach
 from bot.models import OutMessage, Said, UserRef
 
@@ -63,3 +64,17 @@ async def run_console(
         flush=True,
     )
     return 0
+
+
+def console_sender(session: UserRef, stdout: TextIO | None = None) -> Sender:
+    """Check-ins for the founder of this session are printed; others wait for their own."""
+
+    async def send(who: UserRef, messages: list[OutMessage]) -> SendResult:
+        if (who.channel, who.external_id) != (session.channel, session.external_id):
+            return SendResult.UNAVAILABLE
+        out = stdout or sys.stdout
+        for message in messages:
+            print(format_message(message), end="\n\n", file=out, flush=True)
+        return SendResult.SENT
+
+    return send

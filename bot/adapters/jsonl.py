@@ -10,6 +10,7 @@ import sys
 from typing import Any, TextIO
 
 from bot.adapters.base import read_line
+from bot.checkins.service import Sender, SendResult
 from bot.coach import Coach
 from bot.models import OutMessage, Said, UserRef
 
@@ -54,3 +55,18 @@ async def run_jsonl(
     while (line := await read_line(source)) is not None:
         emit(await coach.handle(who, Said(line)))
     return 0
+
+
+def jsonl_sender(session: UserRef, stdout: TextIO | None = None) -> Sender:
+    """Check-ins for this session's founder are written as JSON lines, like replies."""
+
+    async def send(who: UserRef, messages: list[OutMessage]) -> SendResult:
+        if (who.channel, who.external_id) != (session.channel, session.external_id):
+            return SendResult.UNAVAILABLE
+        out = stdout or sys.stdout
+        for message in messages:
+            out.write(json.dumps(to_json(message), ensure_ascii=False) + "\n")
+        out.flush()
+        return SendResult.SENT
+
+    return send

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
 from bot.clock import Clock, to_text
+from bot.coach.followups import FOLLOW_UP_FLOWS, FollowUps
 from bot.coach.present import Presenter
 from bot.engine import (
     Back,
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 ONBOARDING = "onboarding"
 MENU_STEP = "menu"
+CHECKINS_STEP = "checkins"
 DELETE_STEP = "delete_my_data"
 PENDING_MENU = "menu"
 PENDING_DELETE = "delete"
@@ -78,9 +80,10 @@ class _Turn:
     present: Presenter
     replies: list[OutMessage]
     no_transcript: bool = False
+    scheduled: list[tuple[int, datetime]] = field(default_factory=list)
 
 
-class Coach:
+class Coach(FollowUps):
     """Runs coaching conversations over the store, for any adapter."""
 
     def __init__(
@@ -95,6 +98,7 @@ class Coach:
     ) -> None:
         self.admins = admins
         self.on_forget: list[Callable[[aiosqlite.Connection, int], Awaitable[None]]] = []
+        self.on_scheduled: list[Callable[[int, datetime], None]] = []
         self.db = db
         self.catalog = catalog
         self.clock = clock
@@ -113,18 +117,23 @@ class Coach:
         again after a crash; it is recorded in the turn's transaction, and a second
         delivery returns no replies and changes nothing.
         """
+        scheduled: list[tuple[int, datetime]] = []
         try:
             async with self.db.transaction() as conn:
                 if once is not None and not await inbox.claim(conn, once, self.clock.now()):
                     log.info("update %s was already processed; skipped", once)
                     return []
-                return await self._turn(conn, who, incoming)
+                replies = await self._turn(conn, who, incoming, scheduled)
         except StorageError:
             log.exception("storage unavailable; the turn was rolled back")
             return [self._fallback(who, "storage")]
         except RenderError:
             log.exception("a template failed to render; the turn was rolled back")
             return [self._fallback(who, "internal")]
+        for checkin_id, due in scheduled:  # only now are the rows committed
+            for callback in self.on_scheduled:
+                callback(checkin_id, due)
+        return replies
 
     async def locale_of(self, who: UserRef) -> str:
         """The locale this founder is spoken to in."""
@@ -150,7 +159,11 @@ class Coach:
             await users.update(conn, user.id, self.clock.now(), locale=locale)
 
     async def _turn(
-        self, conn: aiosqlite.Connection, who: UserRef, incoming: Incoming
+        self,
+        conn: aiosqlite.Connection,
+        who: UserRef,
+        incoming: Incoming,
+        scheduled: list[tuple[int, datetime]],
     ) -> list[OutMessage]:
         now = self.clock.now()
         user, created = await users.get_or_create(
@@ -161,7 +174,7 @@ class Coach:
             display_name=who.display_name,
             client_language=who.language_code,
         )
-        turn = _Turn(conn, user, self._presenter(user), [])
+        turn = _Turn(conn, user, self._presenter(user), [], scheduled=scheduled)
         if not user.active:  # they wrote again, so they unblocked the bot
             await self._set_user(turn, active=True)
         if not user.consented and not self._open_before_consent(turn, incoming):
@@ -228,6 +241,9 @@ class Coach:
             if chosen is not None:
                 await self._confirm_delete(turn, chosen, current)
                 return
+        elif tap.run_id is None and tap.step == CHECKINS_STEP and len(tap.option_ids) == 1:
+            await self.manage_checkin(turn, tap.option_ids[0])
+            return
         elif tap.run_id is None and tap.step == MENU_STEP:
             chosen = _pick([flow.id for flow in self.catalog.menu_flows()], tap)
             if chosen is not None:
@@ -288,6 +304,8 @@ class Coach:
                 await self._ask_delete(turn)
             case "timezone":
                 await self._timezone(turn, argument, current)
+            case "checkins":
+                await self.list_checkins(turn, argument)
             case "stats" if f"{turn.user.channel}:{turn.user.external_id}" in self.admins:
                 await self._stats(turn)
             case "cancel":
@@ -438,6 +456,11 @@ class Coach:
         """Turn a confirmed run into facts, an assessment and advice."""
         now = self.clock.now()
         merged = run_facts(flow, transition.state, known)
+        own = merged.get(flow.id, {})
+        for step in flow.spec.steps:  # a setting shared with itself persists when not re-asked
+            kept = step.shares == f"{flow.id}.{step.id}" and step.id not in own
+            if kept and step.id in known.get(flow.id, {}):
+                own[step.id] = known[flow.id][step.id]
         await facts.replace_flow(
             turn.conn,
             user_id=turn.user.id,
@@ -463,7 +486,7 @@ class Coach:
         turn.replies.append(present.message(present.template(texts.done, merged)))
         scores = assess(flow, merged)
         previous = await runs.last_completed(turn.conn, turn.user.id, flow.id, before=run_id)
-        if previous is not None:
+        if previous is not None and flow.id not in FOLLOW_UP_FLOWS:
             before_scores = await history.scores(turn.conn, previous.id)
             turn.replies.append(
                 present.changes(
@@ -492,7 +515,8 @@ class Coach:
                 now=now,
             )
             turn.replies.extend(present.advice(flow, rules, merged))
-        await self._show_menu(turn)
+        if not await self.after_flow(turn, flow, run_id, transition.state, merged):
+            await self._show_menu(turn)
 
     async def _cancel(self, turn: _Turn, current: Run | None) -> None:
         if current is None:
@@ -633,6 +657,7 @@ class Coach:
             turn.replies.append(present.error(exc.code, exc.params))
             return
         await self._set_user(turn, timezone=zone)
+        await self.move_checkins(turn, zone)
         await facts.put(
             turn.conn,
             user_id=turn.user.id,
@@ -707,10 +732,10 @@ class Coach:
 
     async def _apply_profile(self, turn: _Turn, profile: dict[str, Any] | Any) -> None:
         changes: dict[str, Any] = {}
-        for field, value in profile.items():
+        for name, value in profile.items():
             if value is None:
                 continue
-            changes["display_name" if field == "name" else field] = value
+            changes["display_name" if name == "name" else name] = value
         await self._set_user(turn, **changes)
 
     async def _set_user(self, turn: _Turn, **changes: Any) -> None:

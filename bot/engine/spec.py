@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_STEP_ID = 32  # step ids travel in Telegram's 64-byte callback data
-RESERVED_OPTION_IDS = frozenset({"keep", "confirm", "done"})
+RESERVED_OPTION_IDS = frozenset({"keep", "confirm"})  # the engine's own option ids
 
 
 def _check_id(value: str) -> str:

@@ -1,6 +1,6 @@
 """The SQLite store: the only package that contains SQL."""
 
-from bot.storage import facts, history, inbox, runs, users
+from bot.storage import checkins, facts, history, inbox, runs, users
 from bot.storage.db import Database
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations, schema_version
 from bot.storage.runs import Run
@@ -13,6 +13,7 @@ __all__ = [
     "Run",
     "User",
     "apply_migrations",
+    "checkins",
     "facts",
     "history",
     "inbox",

@@ -152,7 +152,31 @@ CONSENT = Migration(
     ("ALTER TABLE users ADD COLUMN consented_at TEXT",),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (INITIAL_SCHEMA, PROCESSED_UPDATES, CONSENT)
+CHECKINS = Migration(
+    4,
+    "check-in lifecycle",
+    (
+        # the conversation a check-in started, and what the founder answered
+        """ALTER TABLE checkins
+           ADD COLUMN run_id INTEGER REFERENCES flow_runs (id) ON DELETE SET NULL""",
+        "ALTER TABLE checkins ADD COLUMN outcome TEXT",
+        "ALTER TABLE checkins ADD COLUMN note TEXT",
+        "ALTER TABLE checkins ADD COLUMN answered_at TEXT",
+        "ALTER TABLE checkins ADD COLUMN reminded_at TEXT",
+        "CREATE INDEX checkins_user ON checkins (user_id, status)",
+        "CREATE INDEX checkins_run ON checkins (run_id)",
+        # every send attempt, for operators and for the retry policy
+        """CREATE TABLE checkin_attempts (
+            id INTEGER PRIMARY KEY,
+            checkin_id INTEGER NOT NULL REFERENCES checkins (id) ON DELETE CASCADE,
+            attempted_at TEXT NOT NULL,
+            result TEXT NOT NULL,
+            detail TEXT
+        )""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (INITIAL_SCHEMA, PROCESSED_UPDATES, CONSENT, CHECKINS)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -33,13 +33,25 @@ CASES = _load()
 
 
 def _facts(catalog: Catalog, flow_id: str, persona: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The persona's facts with the flow's own facts recomputed from its raw answers."""
+    """The persona's facts with the flow's own facts recomputed from its raw answers.
+
+    ``context`` is what the run was started about; ``last`` holds the founder's previous
+    run of a flow (the stored facts of that flow, as the engine sees them).
+    """
     flow = catalog.flows[flow_id]
     given = persona["facts"]
     steps = {step.id for step in flow.spec.steps if step.asks}
     answers = {name: value for name, value in given[flow_id].items() if name in steps}
-    state = FlowState(flow_id=flow_id, answers=answers, status=RunStatus.COMPLETED)
-    others = {key: value for key, value in given.items() if key != flow_id}
+    state = FlowState(
+        flow_id=flow_id,
+        answers=answers,
+        status=RunStatus.COMPLETED,
+        context=given.get("context", {}),
+    )
+    others = {k: v for k, v in given.items() if k not in (flow_id, "context", "last")}
+    previous = given.get("last", {}).get(flow_id)
+    if previous is not None:
+        others[flow_id] = previous
     return run_facts(flow, state, others)
 
 

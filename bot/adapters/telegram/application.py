@@ -12,6 +12,7 @@ from datetime import UTC, timedelta
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -23,18 +24,22 @@ from telegram.ext import (
 
 from bot.adapters.telegram import handlers
 from bot.adapters.telegram.processor import PerFounderProcessor
-from bot.adapters.telegram.transport import TelegramTransport
+from bot.adapters.telegram.transport import Blocked, TelegramTransport
+from bot.checkins.scheduler import CheckinScheduler
+from bot.checkins.service import Sender, SendResult
 from bot.clock import SystemClock
 from bot.coach import Coach
 from bot.config import Settings
 from bot.engine import Catalog
+from bot.models import OutMessage, UserRef
 from bot.rendering import Target
+from bot.runtime import checkin_service
 from bot.storage import Database, inbox
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "team", "funding", "marketing", "lang", "timezone", "cancel",
-            "help", "privacy", "delete_my_data")  # fmt: skip
+COMMANDS = ("start", "menu", "team", "funding", "marketing", "update", "checkins", "lang",
+            "timezone", "cancel", "help", "privacy", "delete_my_data")  # fmt: skip
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
@@ -89,8 +94,12 @@ def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped
             await inbox.forget_before(conn, SystemClock().now() - timedelta(days=2))
         app.bot_data["db"] = db
         app.bot_data["coach"] = coach
-        app.bot_data["transport"] = TelegramTransport(app.bot, coach)
+        transport = TelegramTransport(app.bot, coach)
+        app.bot_data["transport"] = transport
         await set_commands(app, coach)
+        scheduler = CheckinScheduler(checkin_service(coach, settings, _sender(transport)))
+        app.bot_data["checkins"] = scheduler
+        await scheduler.start()
         log.info("Telegram bot ready as @%s", app.bot.username)
 
     return post_init
@@ -108,7 +117,24 @@ async def set_commands(app: Application, coach: Coach) -> None:
             await app.bot.set_my_commands(commands)
 
 
+def _sender(transport: TelegramTransport) -> Sender:
+    async def send(who: UserRef, messages: list[OutMessage]) -> SendResult:
+        try:
+            await transport.send(who, int(who.external_id), messages, strict=True)
+        except Blocked:
+            return SendResult.BLOCKED
+        except TelegramError:
+            log.exception("a check-in to %s could not be sent", who.external_id)
+            return SendResult.ERROR
+        return SendResult.SENT
+
+    return send
+
+
 async def _post_shutdown(app: Application) -> None:
+    scheduler = app.bot_data.get("checkins")
+    if scheduler is not None:
+        await scheduler.stop()
     db = app.bot_data.get("db")
     if db is not None:
         await db.close()

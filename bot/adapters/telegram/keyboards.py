@@ -14,6 +14,7 @@ keyboard carries its own selection as a bit mask, so toggling needs no stored st
 ``m:I``                menu item I
 ``x:I``                delete-my-data confirmation (0 delete, 1 keep)
 ``c:I``                privacy consent (0 agree, 1 not now)
+``k:ACTION:ID``        manage check-in ID (later, pause, resume, cancel)
 =====================  ==========================================
 """
 
@@ -30,12 +31,14 @@ MAX_CALLBACK_BYTES = 64
 MENU_STEP = "menu"
 DELETE_STEP = "delete_my_data"
 CONSENT_STEP = "consent"
+CHECKINS_STEP = "checkins"
 _TOP_LEVEL = {"m": MENU_STEP, "x": DELETE_STEP, "c": CONSENT_STEP}
 CHECK = "✓ "
 _PATTERN = re.compile(
     r"^(?:(?P<kind>[qtdbs]):(?P<run>\d{1,12}):(?P<step>[a-z][a-z0-9_]{0,31})"
     r"(?::(?P<a>[0-9a-f]{1,16}))?(?::(?P<b>[0-9a-f]{1,16}))?"
-    r"|(?P<top>[mxc]):(?P<index>\d{1,3}))$"
+    r"|(?P<top>[mxc]):(?P<index>\d{1,3})"
+    r"|k:(?P<action>later|pause|resume|cancel):(?P<checkin>\d{1,12}))$"
 )
 
 
@@ -70,6 +73,9 @@ def decode(data: str | None) -> Tapped | Toggle:
     match = _PATTERN.match(data or "")
     if match is None:
         raise BadCallback(data)
+    if match["action"]:
+        choice = f"{match['action']}:{match['checkin']}"
+        return Tapped(run_id=None, step=CHECKINS_STEP, option_ids=(choice,))
     if match["top"]:
         step = _TOP_LEVEL[match["top"]]
         return Tapped(run_id=None, step=step, indexes=(int(match["index"]),))
@@ -102,7 +108,10 @@ class ButtonWords:
 def keyboard(message: OutMessage, words: ButtonWords) -> InlineKeyboardMarkup | None:
     """The inline keyboard for a reply, or None when it has nothing to tap."""
     rows: list[list[InlineKeyboardButton]] = []
-    if message.type == "menu":
+    if message.step == CHECKINS_STEP and message.options:
+        rows = [[InlineKeyboardButton(o.label, callback_data=_data("k", o.id))
+                 for o in message.options]]  # fmt: skip
+    elif message.type == "menu":
         rows = [[InlineKeyboardButton(o.label, callback_data=_data("m", i))]
                 for i, o in enumerate(message.options)]  # fmt: skip
     elif message.step in (DELETE_STEP, CONSENT_STEP) and message.run_id is None:

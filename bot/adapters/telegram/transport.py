@@ -57,9 +57,13 @@ class TelegramTransport:
         return ButtonWords(back=label("back"), skip=label("skip"), done=label("done"))
 
     async def send(
-        self, who: UserRef, chat_id: int, replies: Sequence[OutMessage]
+        self, who: UserRef, chat_id: int, replies: Sequence[OutMessage], *, strict: bool = False
     ) -> list[Message]:
-        """Send replies in order; consecutive plain ones are merged to spare the chat's limit."""
+        """Send replies in order; consecutive plain ones are merged to spare the chat's limit.
+
+        With ``strict`` a blocked founder raises :class:`Blocked` (the check-in dispatcher
+        records it); otherwise the rest of the replies is dropped quietly.
+        """
         if not replies:
             return []
         words = await self.words(who)
@@ -79,6 +83,8 @@ class TelegramTransport:
                         sent.append(message)
         except Blocked:
             log.info("chat %s blocked the bot; remaining replies dropped", chat_id)
+            if strict:
+                raise
         return sent
 
     async def edit(

@@ -1,0 +1,1 @@
+"""Follow-up check-ins: planning (pure) and dispatching."""

@@ -1,0 +1,285 @@
+"""Dispatching check-ins: the database row is the truth, this decides and sends.
+
+``fire`` claims a due row in a transaction before anything is sent, so a double fire,
+an overlapping sweep or a second process sends nothing twice. Policies, stated once:
+
+- **Busy founder**: a check-in never interrupts a question. While another conversation
+  was touched within ``idle`` it waits ``retry_busy`` and tries again.
+- **Quiet hours** (local, default 22:00-08:00): nothing is sent; it waits for the morning.
+- **Catch-up at start-up**: a check-in missed by at most ``grace`` is sent once, now;
+  older ones are marked missed. Several missed weekly updates collapse into one.
+- **Interrupted send**: a row left ``sending`` by a crash is treated as sent (at most
+  once); if the founder never saw it, the reminder asks again.
+- **No answer**: one reminder ``remind_after`` later (outside quiet hours), then missed
+  ``missed_after`` after that; the next weekly update still comes.
+- **Send errors**: 403 stops every check-in of that founder; other errors retry with
+  backoff (each attempt recorded), up to ``max_attempts``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+
+import aiosqlite
+
+from bot.checkins import planner
+from bot.clock import Clock
+from bot.coach import Coach
+from bot.models import OutMessage, UserRef
+from bot.storage import Database, User, checkins, runs, users
+from bot.storage.checkins import WEEKLY_UPDATE, CheckIn
+
+log = logging.getLogger(__name__)
+
+
+class SendResult(StrEnum):
+    """How sending a check-in ended."""
+
+    SENT = "sent"
+    BLOCKED = "blocked"
+    ERROR = "error"
+    UNAVAILABLE = "unavailable"  # this process cannot reach that founder (console)
+
+
+Sender = Callable[[UserRef, list[OutMessage]], Awaitable[SendResult]]
+Scheduled = Callable[[int, datetime], None]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The numbers behind the policies in the module docstring."""
+
+    quiet: planner.QuietHours = field(default_factory=planner.QuietHours)
+    grace: timedelta = timedelta(hours=12)
+    idle: timedelta = timedelta(minutes=20)
+    retry_busy: timedelta = timedelta(minutes=5)
+    remind_after: timedelta = timedelta(hours=24)
+    missed_after: timedelta = timedelta(hours=24)
+    stale_sending: timedelta = timedelta(minutes=5)
+    max_attempts: int = 5
+
+
+def who(user: User) -> UserRef:
+    """The transport identity of a stored founder."""
+    return UserRef(channel=user.channel, external_id=user.external_id,
+                   display_name=user.display_name, language_code=user.client_language)  # fmt: skip
+
+
+class CheckinService:
+    """Fires, recovers and sweeps check-ins for one Coach and one way of sending."""
+
+    def __init__(
+        self,
+        db: Database,
+        coach: Coach,
+        clock: Clock,
+        sender: Sender,
+        *,
+        policy: Policy | None = None,
+    ) -> None:
+        self.db = db
+        self.coach = coach
+        self.clock = clock
+        self.sender = sender
+        self.policy = policy or Policy()
+        self.on_scheduled: list[Scheduled] = []
+        coach.on_scheduled.append(self._notify)
+
+    def _notify(self, checkin_id: int, due: datetime) -> None:
+        for callback in self.on_scheduled:
+            callback(checkin_id, due)
+
+    # ------------------------------------------------------------ firing
+
+    async def fire(self, checkin_id: int) -> SendResult | None:
+        """Send one check-in if it is due and nobody else has; None if nothing was sent."""
+        now = self.clock.now()
+        later: list[tuple[int, datetime]] = []
+        messages: list[OutMessage] = []
+        async with self.db.transaction() as conn:
+            if not await checkins.claim(conn, checkin_id, now):
+                return None
+            row = await checkins.get(conn, checkin_id)
+            assert row is not None
+            user = await users.get(conn, row.user_id)
+            if user is None or not user.active or not user.consented:
+                await checkins.set_status(conn, checkin_id, "cancelled")
+                return None
+            wait_until = await self._wait_until(conn, user, row, now)
+            if wait_until is not None:
+                await checkins.set_status(conn, checkin_id, "scheduled", due_at=wait_until)
+                later.append((checkin_id, wait_until))
+            else:
+                messages, run_id = await self.coach.open_checkin(conn, user, row, reminder=False)
+                await checkins.set_status(conn, checkin_id, "sending", run_id=run_id)
+                if row.kind == WEEKLY_UPDATE:
+                    later += await self._next_weekly(conn, row, now)
+        for item in later:
+            self._notify(*item)
+        if not messages:
+            return None
+        return await self._deliver(user, row, messages, now)
+
+    async def _deliver(
+        self, user: User, row: CheckIn, messages: list[OutMessage], now: datetime
+    ) -> SendResult:
+        result = await self._send(user, messages)
+        async with self.db.transaction() as conn:
+            await checkins.add_attempt(conn, row.id, self.clock.now(), result.value)
+            if result is SendResult.SENT:
+                await checkins.set_status(conn, row.id, "sent", sent_at=self.clock.now())
+            elif result is SendResult.BLOCKED:
+                await checkins.set_status(conn, row.id, "failed")
+                await checkins.cancel_for_user(conn, user.id)
+                await users.update(conn, user.id, self.clock.now(), active=False)
+            elif result is SendResult.UNAVAILABLE:
+                await checkins.set_status(
+                    conn, row.id, "scheduled", due_at=now + self.policy.retry_busy
+                )
+            elif row.attempts >= self.policy.max_attempts:
+                await checkins.set_status(conn, row.id, "failed")
+            else:
+                retry = now + timedelta(minutes=2**row.attempts)
+                await checkins.set_status(conn, row.id, "scheduled", due_at=retry)
+        if result in (SendResult.ERROR, SendResult.UNAVAILABLE):
+            refreshed = await self._get(row.id)
+            if refreshed is not None and refreshed.status == "scheduled":
+                self._notify(row.id, refreshed.due_at)
+        return result
+
+    async def _send(self, user: User, messages: list[OutMessage]) -> SendResult:
+        try:
+            return await self.sender(who(user), messages)
+        except Exception:  # a broken transport must not kill the scheduler
+            log.exception("sending a check-in to founder %s failed", user.id)
+            return SendResult.ERROR
+
+    async def _get(self, checkin_id: int) -> CheckIn | None:
+        async with self.db.reading() as conn:
+            return await checkins.get(conn, checkin_id)
+
+    async def _wait_until(
+        self, conn: aiosqlite.Connection, user: User, row: CheckIn, now: datetime
+    ) -> datetime | None:
+        """When to try again if now is a bad moment (mid-conversation, quiet hours)."""
+        current = await runs.current(conn, user.id)
+        if current is not None and now - current.updated_at < self.policy.idle:
+            return now + self.policy.retry_busy
+        zone = user.timezone or row.timezone
+        moved = planner.respect_quiet_hours(now, zone, self.policy.quiet)
+        return moved if moved > now else None
+
+    async def _next_weekly(
+        self, conn: aiosqlite.Connection, row: CheckIn, now: datetime
+    ) -> list[tuple[int, datetime]]:
+        """Schedule the next weekly update when one goes out, so the next one always comes."""
+        if row.local_intent is None:
+            return []
+        intent = planner.LocalIntent.from_text(row.local_intent)
+        after = max(now, row.due_at)
+        due, next_intent = planner.next_weekly(
+            after, intent.day.weekday(), intent.at, row.timezone
+        )
+        due = planner.respect_quiet_hours(due, row.timezone, self.policy.quiet)
+        new_id = await checkins.create(
+            conn, user_id=row.user_id, kind=WEEKLY_UPDATE, due_at=due, timezone=row.timezone,
+            local_intent=next_intent.to_text(), now=now,
+        )  # fmt: skip
+        return [(new_id, due)]
+
+    # ------------------------------------------------------------ start-up and the sweep
+
+    async def recover(self) -> list[tuple[int, datetime]]:
+        """At start-up: settle interrupted sends, apply catch-up; return what to schedule."""
+        now = self.clock.now()
+        plan: list[tuple[int, datetime]] = []
+        async with self.db.transaction() as conn:
+            for row in await checkins.with_status(conn, "sending"):
+                await checkins.set_status(conn, row.id, "sent", sent_at=now)
+                await checkins.add_attempt(conn, row.id, now, "interrupted", "treated as sent")
+            weekly: dict[int, list[CheckIn]] = {}
+            for row in await checkins.with_status(conn, "scheduled"):
+                if row.kind == WEEKLY_UPDATE and row.due_at <= now:
+                    weekly.setdefault(row.user_id, []).append(row)
+                    continue
+                decision = planner.catch_up(row.due_at, now, grace=self.policy.grace)
+                if decision is planner.CatchUp.MISSED:
+                    await checkins.set_status(conn, row.id, "missed")
+                else:
+                    plan.append((row.id, max(row.due_at, now)))
+            for rows in weekly.values():
+                missed, send = planner.collapse_missed(
+                    [r.due_at for r in rows], now, grace=self.policy.grace
+                )
+                for index in missed:
+                    await checkins.set_status(conn, rows[index].id, "missed")
+                if send is not None:
+                    plan.append((rows[send].id, now))
+                else:
+                    plan += await self._next_weekly(conn, rows[-1], now)
+        return plan
+
+    async def sweep(self) -> None:
+        """Every minute: fire what a timer lost, remind once, then mark unanswered as missed."""
+        now = self.clock.now()
+        async with self.db.reading() as conn:
+            due = [r for r in await checkins.with_status(conn, "scheduled") if r.due_at <= now]
+            cutoff = now - self.policy.stale_sending
+            sending = await checkins.with_status(conn, "sending")
+            stale = [r for r in sending if r.sent_at is None and r.due_at <= cutoff]
+            waiting = await checkins.with_status(conn, "sent")
+        for row in due:
+            await self.fire(row.id)
+        if stale:
+            async with self.db.transaction() as conn:
+                for row in stale:
+                    await checkins.set_status(conn, row.id, "sent", sent_at=now)
+        for row in waiting:
+            await self._follow_up(row, now)
+
+    async def _follow_up(self, row: CheckIn, now: datetime) -> None:
+        if row.sent_at is None:
+            return
+        if row.reminded_at is None:
+            remind_at = planner.reminder_at(row.sent_at, row.timezone, self.policy.quiet,
+                                            after=self.policy.remind_after)  # fmt: skip
+            if remind_at <= now:
+                await self._remind(row, now)
+        elif row.reminded_at + self.policy.missed_after <= now:
+            async with self.db.transaction() as conn:
+                await checkins.set_status(conn, row.id, "missed")
+                await self.coach.close_checkin_run(conn, row)
+
+    async def _remind(self, row: CheckIn, now: datetime) -> None:
+        messages: list[OutMessage] = []
+        async with self.db.transaction() as conn:
+            current = await checkins.get(conn, row.id)
+            user = await users.get(conn, row.user_id)
+            if current is None or current.status != "sent" or user is None or not user.active:
+                return
+            busy = await runs.current(conn, user.id)
+            if (
+                busy is not None
+                and busy.id != row.run_id
+                and now - busy.updated_at < self.policy.idle
+            ):
+                return  # mid-conversation: remind on a later sweep
+            messages, _ = await self.coach.open_checkin(conn, user, current, reminder=True)
+            await checkins.set_status(conn, row.id, "sent", reminded_at=now)
+        if messages:
+            result = await self._send(user, messages)
+            async with self.db.transaction() as conn:
+                await checkins.add_attempt(
+                    conn, row.id, self.clock.now(), f"reminder {result.value}"
+                )
+
+
+def local_hour(option: str | None, default: int = 9) -> time:
+    """``h09`` (an hour option of the flows) as a time of day."""
+    if option and option.startswith("h") and option[1:].isdigit():
+        return time(int(option[1:]) % 24, 0)
+    return time(default, 0)

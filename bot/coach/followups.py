@@ -1,0 +1,348 @@
+"""What happens after advice: commitments, their check-ins, and the weekly update.
+
+A mixin of :class:`~bot.coach.service.Coach`, kept apart because it is about time:
+turning "in a week, at 09:00" into check-in rows in the founder's own zone, opening a
+check-in conversation when the dispatcher fires one, and acting on how it went.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+from bot.checkins import planner
+from bot.engine import Flow, FlowState, RunStatus, current_prompt, run_facts, start, top_advice
+from bot.models import Option, OutMessage
+from bot.rendering import Target
+from bot.storage import checkins, facts, runs, users
+from bot.storage.checkins import COMMITMENT, WEEKLY_UPDATE, CheckIn
+
+if TYPE_CHECKING:
+    from bot.coach.present import Presenter
+    from bot.storage import User
+
+COMMIT_FLOW = "commit"
+CHECKIN_FLOW = "checkin"
+UPDATE_FLOW = "update"
+FOLLOW_UP_FLOWS = (COMMIT_FLOW, CHECKIN_FLOW, UPDATE_FLOW)
+DAYS = {"in_3_days": 3, "in_a_week": 7, "in_two_weeks": 14, "snooze_1d": 1, "snooze_3d": 3}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_OFFERED = 6
+ACTIONS = ("later", "pause", "resume", "cancel")
+
+
+def hour_of(option: Any, default: int = 9) -> int:
+    """``h09`` (an hour option of the flows) as an hour."""
+    if isinstance(option, str) and option.startswith("h") and option[1:].isdigit():
+        return int(option[1:]) % 24
+    return default
+
+
+class FollowUps:
+    """Commitments and check-ins for the Coach (see the module docstring)."""
+
+    quiet: planner.QuietHours = planner.QuietHours()
+    on_scheduled: list[Callable[[int, datetime], None]]
+
+    # provided by Coach
+    catalog: Any
+    clock: Any
+    renderer: Any
+
+    def _presenter(self, user: User) -> Presenter:  # pragma: no cover - Coach implements it
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ after a flow
+
+    async def after_flow(
+        self, turn: Any, flow: Flow, run_id: int, state: FlowState, merged: dict[str, Any]
+    ) -> bool:
+        """Act on a completed flow; True if a follow-up question was asked (no menu then)."""
+        if flow.id == COMMIT_FLOW:
+            await self._commitments_made(turn, state, merged)
+            return False
+        if flow.id == CHECKIN_FLOW:
+            await self._checkin_answered(turn, run_id, state, merged)
+        if flow.id == UPDATE_FLOW:
+            await self._weekly_schedule(turn, merged)
+        return await self._offer_commitments(turn, flow, merged)
+
+    async def _offer_commitments(self, turn: Any, flow: Flow, merged: dict[str, Any]) -> bool:
+        """Advice with suggested commitments is followed by the offer to commit to some."""
+        commit = self.catalog.flows.get(COMMIT_FLOW)
+        if commit is None or flow.id == COMMIT_FLOW:
+            return False
+        texts = turn.present.texts(flow)
+        offered: list[str] = []
+        for rule in top_advice(flow, merged):
+            for cid in rule.commitments:
+                words = turn.present.template(
+                    texts.rules[rule.id].commitments[cid], merged, target=Target.PLAIN
+                )
+                if words not in offered:
+                    offered.append(words)
+        if not offered:
+            return False
+        topic = flow.id if flow.id in ("team", "funding", "marketing") else state_topic(merged)
+        known = await facts.load(turn.conn, turn.user.id)
+        transition = start(
+            commit, known, context={"offered": offered[:MAX_OFFERED], "topic": topic}
+        )
+        run_id = await runs.create(turn.conn, turn.user.id, transition.state, self.clock.now())
+        turn.replies.append(
+            turn.present.message(turn.present.template(turn.present.texts(commit).intro, known))
+        )
+        prompt = current_prompt(commit, transition.state, known)
+        if prompt is None:
+            return False
+        facts_now = run_facts(commit, transition.state, known)
+        turn.replies.append(
+            turn.present.question(commit, transition.state, prompt, facts_now, run_id)
+        )
+        return True
+
+    async def _commitments_made(self, turn: Any, state: FlowState, merged: dict[str, Any]) -> None:
+        own = merged.get(COMMIT_FLOW, {})
+        chosen = [str(text) for text in own.get("pick", [])]
+        if own.get("own"):
+            chosen.append(str(own["own"]))
+        if not chosen:
+            return
+        now = self.clock.now()
+        zone = turn.user.timezone or "UTC"
+        hour = hour_of(own.get("hour", merged.get("last", {}).get(COMMIT_FLOW, {}).get("hour")))
+        due, intent = self._due_for(own.get("when"), own.get("date"), now, zone, hour)
+        topic = str(state.context.get("topic", "own"))
+        for text in chosen[:3]:
+            commitment_id = await checkins.add_commitment(
+                turn.conn, user_id=turn.user.id, topic=topic, text=text, now=now
+            )
+            await self._schedule(turn, COMMITMENT, due, intent, zone, commitment_id)
+        turn.replies.append(
+            turn.present.message(
+                turn.present.ui("checkins.scheduled", when=self.local_text(due, zone))
+            )
+        )
+
+    def _due_for(
+        self, when: Any, day: Any, now: datetime, zone: str, hour: int
+    ) -> tuple[datetime, planner.LocalIntent]:
+        at = time(hour, 0)
+        if when == "on_date" and isinstance(day, str):
+            due, intent = planner.on_day(date.fromisoformat(day), at, zone)
+        else:
+            due, intent = planner.in_days(now, DAYS.get(str(when), 7), at, zone)
+        return planner.respect_quiet_hours(due, zone, self.quiet), intent
+
+    async def _checkin_answered(
+        self, turn: Any, run_id: int, state: FlowState, merged: dict[str, Any]
+    ) -> None:
+        row = await checkins.by_run(turn.conn, run_id)
+        if row is None:
+            return
+        now = self.clock.now()
+        answers = merged.get(CHECKIN_FLOW, {})
+        outcome = str(answers.get("outcome", ""))
+        note = answers.get("note")
+        await checkins.set_status(
+            turn.conn, row.id, "answered", outcome=outcome, note=note, answered_at=now
+        )
+        status = {"drop": "dropped", "snooze_1d": "open", "snooze_3d": "open"}.get(
+            outcome, outcome
+        )
+        if row.commitment_id is not None:
+            await checkins.set_commitment_status(turn.conn, row.commitment_id, status, now)
+        again = outcome if outcome.startswith("snooze") else answers.get("next")
+        zone = turn.user.timezone or row.timezone
+        if again in DAYS and row.commitment_id is not None:
+            intent = planner.LocalIntent.from_text(row.local_intent) if row.local_intent else None
+            hour = intent.at.hour if intent else 9
+            due, new_intent = self._due_for(again, None, now, zone, hour)
+            await self._schedule(turn, COMMITMENT, due, new_intent, zone, row.commitment_id)
+            turn.replies.append(
+                turn.present.message(
+                    turn.present.ui("checkins.scheduled", when=self.local_text(due, zone))
+                )
+            )
+
+    async def _weekly_schedule(self, turn: Any, merged: dict[str, Any]) -> None:
+        """After an update: make sure the next one is scheduled on the chosen day and hour."""
+        answers = {**merged.get("last", {}).get(UPDATE_FLOW, {}), **merged.get(UPDATE_FLOW, {})}
+        weekday = WEEKDAYS.index(answers["weekday"]) if answers.get("weekday") in WEEKDAYS else 0
+        hour = hour_of(answers.get("hour"))
+        zone = turn.user.timezone or "UTC"
+        now = self.clock.now()
+        due, intent = planner.next_weekly(now + timedelta(days=1), weekday, time(hour, 0), zone)
+        due = planner.respect_quiet_hours(due, zone, self.quiet)
+        for row in await checkins.for_user(turn.conn, turn.user.id):
+            if row.kind == WEEKLY_UPDATE:
+                await checkins.set_status(
+                    turn.conn, row.id, row.status, due_at=due, local_intent=intent.to_text()
+                )
+                self._later(turn, row.id, due)
+                break
+        else:
+            await self._schedule(turn, WEEKLY_UPDATE, due, intent, zone, None)
+        turn.replies.append(
+            turn.present.message(
+                turn.present.ui("checkins.weekly", when=self.local_text(due, zone))
+            )
+        )
+
+    async def _schedule(
+        self, turn: Any, kind: str, due: datetime, intent: planner.LocalIntent, zone: str,
+        commitment_id: int | None,
+    ) -> int:  # fmt: skip
+        checkin_id = await checkins.create(
+            turn.conn, user_id=turn.user.id, kind=kind, due_at=due, timezone=zone,
+            local_intent=intent.to_text(), now=self.clock.now(), commitment_id=commitment_id,
+        )  # fmt: skip
+        self._later(turn, checkin_id, due)
+        return checkin_id
+
+    @staticmethod
+    def _later(turn: Any, checkin_id: int, due: datetime) -> None:
+        """Tell the scheduler once the turn has committed (see Coach.handle)."""
+        turn.scheduled.append((checkin_id, due))
+
+    def local_text(self, moment: datetime, zone: str) -> str:
+        """A moment as the founder's local date and time (``2026-03-05 09:00``)."""
+        intent = planner.local_intent(moment, zone)
+        return f"{intent.day.isoformat()} {intent.at.strftime('%H:%M')}"
+
+    # ------------------------------------------------------------ the dispatcher's side
+
+    # ------------------------------------------------------------ /checkins
+
+    async def list_checkins(self, turn: Any, argument: str = "") -> None:
+        """/checkins: what is scheduled, in local time, each with move/pause/resume/cancel."""
+        action, _, number = argument.partition(" ")
+        if action in ACTIONS and number.strip().isdigit():  # the console's way: /checkins pause 12
+            await self.manage_checkin(turn, f"{action}:{number.strip()}")
+            return
+        rows = await checkins.for_user(turn.conn, turn.user.id)
+        present = turn.present
+        if not rows:
+            turn.replies.append(present.message(present.ui("checkins.none")))
+            return
+        turn.replies.append(present.message(present.ui("checkins.title")))
+        for row in rows:
+            zone = turn.user.timezone or row.timezone
+            what = row.commitment or present.plain("checkins.weekly_name")
+            state = "paused" if row.status == "paused" else "scheduled"
+            text = present.ui(
+                f"checkins.item_{state}",
+                what=what,
+                when=self.local_text(row.due_at, zone),
+                id=row.id,
+            )
+            toggle = "resume" if row.status == "paused" else "pause"
+            options = [
+                Option(id=f"{action}:{row.id}", label=present.plain(f"checkins.{action}"))
+                for action in ("later", toggle, "cancel")
+            ]
+            turn.replies.append(
+                OutMessage(type="message", text=text, options=options, step="checkins")
+            )
+
+    async def manage_checkin(self, turn: Any, choice: str) -> None:
+        """Apply later/pause/resume/cancel to one of the founder's own check-ins."""
+        action, _, raw_id = choice.partition(":")
+        row = await checkins.get(turn.conn, int(raw_id)) if raw_id.isdigit() else None
+        if (
+            action not in ACTIONS
+            or row is None
+            or row.user_id != turn.user.id
+            or row.status not in ("scheduled", "paused")
+        ):
+            turn.replies.append(turn.present.error("stale_button", {}))
+            return
+        zone = turn.user.timezone or row.timezone
+        if action == "later":
+            due = planner.respect_quiet_hours(row.due_at + timedelta(days=1), zone, self.quiet)
+            intent = planner.local_intent(due, zone)
+            await checkins.set_status(
+                turn.conn, row.id, row.status, due_at=due, local_intent=intent.to_text()
+            )
+            self._later(turn, row.id, due)
+        elif action == "pause":
+            await checkins.set_status(turn.conn, row.id, "paused")
+        elif action == "resume":
+            due = max(row.due_at, self.clock.now())
+            await checkins.set_status(turn.conn, row.id, "scheduled", due_at=due)
+            self._later(turn, row.id, due)
+        else:
+            await checkins.set_status(turn.conn, row.id, "cancelled")
+        updated = await checkins.get(turn.conn, row.id)
+        assert updated is not None
+        turn.replies.append(
+            turn.present.message(
+                turn.present.ui(
+                    f"checkins.{action}_done", when=self.local_text(updated.due_at, zone)
+                )
+            )
+        )
+
+    async def move_checkins(self, turn: Any, zone: str) -> None:
+        """A new time zone: every future check-in keeps its local time in the new zone."""
+        for row in await checkins.for_user(turn.conn, turn.user.id):
+            if row.local_intent is None:
+                continue
+            intent = planner.LocalIntent.from_text(row.local_intent)
+            due = planner.respect_quiet_hours(planner.move_to_zone(intent, zone), zone, self.quiet)
+            await checkins.set_status(turn.conn, row.id, row.status, due_at=due, timezone=zone)
+            if row.status == "scheduled":
+                self._later(turn, row.id, due)
+
+    async def open_checkin(
+        self, conn: aiosqlite.Connection, user: User, row: CheckIn, *, reminder: bool
+    ) -> tuple[list[OutMessage], int]:
+        """Start (or, for a reminder, resume) the conversation of a due check-in."""
+        flow = self.catalog.flows[UPDATE_FLOW if row.kind == WEEKLY_UPDATE else CHECKIN_FLOW]
+        present = self._presenter(user)
+        known = await facts.load(conn, user.id)
+        now = self.clock.now()
+        run = await runs.get(conn, user.id, row.run_id) if row.run_id else None
+        if run is not None and run.status is RunStatus.ACTIVE:
+            state = run.state.model_copy(
+                update={"context": {**run.state.context, "reminder": reminder}}
+            )
+            await runs.save(conn, run.id, state, now)
+            run_id = run.id
+        else:
+            context = {"checkin_id": row.id, "commitment": row.commitment or "",
+                       "topic": row.topic or "own", "reminder": reminder}  # fmt: skip
+            state = start(flow, known, context=context).state
+            active = await runs.active(conn, user.id, flow.id)
+            if active is not None:  # an unanswered earlier one of the same kind gives way
+                await runs.save(
+                    conn,
+                    active.id,
+                    active.state.model_copy(update={"status": RunStatus.CANCELLED}),
+                    now,
+                )
+            run_id = await runs.create(conn, user.id, state, now)
+        await users.update(conn, user.id, now, pending=None)
+        merged = run_facts(flow, state, known)
+        messages = [present.message(present.template(present.texts(flow).intro, merged))]
+        prompt = current_prompt(flow, state, known)
+        if prompt is not None:
+            messages.append(present.question(flow, state, prompt, merged, run_id))
+        return messages, run_id
+
+    async def close_checkin_run(self, conn: aiosqlite.Connection, row: CheckIn) -> None:
+        """A check-in went unanswered: its conversation is closed."""
+        if row.run_id is None:
+            return
+        run = await runs.get(conn, row.user_id, row.run_id)
+        if run is not None and run.status is RunStatus.ACTIVE:
+            state = run.state.model_copy(update={"status": RunStatus.CANCELLED})
+            await runs.save(conn, run.id, state, self.clock.now())
+
+
+def state_topic(merged: dict[str, Any]) -> str:
+    """The topic of the check-in being answered (carried into new commitments)."""
+    return str(merged.get("context", {}).get("topic", "own"))

@@ -1,0 +1,202 @@
+"""Check-ins and commitments: one row per occurrence is the truth; schedulers only fire.
+
+A row moves ``scheduled`` → ``sending`` (claimed atomically, so a double fire or an
+overlapping sweep sends nothing twice) → ``sent`` → ``answered`` or ``missed``; it may
+also be ``paused``, ``cancelled`` or ``failed`` (the founder blocked the bot).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict
+
+from bot.clock import from_text, to_text
+
+COMMITMENT = "commitment"
+WEEKLY_UPDATE = "weekly_update"
+OPEN_STATUSES = ("scheduled", "paused")
+
+
+class CheckIn(BaseModel):
+    """One check-in occurrence."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    user_id: int
+    commitment_id: int | None
+    kind: str
+    due_at: datetime
+    timezone: str
+    local_intent: str | None
+    status: str
+    attempts: int
+    run_id: int | None
+    sent_at: datetime | None
+    reminded_at: datetime | None
+    commitment: str | None = None
+    topic: str | None = None
+
+
+_SELECT = """SELECT c.id, c.user_id, c.commitment_id, c.kind, c.due_at, c.timezone,
+                    c.local_intent, c.status, c.attempts, c.run_id, c.sent_at, c.reminded_at,
+                    m.text AS commitment, m.flow_id AS topic
+             FROM checkins c LEFT JOIN commitments m ON m.id = c.commitment_id"""
+
+
+def _row(row: aiosqlite.Row) -> CheckIn:
+    data: dict[str, Any] = {key: row[key] for key in row.keys()}  # noqa: SIM118
+    for key in ("due_at", "sent_at", "reminded_at"):
+        data[key] = from_text(data[key]) if data[key] else None
+    return CheckIn(**data)
+
+
+async def _many(conn: aiosqlite.Connection, where: str, params: tuple[Any, ...]) -> list[CheckIn]:
+    async with conn.execute(f"{_SELECT} WHERE {where} ORDER BY c.due_at, c.id", params) as rows:
+        return [_row(row) async for row in rows]
+
+
+async def add_commitment(
+    conn: aiosqlite.Connection, *, user_id: int, topic: str, text: str, now: datetime
+) -> int:
+    """Store a commitment the founder made; return its id."""
+    stamp = to_text(now)
+    cursor = await conn.execute(
+        """INSERT INTO commitments (user_id, flow_id, text, status, created_at, updated_at)
+           VALUES (?, ?, ?, 'open', ?, ?)""",
+        (user_id, topic, text, stamp, stamp),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def set_commitment_status(
+    conn: aiosqlite.Connection, commitment_id: int, status: str, now: datetime
+) -> None:
+    """Record where a commitment stands (done, partly, not_yet, dropped)."""
+    await conn.execute(
+        "UPDATE commitments SET status = ?, updated_at = ? WHERE id = ?",
+        (status, to_text(now), commitment_id),
+    )
+
+
+async def create(
+    conn: aiosqlite.Connection,
+    *,
+    user_id: int,
+    kind: str,
+    due_at: datetime,
+    timezone: str,
+    local_intent: str | None,
+    now: datetime,
+    commitment_id: int | None = None,
+) -> int:
+    """Schedule one check-in occurrence; return its id."""
+    cursor = await conn.execute(
+        """INSERT INTO checkins (user_id, commitment_id, kind, due_at, timezone, local_intent,
+                                 status, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?)""",
+        (user_id, commitment_id, kind, to_text(due_at), timezone, local_intent, to_text(now)),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def get(conn: aiosqlite.Connection, checkin_id: int) -> CheckIn | None:
+    """One check-in by id."""
+    found = await _many(conn, "c.id = ?", (checkin_id,))
+    return found[0] if found else None
+
+
+async def by_run(conn: aiosqlite.Connection, run_id: int) -> CheckIn | None:
+    """The check-in whose conversation is this run."""
+    found = await _many(conn, "c.run_id = ?", (run_id,))
+    return found[0] if found else None
+
+
+async def for_user(
+    conn: aiosqlite.Connection, user_id: int, statuses: tuple[str, ...] = OPEN_STATUSES
+) -> list[CheckIn]:
+    """A founder's check-ins in these states, soonest first."""
+    marks = ", ".join("?" for _ in statuses)
+    return await _many(conn, f"c.user_id = ? AND c.status IN ({marks})", (user_id, *statuses))
+
+
+async def with_status(conn: aiosqlite.Connection, *statuses: str) -> list[CheckIn]:
+    """Every check-in in these states (start-up recovery, the sweep)."""
+    marks = ", ".join("?" for _ in statuses)
+    return await _many(conn, f"c.status IN ({marks})", statuses)
+
+
+async def claim(conn: aiosqlite.Connection, checkin_id: int, now: datetime) -> bool:
+    """Take a due check-in for sending; False if someone else has (or it is not due)."""
+    cursor = await conn.execute(
+        """UPDATE checkins SET status = 'sending', claimed_at = ?, attempts = attempts + 1
+           WHERE id = ? AND status = 'scheduled' AND due_at <= ?""",
+        (to_text(now), checkin_id, to_text(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def set_status(
+    conn: aiosqlite.Connection, checkin_id: int, status: str, **fields: Any
+) -> None:
+    """Move a check-in to a state, with the columns that go with it."""
+    allowed = {"due_at", "local_intent", "run_id", "sent_at", "reminded_at", "outcome", "note",
+               "answered_at", "timezone"}  # fmt: skip
+    if set(fields) - allowed:
+        raise ValueError(f"cannot set {sorted(set(fields) - allowed)}")
+    values = [to_text(v) if isinstance(v, datetime) else v for v in fields.values()]
+    assignments = "".join(f", {name} = ?" for name in fields)
+    await conn.execute(
+        f"UPDATE checkins SET status = ?{assignments} WHERE id = ?",
+        (status, *values, checkin_id),
+    )
+
+
+async def add_attempt(
+    conn: aiosqlite.Connection, checkin_id: int, now: datetime, result: str, detail: str = ""
+) -> None:
+    """Record one send attempt and how it ended."""
+    await conn.execute(
+        """INSERT INTO checkin_attempts (checkin_id, attempted_at, result, detail)
+           VALUES (?, ?, ?, ?)""",
+        (checkin_id, to_text(now), result, detail[:500]),
+    )
+
+
+async def attempts(conn: aiosqlite.Connection, checkin_id: int) -> list[tuple[str, str]]:
+    """The attempts of a check-in as ``(result, detail)``, oldest first."""
+    async with conn.execute(
+        "SELECT result, detail FROM checkin_attempts WHERE checkin_id = ? ORDER BY id",
+        (checkin_id,),
+    ) as rows:
+        return [(row["result"], row["detail"]) async for row in rows]
+
+
+async def cancel_for_user(
+    conn: aiosqlite.Connection, user_id: int, status: str = "cancelled"
+) -> int:
+    """Stop every open check-in of a founder (blocked, or data deleted)."""
+    cursor = await conn.execute(
+        "UPDATE checkins SET status = ? WHERE user_id = ? AND status IN ('scheduled', 'paused')",
+        (status, user_id),
+    )
+    return cursor.rowcount
+
+
+async def listing(conn: aiosqlite.Connection, user_id: int | None = None) -> list[dict[str, Any]]:
+    """Every check-in with its founder, for operators (``founder-coach checkins list``)."""
+    where, params = ("WHERE u.id = ?", (user_id,)) if user_id is not None else ("", ())
+    async with conn.execute(
+        f"""SELECT c.id, u.channel, u.external_id, c.kind, c.due_at, c.timezone, c.status,
+                   c.attempts, m.text AS commitment
+            FROM checkins c JOIN users u ON u.id = c.user_id
+            LEFT JOIN commitments m ON m.id = c.commitment_id
+            {where} ORDER BY c.due_at, c.id""",
+        params,
+    ) as rows:
+        return [{key: row[key] for key in row.keys()} async for row in rows]  # noqa: SIM118
