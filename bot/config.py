@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     telegram_admin_ids: str = Field(
         default="", description="Comma-separated Telegram user ids allowed to run /stats."
     )
+    telegram_max_rate: float = Field(
+        default=25, gt=0, le=30, description="Messages per second to Telegram (its limit is 30)."
+    )
     telegram_webhook_url: str | None = Field(
         default=None,
         description="Public HTTPS URL Telegram posts updates to; unset means long polling.",

@@ -167,7 +167,8 @@ class CheckinService:
     ) -> datetime | None:
         """When to try again if now is a bad moment (mid-conversation, quiet hours)."""
         current = await runs.current(conn, user.id)
-        if current is not None and now - current.updated_at < self.policy.idle:
+        busy = current is not None and current.id != row.run_id  # its own conversation is fine
+        if busy and current is not None and now - current.updated_at < self.policy.idle:
             return now + self.policy.retry_busy
         zone = user.timezone or row.timezone
         moved = planner.respect_quiet_hours(now, zone, self.policy.quiet)

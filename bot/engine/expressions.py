@@ -58,7 +58,21 @@ class _MissingFact(ChainableUndefined):
     __hash__ = ChainableUndefined.__hash__
 
 
-_ENV = ImmutableSandboxedEnvironment(undefined=_MissingFact)
+class FactsEnvironment(ImmutableSandboxedEnvironment):
+    """A sandbox where ``a.b`` on a dict means the item ``b`` first.
+
+    Facts are dicts, and a flow or step id may be a dict method's name: without this,
+    ``last.update`` would be ``dict.update`` rather than the founder's weekly update.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Items of a mapping win over its attributes."""
+        if isinstance(obj, dict) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+_ENV = FactsEnvironment(undefined=_MissingFact)
 _ENV.globals.clear()
 _ENV.globals.update({"none": None, "true": True, "false": False})
 _ENV.filters.update({"min": min, "max": max})

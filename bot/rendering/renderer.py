@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import StrictUndefined, pass_context
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from bot.engine.expressions import FactsEnvironment
 from bot.errors import RenderError
 from bot.rendering import filters
 from bot.rendering.markup import Target, convert, escape_markdown, tidy
@@ -41,8 +41,8 @@ class Renderer:
         self._envs = {target: self._make_env(target) for target in Target}
         self._cache: dict[tuple[Target, str], Any] = {}
 
-    def _make_env(self, target: Target) -> ImmutableSandboxedEnvironment:
-        env = ImmutableSandboxedEnvironment(
+    def _make_env(self, target: Target) -> FactsEnvironment:
+        env = FactsEnvironment(
             undefined=StrictUndefined,
             autoescape=target is Target.HTML,
             finalize=_finalize_markdown if target is Target.MARKDOWN else None,

@@ -189,3 +189,10 @@ def test_valid_expression_has_no_syntax_error() -> None:
 def test_syntax_error(source: str) -> None:
     """Bad syntax (and unknown filters) is reported as an invalid expression."""
     assert (syntax_error(source) or "").startswith(f"invalid expression {source!r}:")
+
+
+@pytest.mark.parametrize("name", ["update", "items", "keys", "get", "values"])
+def test_fact_names_that_are_dict_methods_read_the_fact(name: str) -> None:
+    """`last.update.x` is the founder's update, not the dict method `update`."""
+    facts = {"last": {name: {"metric": 400}}, name: {"metric": 360}}
+    assert evaluate(f"{name}.metric - last.{name}.metric", facts) == -40

@@ -49,13 +49,23 @@ def api_base_url(value: str) -> str:
     return value if value.endswith("/bot") else f"{value}/bot"
 
 
+def rate_limiter(per_second: float) -> AIORateLimiter:
+    """PTB's limiter, paced evenly: a burst of one, ``per_second`` on average.
+
+    aiolimiter is a leaky bucket; with its default (burst = rate) a "30 per second" limit
+    can put 40 or more messages into one rolling second and draw 429s from Telegram. A
+    burst of one keeps every rolling second at most ``per_second + 1``.
+    """
+    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / per_second, max_retries=3)
+
+
 def build_application(settings: Settings, catalog: Catalog) -> Application:
     """The Application with our handlers; the database opens in ``post_init``."""
     assert settings.telegram_bot_token is not None
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter(settings.telegram_max_rate))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,

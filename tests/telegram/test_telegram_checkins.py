@@ -1,0 +1,116 @@
+"""Check-ins over Telegram: caught up once, never doubled by a crash, paced under limits."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.engine import Catalog
+from bot.storage import Database, checkins, users
+from tests.fakes.bot_api import FakeBotApi
+from tests.telegram.conftest import bot_settings, rows, running_bot, until
+from tests.telegram.test_telegram_process import START_TIMEOUT, _stop, bot_process
+
+COMMITMENT = "Send the deck to five angels"
+
+
+async def seed(db_path: Path, founders: range, *, due: datetime) -> None:
+    """Onboarded, consented Telegram founders, each with one commitment check-in due."""
+    db = await Database.open(db_path)
+    now = datetime.now(UTC)
+    try:
+        async with db.transaction() as conn:
+            for tg_id in founders:
+                user, _ = await users.get_or_create(
+                    conn, channel="telegram", external_id=str(tg_id), now=now, display_name="Ada"
+                )
+                await users.update(
+                    conn, user.id, now, consented_at=now.isoformat(), timezone="UTC", locale="en"
+                )
+                commitment = await checkins.add_commitment(
+                    conn, user_id=user.id, topic="funding", text=COMMITMENT, now=now
+                )
+                await checkins.create(
+                    conn, user_id=user.id, kind="commitment", due_at=due, timezone="UTC",
+                    local_intent=None, now=now, commitment_id=commitment,
+                )  # fmt: skip
+    finally:
+        await db.close()
+
+
+def checkin_messages(fake: FakeBotApi, chat_id: int) -> list[str]:
+    return [m.text or "" for m in fake.bot_messages(chat_id) if COMMITMENT in (m.text or "")]
+
+
+async def test_a_missed_checkin_is_caught_up_exactly_once(
+    fake: FakeBotApi, tmp_path: Path, real_catalog: Catalog
+) -> None:
+    db = tmp_path / "bot.db"
+    due = datetime.now(UTC) - timedelta(hours=2)  # missed while the bot was down
+    await seed(db, range(801, 802), due=due)
+    settings = bot_settings(fake, db, founder_coach_quiet_hours="00:00-00:00")
+    async with running_bot(settings, real_catalog):
+        await until(lambda: checkin_messages(fake, 801))
+    async with running_bot(settings, real_catalog):
+        await fake.wait_for_poll()
+        await asyncio.sleep(0.5)  # give a wrong second send its chance
+    assert len(checkin_messages(fake, 801)) == 1
+    assert rows(db, "SELECT status, attempts FROM checkins") == [("sent", 1)]
+
+
+async def test_answering_a_checkin_by_tap_is_stored(
+    fake: FakeBotApi, tmp_path: Path, real_catalog: Catalog
+) -> None:
+    db = tmp_path / "bot.db"
+    await seed(db, range(802, 803), due=datetime.now(UTC))
+    settings = bot_settings(fake, db, founder_coach_quiet_hours="00:00-00:00")
+    async with running_bot(settings, real_catalog):
+        await until(lambda: checkin_messages(fake, 802))
+        message = next(m for m in fake.bot_messages(802) if COMMITMENT in (m.text or ""))
+        done = next(b["callback_data"] for b in message.buttons() if b["text"].startswith("Done"))
+        seen = len(fake.bot_messages(802))
+        fake.user_taps(802, message.message_id, done)
+        await until(lambda: len(fake.bot_messages(802)) > seen)  # asks for an optional note
+        fake.user_sends(802, "/skip")
+        await until(lambda: rows(db, "SELECT outcome FROM checkins WHERE outcome IS NOT NULL"))
+    assert rows(db, "SELECT outcome FROM checkins") == [("done",)]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM commitments").fetchone() == ("done",)
+
+
+async def test_sigkill_while_sending_sends_each_checkin_once(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    """The message reaches Telegram, the bot dies before hearing back: no second send."""
+    db = tmp_path / "bot.db"
+    await seed(db, range(803, 804), due=datetime.now(UTC) - timedelta(minutes=1))
+    fake.delay("sendMessage", 30, after_processing=True, times=1)
+    extra = {"FOUNDER_COACH_QUIET_HOURS": "00:00-00:00"}
+    async with bot_process(fake, db, **extra) as proc:
+        await until(lambda: checkin_messages(fake, 803), timeout=START_TIMEOUT)
+        await _stop(proc, signal.SIGKILL)
+    assert rows(db, "SELECT status FROM checkins") == [("sending",)]
+    fake.delay("sendMessage", None)
+    async with bot_process(fake, db, **extra) as proc:
+        await fake.wait_for_poll(timeout=START_TIMEOUT)
+        await until(lambda: rows(db, "SELECT status FROM checkins") == [("sent",)])
+        await _stop(proc, signal.SIGTERM)
+    assert len(checkin_messages(fake, 803)) == 1
+
+
+async def test_a_hundred_checkins_due_at_once_arrive_without_429(
+    fake: FakeBotApi, tmp_path: Path, real_catalog: Catalog
+) -> None:
+    db = tmp_path / "bot.db"
+    founders = range(1000, 1100)
+    await seed(db, founders, due=datetime.now(UTC))
+    fake.rate_limit(30)  # Telegram's overall limit
+    settings = bot_settings(fake, db, founder_coach_quiet_hours="00:00-00:00")
+    async with running_bot(settings, real_catalog):
+        await until(lambda: all(checkin_messages(fake, f) for f in founders), timeout=60)
+    assert fake.count_429 == 0
+    assert all(len(checkin_messages(fake, f)) == 1 for f in founders)
+    assert rows(db, "SELECT DISTINCT status FROM checkins") == [("sent",)]
