@@ -67,6 +67,11 @@ class FollowUps:
         if flow.id == CHECKIN_FLOW:
             await self._checkin_answered(turn, run_id, state, merged)
         if flow.id == UPDATE_FLOW:
+            row = await checkins.by_run(turn.conn, run_id)
+            if row is not None:  # the scheduled update was answered (not a /update of one's own)
+                await checkins.set_status(
+                    turn.conn, row.id, "answered", outcome="done", answered_at=self.clock.now()
+                )
             await self._weekly_schedule(turn, merged)
         return await self._offer_commitments(turn, flow, merged)
 
@@ -91,7 +96,7 @@ class FollowUps:
         transition = start(
             commit, known, context={"offered": offered[:MAX_OFFERED], "topic": topic}
         )
-        run_id = await runs.create(turn.conn, turn.user.id, transition.state, self.clock.now())
+        run_id = await self._fresh_run(turn.conn, turn.user.id, transition.state)
         turn.replies.append(
             turn.present.message(turn.present.template(turn.present.texts(commit).intro, known))
         )
@@ -297,6 +302,15 @@ class FollowUps:
             if row.status == "scheduled":
                 self._later(turn, row.id, due)
 
+    async def _fresh_run(self, conn: aiosqlite.Connection, user_id: int, state: FlowState) -> int:
+        """Store a new run; an unanswered earlier run of the same flow gives way to it."""
+        now = self.clock.now()
+        active = await runs.active(conn, user_id, state.flow_id)
+        if active is not None:
+            cancelled = active.state.model_copy(update={"status": RunStatus.CANCELLED})
+            await runs.save(conn, active.id, cancelled, now)
+        return await runs.create(conn, user_id, state, now)
+
     async def open_checkin(
         self, conn: aiosqlite.Connection, user: User, row: CheckIn, *, reminder: bool
     ) -> tuple[list[OutMessage], int]:
@@ -316,15 +330,7 @@ class FollowUps:
             context = {"checkin_id": row.id, "commitment": row.commitment or "",
                        "topic": row.topic or "own", "reminder": reminder}  # fmt: skip
             state = start(flow, known, context=context).state
-            active = await runs.active(conn, user.id, flow.id)
-            if active is not None:  # an unanswered earlier one of the same kind gives way
-                await runs.save(
-                    conn,
-                    active.id,
-                    active.state.model_copy(update={"status": RunStatus.CANCELLED}),
-                    now,
-                )
-            run_id = await runs.create(conn, user.id, state, now)
+            run_id = await self._fresh_run(conn, user.id, state)
         await users.update(conn, user.id, now, pending=None)
         merged = run_facts(flow, state, known)
         messages = [present.message(present.template(present.texts(flow).intro, merged))]

@@ -122,8 +122,8 @@ class Presenter:
             StepKind.SCALE: "question.hint_scale",
             StepKind.DATE: "question.hint_date",
         }.get(step.kind)
-        if kind_hint:
-            hints.append(self.plain(kind_hint))
+        if kind_hint and not (step.kind is StepKind.SCALE and texts.hint):
+            hints.append(self.plain(kind_hint))  # a scale's own hint says what 1 and 5 mean
         if step.optional and prompt.default is None:
             hints.append(self.plain("question.skip_hint"))
         return OutMessage(

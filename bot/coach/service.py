@@ -382,8 +382,9 @@ class Coach(FollowUps):
         if previous is not None and previous.completed_at is not None:
             date = turn.present.local_date(previous.completed_at, turn.user.timezone)
             turn.replies.append(turn.present.message(turn.present.ui("menu.redo_note", date=date)))
-        turn.replies.append(turn.present.message(turn.present.template(texts.intro, known)))
         transition = start(flow, known)
+        intro = turn.present.template(texts.intro, run_facts(flow, transition.state, known))
+        turn.replies.append(turn.present.message(intro))
         run_id = await runs.create(turn.conn, turn.user.id, transition.state, now)
         await self._after(turn, flow, run_id, transition, known)
 
