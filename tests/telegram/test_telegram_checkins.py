@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.engine import Catalog
 from bot.storage import Database, checkins, users
-from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.bot_api import BotMessage, FakeBotApi
 from tests.telegram.conftest import bot_settings, rows, running_bot, until
 from tests.telegram.test_telegram_process import START_TIMEOUT, _stop, bot_process
 
@@ -114,3 +114,92 @@ async def test_a_hundred_checkins_due_at_once_arrive_without_429(
     assert fake.count_429 == 0
     assert all(len(checkin_messages(fake, f)) == 1 for f in founders)
     assert rows(db, "SELECT DISTINCT status FROM checkins") == [("sent",)]
+
+
+async def test_a_commitment_made_in_a_flow_comes_back_as_a_checkin(
+    fake: FakeBotApi, tmp_path: Path, real_catalog: Catalog
+) -> None:
+    """Funding by messages, a commitment picked by taps; at its time it is asked and answered."""
+    from tests.telegram.conftest import Founder
+    from tests.telegram.test_telegram_flows import onboard
+
+    db = tmp_path / "bot.db"
+    settings = bot_settings(fake, db, founder_coach_quiet_hours="00:00-00:00")
+
+    def answers() -> int:
+        return rows(db, "SELECT COUNT(*) FROM answers")[0][0]
+
+    async with running_bot(settings, real_catalog) as app:
+        ada = Founder(fake, 804)
+        await onboard(ada)
+        await ada.send("/funding", expect="(1/")
+        for text in (
+            "keep",
+            "100k",
+            "50k",
+            "/skip",
+            "500k",
+            "1",
+            "1",
+            "2",
+            "1",
+            "1",
+            "1",
+            "1",
+        ):
+            before = answers()
+            fake.user_sends(804, text)
+            try:
+                await until(lambda b=before: answers() > b)
+            except TimeoutError:
+                raise AssertionError(
+                    f"{text!r}: {[m.text for m in ada.messages()[-2:]]}"
+                ) from None
+        fake.user_sends(804, "1")  # confirm the review: no answer row, the offer follows
+        pick = await until(
+            lambda: next(
+                (
+                    m
+                    for m in ada.messages()
+                    if "Pick up to three" in (m.text or "") and m.reply_markup
+                ),
+                None,
+            )
+        )
+        fake.user_taps(804, pick.message_id, pick.callback_data()[0])  # toggle the first
+        await until(lambda: "✓" in ada.current(pick.message_id).buttons()[0]["text"])
+        own = await ada.tap(ada.current(pick.message_id), "Done")
+        when = await ada.send("/skip", expect="When should I check in")
+        hour = await ada.tap(when, "In 3 days")
+        await ada.tap(hour, "9:00", expect="I will check in with you on")
+        [(checkin_id, commitment)] = rows(
+            db, "SELECT c.id, m.text FROM checkins c JOIN commitments m ON m.id = c.commitment_id"
+        )
+        assert own.message_id < hour.message_id
+        # the time has come: move it to now, as the clock would
+        now = datetime.now(UTC)
+        with sqlite3.connect(db) as conn:
+            conn.execute(
+                "UPDATE checkins SET due_at = ? WHERE id = ?", (now.isoformat(), checkin_id)
+            )
+        app.bot_data["checkins"].schedule(checkin_id, now)
+
+        def checkin_question() -> BotMessage | None:
+            for m in reversed(ada.messages()):
+                if commitment in (m.text or "") and any(
+                    "Not yet" in b["text"] for b in m.buttons()
+                ):
+                    return m
+            return None
+
+        question = await until(checkin_question)
+        note = await ada.tap(question, "Not yet")
+        nxt = await ada.send("/skip", expect="(3/3)")
+        assert note.message_id <= nxt.message_id
+        await ada.tap(nxt, "In a week", expect="I will check in with you on")
+    assert rows(db, "SELECT outcome FROM checkins WHERE id = ?".replace("?", str(checkin_id))) == [
+        ("not_yet",)
+    ]
+    assert rows(db, "SELECT status FROM commitments") == [("not_yet",)]
+    assert rows(db, "SELECT COUNT(*) FROM checkins WHERE status = 'scheduled'") == [(1,)]
+    assert ada.current(question.message_id).reply_markup is None  # answered: keyboard gone
