@@ -57,6 +57,16 @@ class Presenter:
         """A plain reply."""
         return OutMessage(type=kind, text=text, flow=flow)  # type: ignore[arg-type]
 
+    def ui_question(self, section: str, step: str, options: Sequence[str]) -> OutMessage:
+        """A choice question written in ui.yaml: ``<section>.ask`` and one label per option."""
+        return OutMessage(
+            type="question",
+            text=self.ui(f"{section}.ask"),
+            step=step,
+            kind="choice",
+            options=[Option(id=o, label=self.plain(f"{section}.{o}")) for o in options],
+        )
+
     def error(self, code: str, params: Mapping[str, Any], step: str | None = None) -> OutMessage:
         """Why an input was not taken."""
         return OutMessage(type="error", text=self.ui(f"errors.{code}", **params), step=step)

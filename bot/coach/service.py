@@ -40,7 +40,7 @@ from bot.engine import (
 )
 from bot.engine.inputs import InvalidAnswer, match_option, parse_timezone
 from bot.errors import RenderError, StorageError
-from bot.models import Incoming, Option, OutMessage, Said, Tapped, UserRef
+from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
 from bot.rendering import Renderer, Target
 from bot.storage import Database, Run, User, facts, history, inbox, runs, users
 
@@ -58,6 +58,8 @@ CONSENT_STEP = "consent"
 PENDING_CONSENT = "consent"
 CONSENT_AGREE = "agree"
 CONSENT_DECLINE = "decline"
+CONSENT_OPTIONS = (CONSENT_AGREE, CONSENT_DECLINE)
+DELETE_OPTIONS = (DELETE_CONFIRM, DELETE_KEEP)
 
 
 def pick_locale(user: User, *, locales: tuple[str, ...], default: str) -> str:
@@ -564,15 +566,8 @@ class Coach(FollowUps):
                 if incoming.run_id is None and incoming.step == CONSENT_STEP:
                     chosen = _pick((CONSENT_AGREE, CONSENT_DECLINE), incoming)
             elif not incoming.text.strip().startswith("/"):
-                labels = {
-                    option: tuple(
-                        self.renderer.ui(f"consent.{option}", loc, Target.PLAIN)
-                        for loc in self.catalog.locales
-                    )
-                    for option in (CONSENT_AGREE, CONSENT_DECLINE)
-                }
                 try:
-                    chosen = match_option(incoming.text, (CONSENT_AGREE, CONSENT_DECLINE), labels)
+                    chosen = self._ui_answer(incoming.text, "consent", CONSENT_OPTIONS)
                 except InvalidAnswer as exc:
                     turn.replies.append(
                         turn.present.error(exc.code, exc.params, step=CONSENT_STEP)
@@ -590,46 +585,27 @@ class Coach(FollowUps):
         present = turn.present
         if not turn.replies:
             turn.replies.append(present.message(present.ui("welcome")))
-        turn.replies.append(
-            OutMessage(
-                type="question",
-                text=present.ui("consent.ask"),
-                step=CONSENT_STEP,
-                kind="choice",
-                options=[
-                    Option(id=CONSENT_AGREE, label=present.plain("consent.agree")),
-                    Option(id=CONSENT_DECLINE, label=present.plain("consent.decline")),
-                ],
-            )
-        )
+        turn.replies.append(present.ui_question("consent", CONSENT_STEP, CONSENT_OPTIONS))
         turn.no_transcript = True  # keep no transcript before consent
 
     async def _ask_delete(self, turn: _Turn) -> None:
         await self._set_user(turn, pending=PENDING_DELETE)
-        present = turn.present
-        turn.replies.append(
-            OutMessage(
-                type="question",
-                text=present.ui("delete.ask"),
-                step=DELETE_STEP,
-                kind="choice",
-                options=[
-                    Option(id=DELETE_CONFIRM, label=present.plain("delete.confirm")),
-                    Option(id=DELETE_KEEP, label=present.plain("delete.keep")),
-                ],
-            )
-        )
+        turn.replies.append(turn.present.ui_question("delete", DELETE_STEP, DELETE_OPTIONS))
 
-    async def _confirm_delete(self, turn: _Turn, text: str, current: Run | None) -> None:
+    def _ui_answer(self, text: str, section: str, options: tuple[str, ...]) -> str:
+        """Match typed text against a UI question's options, by number, id or any label."""
         labels = {
             option: tuple(
-                self.renderer.ui(f"delete.{option}", loc, Target.PLAIN)
-                for loc in self.catalog.locales
+                self.renderer.ui(f"{section}.{option}", locale, Target.PLAIN)
+                for locale in self.catalog.locales
             )
-            for option in (DELETE_CONFIRM, DELETE_KEEP)
+            for option in options
         }
+        return match_option(text, options, labels)
+
+    async def _confirm_delete(self, turn: _Turn, text: str, current: Run | None) -> None:
         try:
-            chosen = match_option(text, (DELETE_CONFIRM, DELETE_KEEP), labels)
+            chosen = self._ui_answer(text, "delete", DELETE_OPTIONS)
         except InvalidAnswer as exc:
             turn.replies.append(turn.present.error(exc.code, exc.params, step=DELETE_STEP))
             await self._ask_delete(turn)
