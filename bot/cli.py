@@ -92,13 +92,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(settings: Settings) -> None:
+def _configure_logging(settings: Settings, *, conversation: bool) -> None:
+    """Log through the redacting formatter; a terminal conversation stays quiet by default."""
     secrets = [
         secret.get_secret_value()
         for secret in (settings.telegram_bot_token, settings.telegram_webhook_secret)
         if secret is not None
     ]
-    configure_logging(settings.founder_coach_log_level, secrets)
+    level = settings.founder_coach_log_level
+    if conversation and "founder_coach_log_level" not in settings.model_fields_set:
+        level = "WARNING"  # INFO lines would interleave with the conversation on the screen
+    configure_logging(level, secrets)
 
 
 def _flows_check(settings: Settings) -> int:
@@ -206,7 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    _configure_logging(settings)
+    in_terminal = args.command == "chat" or (
+        args.command == "run" and settings.telegram_bot_token is None
+    )
+    _configure_logging(settings, conversation=in_terminal)
     try:
         if args.command == "flows":
             if args.flows_command == "check":

@@ -43,3 +43,6 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     # httpx logs every request URL at INFO; the token is in it. Redacted anyway, but quiet.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # APScheduler narrates every job at INFO; keep that for DEBUG runs only
+    if logging.getLevelName(level) > logging.DEBUG:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)

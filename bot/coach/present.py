@@ -144,7 +144,7 @@ class Presenter:
             step=step.id,
             kind=step.kind.value,
             progress=prompt.progress,
-            hint=" ".join(hints) or None,
+            hint=("" if self.locale == "zh" else " ").join(hints) or None,
             run_id=run_id,
             can_back=prompt.progress[0] > 1,
             can_skip=step.optional or prompt.default is not None,
