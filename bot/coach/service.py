@@ -12,13 +12,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.clock import Clock, to_text
+from bot.clock import Clock
+from bot.coach.account import (
+    DELETE_OPTIONS,
+    DELETE_STEP,
+    PENDING_DELETE,
+    Account,
+    pick,
+)
 from bot.coach.followups import FOLLOW_UP_FLOWS, FollowUps
 from bot.coach.present import Presenter
 from bot.engine import (
@@ -38,7 +45,7 @@ from bot.engine import (
     start,
     top_advice,
 )
-from bot.engine.inputs import InvalidAnswer, match_option, parse_timezone
+from bot.engine.inputs import InvalidAnswer, match_option
 from bot.errors import RenderError, StorageError
 from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
 from bot.rendering import Renderer, Target
@@ -49,17 +56,7 @@ log = logging.getLogger(__name__)
 ONBOARDING = "onboarding"
 MENU_STEP = "menu"
 CHECKINS_STEP = "checkins"
-DELETE_STEP = "delete_my_data"
 PENDING_MENU = "menu"
-PENDING_DELETE = "delete"
-DELETE_CONFIRM = "confirm"
-DELETE_KEEP = "keep"
-CONSENT_STEP = "consent"
-PENDING_CONSENT = "consent"
-CONSENT_AGREE = "agree"
-CONSENT_DECLINE = "decline"
-CONSENT_OPTIONS = (CONSENT_AGREE, CONSENT_DECLINE)
-DELETE_OPTIONS = (DELETE_CONFIRM, DELETE_KEEP)
 
 
 def pick_locale(user: User, *, locales: tuple[str, ...], default: str) -> str:
@@ -85,7 +82,7 @@ class _Turn:
     scheduled: list[tuple[int, datetime]] = field(default_factory=list)
 
 
-class Coach(FollowUps):
+class Coach(Account, FollowUps):
     """Runs coaching conversations over the store, for any adapter."""
 
     def __init__(
@@ -239,7 +236,7 @@ class Coach(FollowUps):
     async def _tapped(self, turn: _Turn, tap: Tapped, current: Run | None) -> None:
         pending = turn.user.pending
         if tap.run_id is None and tap.step == DELETE_STEP and pending == PENDING_DELETE:
-            chosen = _pick((DELETE_CONFIRM, DELETE_KEEP), tap)
+            chosen = pick(DELETE_OPTIONS, tap)
             if chosen is not None:
                 await self._confirm_delete(turn, chosen, current)
                 return
@@ -247,7 +244,7 @@ class Coach(FollowUps):
             await self.manage_checkin(turn, tap.option_ids[0])
             return
         elif tap.run_id is None and tap.step == MENU_STEP:
-            chosen = _pick([flow.id for flow in self.catalog.menu_flows()], tap)
+            chosen = pick([flow.id for flow in self.catalog.menu_flows()], tap)
             if chosen is not None:
                 await self._open_flow(turn, self.catalog.flows[chosen])
                 return
@@ -547,128 +544,6 @@ class Coach(FollowUps):
 
     # ------------------------------------------------------------ the founder's account
 
-    def _open_before_consent(self, turn: _Turn, incoming: Incoming) -> bool:
-        """Commands that store nothing of the founder's: /privacy, and /stats for admins."""
-        if not isinstance(incoming, Said):
-            return False
-        command = incoming.text.strip().split(" ")[0].lower()
-        admin = f"{turn.user.channel}:{turn.user.external_id}" in self.admins
-        if command == "/privacy" or (command == "/stats" and admin):
-            turn.no_transcript = True
-            return True
-        return False
-
-    async def _consent(self, turn: _Turn, incoming: Incoming) -> None:
-        """Before consent nothing the founder says is kept: ask, then act on the answer."""
-        chosen: str | None = None
-        if turn.user.pending == PENDING_CONSENT:
-            if isinstance(incoming, Tapped):
-                if incoming.run_id is None and incoming.step == CONSENT_STEP:
-                    chosen = _pick((CONSENT_AGREE, CONSENT_DECLINE), incoming)
-            elif not incoming.text.strip().startswith("/"):
-                try:
-                    chosen = self._ui_answer(incoming.text, "consent", CONSENT_OPTIONS)
-                except InvalidAnswer as exc:
-                    turn.replies.append(
-                        turn.present.error(exc.code, exc.params, step=CONSENT_STEP)
-                    )
-        if chosen == CONSENT_AGREE:
-            await self._set_user(turn, consented_at=to_text(self.clock.now()), pending=None)
-            await self._open_flow(turn, self.catalog.flows[ONBOARDING], announce=False)
-            return
-        if chosen == CONSENT_DECLINE:
-            turn.replies.append(turn.present.message(turn.present.ui("consent.declined")))
-            await users.delete(turn.conn, turn.user.id)
-            turn.no_transcript = True
-            return
-        await self._set_user(turn, pending=PENDING_CONSENT)
-        present = turn.present
-        if not turn.replies:
-            turn.replies.append(present.message(present.ui("welcome")))
-        turn.replies.append(present.ui_question("consent", CONSENT_STEP, CONSENT_OPTIONS))
-        turn.no_transcript = True  # keep no transcript before consent
-
-    async def _ask_delete(self, turn: _Turn) -> None:
-        await self._set_user(turn, pending=PENDING_DELETE)
-        turn.replies.append(turn.present.ui_question("delete", DELETE_STEP, DELETE_OPTIONS))
-
-    def _ui_answer(self, text: str, section: str, options: tuple[str, ...]) -> str:
-        """Match typed text against a UI question's options, by number, id or any label."""
-        labels = {
-            option: tuple(
-                self.renderer.ui(f"{section}.{option}", locale, Target.PLAIN)
-                for locale in self.catalog.locales
-            )
-            for option in options
-        }
-        return match_option(text, options, labels)
-
-    async def _confirm_delete(self, turn: _Turn, text: str, current: Run | None) -> None:
-        try:
-            chosen = self._ui_answer(text, "delete", DELETE_OPTIONS)
-        except InvalidAnswer as exc:
-            turn.replies.append(turn.present.error(exc.code, exc.params, step=DELETE_STEP))
-            await self._ask_delete(turn)
-            return
-        if chosen == DELETE_KEEP:
-            await self._set_user(turn, pending=None)
-            turn.replies.append(turn.present.message(turn.present.ui("delete.kept")))
-            await self._show_current(turn, current)
-            return
-        turn.replies.append(turn.present.message(turn.present.ui("delete.done")))
-        for hook in self.on_forget:
-            await hook(turn.conn, turn.user.id)
-        await users.delete(turn.conn, turn.user.id)
-        turn.no_transcript = True
-        log.info("founder %s deleted their data", turn.user.id)
-
-    async def _timezone(self, turn: _Turn, argument: str, current: Run | None) -> None:
-        present = turn.present
-        if not argument:
-            zone = turn.user.timezone or "UTC"
-            turn.replies.append(present.message(present.ui("timezone.ask", zone=zone)))
-            return
-        try:
-            zone = parse_timezone(argument)
-        except InvalidAnswer as exc:
-            turn.replies.append(present.error(exc.code, exc.params))
-            return
-        await self._set_user(turn, timezone=zone)
-        await self.move_checkins(turn, zone)
-        await facts.put(
-            turn.conn,
-            user_id=turn.user.id,
-            flow_id=ONBOARDING,
-            name="timezone",
-            value=zone,
-            run_id=None,
-            now=self.clock.now(),
-        )
-        turn.replies.append(present.message(present.ui("timezone.set", zone=zone)))
-        await self._show_current(turn, current, menu_if_idle=False)
-
-    async def _stats(self, turn: _Turn) -> None:
-        figures = await users.stats(turn.conn, since=self.clock.now() - timedelta(days=7))
-        sent = figures["checkins_sent"]
-        rate = figures["checkins_answered"] / sent if sent else None
-        turn.replies.append(turn.present.message(turn.present.ui("stats", rate=rate, **figures)))
-
-    async def mark_blocked(self, who: UserRef) -> None:
-        """The founder blocked the bot: stop sending to them until they write again."""
-        async with self.db.transaction() as conn:
-            user = await users.find(conn, channel=who.channel, external_id=who.external_id)
-            if user is not None and user.active:
-                await users.update(conn, user.id, self.clock.now(), active=False)
-                log.info("founder %s blocked the bot; sends to them stop", user.id)
-
-    async def is_active(self, who: UserRef) -> bool:
-        """Whether sends to this founder are allowed (False after a 403 until they write again)."""
-        async with self.db.reading() as conn:
-            user = await users.find(conn, channel=who.channel, external_id=who.external_id)
-        return user is None or user.active
-
-    # ------------------------------------------------------------ showing state
-
     async def _show_current(
         self, turn: _Turn, current: Run | None, *, menu_if_idle: bool = True
     ) -> None:
@@ -722,15 +597,6 @@ class Coach(FollowUps):
         turn.user = turn.user.model_copy(update=changes)
         if "locale" in changes:
             turn.present = self._presenter(turn.user)
-
-
-def _pick(options: list[str] | tuple[str, ...], tap: Tapped) -> str | None:
-    """The one option a tap names (by id or position) among ``options``, or None."""
-    if len(tap.option_ids) == 1 and tap.option_ids[0] in options:
-        return tap.option_ids[0]
-    if not tap.option_ids and len(tap.indexes) == 1 and 0 <= tap.indexes[0] < len(options):
-        return options[tap.indexes[0]]
-    return None
 
 
 def _describe(incoming: Incoming) -> str:

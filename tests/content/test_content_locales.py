@@ -55,7 +55,7 @@ def test_yes_and_no_labels_are_words(real_catalog: Catalog, code: str) -> None:
 @pytest.mark.parametrize("locale", ["en", "zh"])
 def test_ui_questions_exist(real_catalog: Catalog, locale: str) -> None:
     """The consent and delete questions: a prompt and a label per option, in each language."""
-    from bot.coach.service import CONSENT_OPTIONS, DELETE_OPTIONS
+    from bot.coach.account import CONSENT_OPTIONS, DELETE_OPTIONS
 
     ui = real_catalog.ui[locale]
     for section, options in (("consent", CONSENT_OPTIONS), ("delete", DELETE_OPTIONS)):
