@@ -76,6 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     graph.add_argument("flow", help="flow id, e.g. onboarding")
 
+    export = commands.add_parser(
+        "export",
+        help="write a founder's summary as md, html, json or csv",
+        description="Export one founder's coaching summary (only their data).\n\n"
+        "Example: founder-coach export --db data/coach.db --user ada --format html -o ada.html",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_db(export)
+    export.add_argument("--user", required=True, help="the founder (console name or Telegram id)")
+    export.add_argument("--format", required=True, choices=["md", "html", "json", "csv"])
+    export.add_argument("--transcript", action="store_true", help="include the whole conversation")
+    export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+
     checkins = commands.add_parser("checkins", help="inspect scheduled check-ins")
     checkin_commands = checkins.add_subparsers(
         dest="checkins_command", required=True, metavar="ACTION"
@@ -195,6 +208,38 @@ async def _checkins_list(settings: Settings, user: str | None) -> int:
     return 0
 
 
+async def _export(settings: Settings, user: str, fmt: str, *, transcript: bool) -> bytes | None:
+    from bot.storage import users
+
+    async with open_coach(settings, target=Target.PLAIN) as coach:
+        async with coach.db.reading() as conn:
+            found = [
+                await users.find(conn, channel=c, external_id=user)
+                for c in ("console", "telegram")
+            ]
+            founder = next((u for u in found if u is not None), None)
+            if founder is None:
+                print(f"no founder {user!r}", file=sys.stderr)
+                return None
+            summary = await coach.summary_of(conn, founder, transcript=transcript)
+        if summary.is_empty:
+            print(f"{user!r} has nothing to export yet", file=sys.stderr)
+            return None
+        return coach.render_file(summary, fmt, coach.locale_for(founder)).data
+
+
+def _write(data: bytes | None, output: Path | None) -> int:
+    if data is None:
+        return 1
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(data)
+        print(f"wrote {output} ({len(data):,} bytes)", file=sys.stderr)
+    return 0
+
+
 def _default_user() -> str:
     try:
         return getpass.getuser()
@@ -219,6 +264,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.flows_command == "check":
                 return _flows_check(settings)
             return _flows_graph(settings, args.flow)
+        if args.command == "export":
+            data = asyncio.run(
+                _export(settings, args.user, args.format, transcript=args.transcript)
+            )
+            return _write(data, args.output)
         if args.command == "checkins":
             return asyncio.run(_checkins_list(settings, args.user))
         if args.command == "chat":

@@ -44,7 +44,18 @@ class Tapped:
 
 Incoming = Said | Tapped
 
-OutKind = Literal["question", "message", "advice", "assessment", "error", "menu", "review"]
+OutKind = Literal["question", "message", "advice", "assessment", "error", "menu", "review", "file"]
+
+
+class OutFile(BaseModel):
+    """A document to send (an export)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    filename: str
+    data: bytes
+    mime: str
+    caption: str = ""
 
 
 class Option(BaseModel):
@@ -73,3 +84,4 @@ class OutMessage(BaseModel):
     run_id: int | None = None
     can_back: bool = False
     can_skip: bool = False
+    file: OutFile | None = None

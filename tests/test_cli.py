@@ -123,3 +123,39 @@ def test_flows_graph_draws_the_funding_flow(capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out
     assert '|"when funding.raise_amount > 0"| instrument' in out
     assert "review --> done" in out
+
+
+def test_export_command_writes_the_founders_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`founder-coach export` for an unknown founder fails; for a real one writes the file."""
+    import asyncio
+    import json
+
+    from bot.clock import SystemClock
+    from bot.coach import Coach
+    from bot.storage import Database
+    from tests.checkins.test_checkins_dispatch import onboard
+
+    db_path = tmp_path / "coach.db"
+
+    async def seed() -> None:
+        from bot.catalog import load_checked_catalog
+
+        db = await Database.open(db_path)
+        try:
+            await onboard(
+                Coach(db, load_checked_catalog(REPO / "flows", REPO / "content"), SystemClock())
+            )
+        finally:
+            await db.close()
+
+    asyncio.run(seed())
+    assert main(["export", "--db", str(db_path), "--user", "nobody", "--format", "json"]) == 1
+    out = tmp_path / "ada.json"
+    assert (
+        main(["export", "--db", str(db_path), "--user", "ada", "--format", "json", "-o", str(out)])
+        == 0
+    )
+    assert json.loads(out.read_text(encoding="utf-8"))["startup"] == "Acme AI"
+    assert f"wrote {out}" in capsys.readouterr().err

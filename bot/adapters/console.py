@@ -8,6 +8,7 @@ session reads like a conversation.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import read_line
@@ -15,10 +16,23 @@ from bot.checkins.service import Sender, SendResult
 from bot.coach import Coach
 from bot.models import OutMessage, Said, UserRef
 
+EXPORTS = Path("exports")
+
+
+def save_file(message: OutMessage, folder: Path = EXPORTS) -> Path | None:
+    """Write an export into ``exports/`` (created if needed); return where it went."""
+    if message.file is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / message.file.filename
+    path.write_bytes(message.file.data)
+    return path
+
 
 def format_message(message: OutMessage) -> str:
     """A reply as console text: the text, numbered options, then the hint."""
-    lines = [message.text]
+    saved = save_file(message)
+    lines = [message.text if saved is None else f"{message.text}\n→ {saved}"]
     if message.options and message.type != "advice":
         for index, option in enumerate(message.options, start=1):
             mark = " ✓" if option.selected else ""

@@ -10,6 +10,7 @@ import sys
 from typing import Any, TextIO
 
 from bot.adapters.base import read_line
+from bot.adapters.console import save_file
 from bot.checkins.service import Sender, SendResult
 from bot.coach import Coach
 from bot.models import OutMessage, Said, UserRef
@@ -32,6 +33,9 @@ def to_json(message: OutMessage) -> dict[str, Any]:
         data["progress"] = list(message.progress)
     if message.hint:
         data["hint"] = message.hint
+    saved = save_file(message)
+    if saved is not None:
+        data["path"] = str(saved)
     return data
 
 

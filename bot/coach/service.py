@@ -26,6 +26,7 @@ from bot.coach.account import (
     Account,
     pick,
 )
+from bot.coach.exporting import EXPORT_STEP, PENDING_EXPORT, Exports
 from bot.coach.followups import FOLLOW_UP_FLOWS, FollowUps
 from bot.coach.present import Presenter
 from bot.engine import (
@@ -82,7 +83,7 @@ class _Turn:
     scheduled: list[tuple[int, datetime]] = field(default_factory=list)
 
 
-class Coach(Account, FollowUps):
+class Coach(Account, FollowUps, Exports):
     """Runs coaching conversations over the store, for any adapter."""
 
     def __init__(
@@ -196,6 +197,8 @@ class Coach(Account, FollowUps):
             await self._confirm_delete(turn, incoming.text, current)
         elif turn.user.pending == PENDING_MENU:
             await self._menu_choice(turn, incoming.text)
+        elif turn.user.pending == PENDING_EXPORT:
+            await self.export_choice(turn, incoming.text)
         elif current is not None:
             await self._advance(turn, current, TextAnswer(incoming.text))
         else:
@@ -217,6 +220,10 @@ class Coach(Account, FollowUps):
         """The founder's local date (dates they type are relative to it)."""
         zone = ZoneInfo(user.timezone) if user.timezone else ZoneInfo("UTC")
         return self.clock.now().astimezone(zone).date()
+
+    def locale_for(self, user: User) -> str:
+        """The language a stored founder is spoken to in."""
+        return pick_locale(user, locales=self.catalog.locales, default=self.default_locale)
 
     def _presenter(self, user: User) -> Presenter:
         locale = pick_locale(user, locales=self.catalog.locales, default=self.default_locale)
@@ -243,6 +250,11 @@ class Coach(Account, FollowUps):
         elif tap.run_id is None and tap.step == CHECKINS_STEP and len(tap.option_ids) == 1:
             await self.manage_checkin(turn, tap.option_ids[0])
             return
+        elif tap.run_id is None and tap.step == EXPORT_STEP and len(tap.indexes) == 1:
+            formats = ("md", "html", "json", "csv", "investor")
+            if 0 <= tap.indexes[0] < len(formats):
+                await self.export_choice(turn, formats[tap.indexes[0]])
+                return
         elif tap.run_id is None and tap.step == MENU_STEP:
             chosen = pick([flow.id for flow in self.catalog.menu_flows()], tap)
             if chosen is not None:
@@ -305,6 +317,8 @@ class Coach(Account, FollowUps):
                 await self._timezone(turn, argument, current)
             case "checkins":
                 await self.list_checkins(turn, argument)
+            case "export":
+                await self.export_menu(turn)
             case "stats" if f"{turn.user.channel}:{turn.user.external_id}" in self.admins:
                 await self._stats(turn)
             case "cancel":

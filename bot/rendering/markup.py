@@ -50,6 +50,20 @@ def convert(source: str, target: Target) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~&])")
 
 
+def format_text(text: str, target: Target) -> str:
+    """Text built in Python (an investor-update draft) for a target: escaped, then its markup.
+
+    Unlike :func:`convert`, the whole text is treated as untrusted: it is escaped first,
+    so a ``<`` or ``&`` in it can never break Telegram's HTML.
+    """
+    if target is Target.HTML:
+        escaped = html.escape(text, quote=False)
+        return _BULLET.sub("• ", _BOLD.sub(r"<b>\1</b>", escaped))
+    if target is Target.PLAIN:
+        return _BULLET.sub("• ", _BOLD.sub(r"\1", text))
+    return text
+
+
 def escape_markdown(value: str) -> str:
     """Escape a value for Markdown so founder text cannot add formatting or links."""
     return _MD_SPECIAL.sub(r"\\\1", value)

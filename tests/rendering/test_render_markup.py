@@ -86,3 +86,15 @@ def test_escape_markdown_escapes_entities() -> None:
 def test_tidy(text: str, expected: str) -> None:
     """Trailing spaces and extra blank lines left by template logic are removed."""
     assert tidy(text) == expected
+
+
+def test_format_text_escapes_before_adding_markup() -> None:
+    """Python-built text with founder words: escaped for Telegram, its **bold** kept."""
+    from bot.rendering.markup import format_text
+
+    text = "**Asks**\n- Intros to <CTO> candidates & angels"
+    assert (
+        format_text(text, Target.HTML)
+        == "<b>Asks</b>\n• Intros to &lt;CTO&gt; candidates &amp; angels"
+    )
+    assert format_text(text, Target.PLAIN) == "Asks\n• Intros to <CTO> candidates & angels"

@@ -38,8 +38,8 @@ from bot.storage import Database, inbox
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "team", "funding", "marketing", "update", "checkins", "lang",
-            "timezone", "cancel", "help", "privacy", "delete_my_data")  # fmt: skip
+COMMANDS = ("start", "menu", "team", "funding", "marketing", "update", "checkins", "export",
+            "lang", "timezone", "cancel", "help", "privacy", "delete_my_data")  # fmt: skip
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 

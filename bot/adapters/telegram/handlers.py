@@ -10,7 +10,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
-from telegram.constants import ChatType
+from telegram.constants import ChatAction, ChatType
 
 from bot.adapters.telegram.keyboards import BadCallback, Toggle, chosen_labels, decode, toggled
 from bot.models import Said, UserRef
@@ -83,6 +83,8 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 return
             await transport.edit_markup(who, message, markup)
         return
+    if tap.step == "export":  # show that the file is being built
+        await context.bot.send_chat_action(chat_id=chat_id, action=ChatAction.UPLOAD_DOCUMENT)
     replies = await coach.handle(who, tap, once=f"tg:{update.update_id}")
     if message is not None and replies and replies[0].type != "error":
         await _show_answer(coach, transport, who, message, tap)

@@ -14,6 +14,7 @@ keyboard carries its own selection as a bit mask, so toggling needs no stored st
 ``m:I``                menu item I
 ``x:I``                delete-my-data confirmation (0 delete, 1 keep)
 ``c:I``                privacy consent (0 agree, 1 not now)
+``e:I``                export format I
 ``k:ACTION:ID``        manage check-in ID (later, pause, resume, cancel)
 =====================  ==========================================
 """
@@ -32,12 +33,14 @@ MENU_STEP = "menu"
 DELETE_STEP = "delete_my_data"
 CONSENT_STEP = "consent"
 CHECKINS_STEP = "checkins"
-_TOP_LEVEL = {"m": MENU_STEP, "x": DELETE_STEP, "c": CONSENT_STEP}
+EXPORT_STEP = "export"
+_TOP_LEVEL = {"m": MENU_STEP, "x": DELETE_STEP, "c": CONSENT_STEP, "e": EXPORT_STEP}
+_TOP_PREFIX = {step: prefix for prefix, step in _TOP_LEVEL.items() if prefix != "m"}
 CHECK = "✓ "
 _PATTERN = re.compile(
     r"^(?:(?P<kind>[qtdbs]):(?P<run>\d{1,12}):(?P<step>[a-z][a-z0-9_]{0,31})"
     r"(?::(?P<a>[0-9a-f]{1,16}))?(?::(?P<b>[0-9a-f]{1,16}))?"
-    r"|(?P<top>[mxc]):(?P<index>\d{1,3})"
+    r"|(?P<top>[mxce]):(?P<index>\d{1,3})"
     r"|k:(?P<action>later|pause|resume|cancel):(?P<checkin>\d{1,12}))$"
 )
 
@@ -114,10 +117,10 @@ def keyboard(message: OutMessage, words: ButtonWords) -> InlineKeyboardMarkup | 
     elif message.type == "menu":
         rows = [[InlineKeyboardButton(o.label, callback_data=_data("m", i))]
                 for i, o in enumerate(message.options)]  # fmt: skip
-    elif message.step in (DELETE_STEP, CONSENT_STEP) and message.run_id is None:
-        prefix = "x" if message.step == DELETE_STEP else "c"
-        rows = [[InlineKeyboardButton(o.label, callback_data=_data(prefix, i))
-                 for i, o in enumerate(message.options)]]  # fmt: skip
+    elif message.step in _TOP_PREFIX and message.run_id is None:
+        prefix = _TOP_PREFIX[message.step]
+        rows = [[InlineKeyboardButton(o.label, callback_data=_data(prefix, i))]
+                for i, o in enumerate(message.options)]  # fmt: skip
     elif message.type in ("question", "review") and message.run_id is not None and message.step:
         run, step = message.run_id, message.step
         if message.kind == "multi":

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from html import escape
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.adapters.telegram.keyboards import ButtonWords, keyboard
@@ -69,6 +69,16 @@ class TelegramTransport:
         words = await self.words(who)
         sent: list[Message] = []
         try:
+            for reply in replies:
+                if reply.file is not None:
+                    document = await self.call(
+                        who, self.bot.send_document, chat_id=chat_id,
+                        document=InputFile(reply.file.data, filename=reply.file.filename),
+                        caption=reply.file.caption[:1024], parse_mode=None,
+                    )  # fmt: skip
+                    if isinstance(document, Message):
+                        sent.append(document)
+            replies = [reply for reply in replies if reply.file is None]
             for text, markup in _batches(replies, words):
                 for index, chunk in enumerate(chunks := split_message(text)):
                     last = index == len(chunks) - 1

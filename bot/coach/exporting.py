@@ -1,0 +1,156 @@
+"""Exports for the Coach: /export offers the files, a choice builds one.
+
+A mixin of :class:`~bot.coach.service.Coach`. Everything is read inside the turn's
+transaction and filtered by the founder's id (:mod:`bot.storage.records`), so an export
+only ever holds that founder's data.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.engine.inputs import InvalidAnswer, match_option
+from bot.export.data import safe_filename, to_csv, to_json
+from bot.export.summary import Summary, build_summary
+from bot.models import Option, OutFile, OutMessage
+from bot.rendering import Target
+from bot.rendering.markup import format_text
+from bot.storage import records
+
+if TYPE_CHECKING:
+    from bot.storage import User
+
+log = logging.getLogger(__name__)
+
+EXPORT_STEP = "export"
+PENDING_EXPORT = "export"
+FORMATS = ("md", "html", "json", "csv", "investor")
+MIME = {"md": "text/markdown", "html": "text/html", "json": "application/json", "csv": "text/csv"}
+MAX_BYTES = 50 * 1024 * 1024  # Telegram's limit for documents a bot sends
+
+
+class Exports:
+    """/export and the builders behind it (see the module docstring)."""
+
+    # provided by Coach, with the method _set_user
+    catalog: Any
+    clock: Any
+    renderer: Any
+
+    def _presenter(self, user: User) -> Any:  # pragma: no cover - Coach implements it
+        raise NotImplementedError
+
+    async def export_menu(self, turn: Any) -> None:
+        """Offer the four files and the investor-update draft (or say there is nothing yet)."""
+        summary = await self.summary_of(turn.conn, turn.user)
+        present = turn.present
+        if summary.is_empty:
+            turn.replies.append(present.message(present.ui("exporting.nothing")))
+            return
+        await self._set_user(turn, pending=PENDING_EXPORT)  # type: ignore[attr-defined]
+        options = [Option(id=fmt, label=present.plain(f"exporting.{fmt}")) for fmt in FORMATS]
+        turn.replies.append(
+            OutMessage(
+                type="question",
+                text=present.ui("exporting.ask"),
+                step=EXPORT_STEP,
+                kind="choice",
+                options=options,
+            )
+        )
+
+    async def export_choice(self, turn: Any, text: str) -> None:
+        """A format picked by typing (console) or by a button (Telegram)."""
+        labels = {
+            fmt: tuple(
+                self.renderer.ui(f"exporting.{fmt}", loc, Target.PLAIN)
+                for loc in self.catalog.locales
+            )
+            for fmt in FORMATS
+        }
+        try:
+            fmt = match_option(text, FORMATS, labels)
+        except InvalidAnswer as exc:
+            turn.replies.append(turn.present.error(exc.code, exc.params, step=EXPORT_STEP))
+            await self.export_menu(turn)
+            return
+        await self._set_user(turn, pending=None)  # type: ignore[attr-defined]
+        summary = await self.summary_of(turn.conn, turn.user)
+        present = turn.present
+        if fmt == "investor":
+            draft = self.investor_draft(summary, present.locale, turn.user)
+            if draft is None:
+                turn.replies.append(present.message(present.ui("exporting.no_updates")))
+            else:
+                turn.replies.append(present.message(format_text(draft, present.target)))
+            return
+        file = self.render_file(summary, fmt, present.locale)
+        turn.replies.append(OutMessage(type="file", text=file.caption, file=file))
+
+    async def summary_of(
+        self, conn: aiosqlite.Connection, user: User, *, transcript: bool = False
+    ) -> Summary:
+        """The founder's summary, read in this transaction."""
+        stored = await records.founder_records(conn, user.id)
+        present = self._presenter(user)
+        present.target = Target.PLAIN
+        return build_summary(
+            stored,
+            catalog=self.catalog,
+            present=present,
+            founder=user.display_name or "",
+            timezone=user.timezone,
+            now=self.clock.now(),
+            transcript=transcript,
+        )
+
+    def words(self, locale: str) -> Any:
+        """The export's own words (ui.yaml ``export``), for the document renderers."""
+
+        def word(key: str, **context: Any) -> str:
+            return str(self.renderer.ui(f"export.{key}", locale, Target.PLAIN, **context))
+
+        return word
+
+    def render_file(self, summary: Summary, fmt: str, locale: str) -> OutFile:
+        """One export file; over Telegram's 50 MB the transcript, then the edit history, go."""
+        note = ""
+        data = self._render(summary, fmt, locale)
+        if len(data) > MAX_BYTES and summary.transcript is not None:
+            summary = summary.model_copy(update={"transcript": None})
+            data, note = self._render(summary, fmt, locale), "exporting.trimmed_transcript"
+        if len(data) > MAX_BYTES:
+            summary = summary.model_copy(update={"answers": [], "transcript": None})
+            data, note = self._render(summary, fmt, locale), "exporting.trimmed_history"
+        caption = self.renderer.ui(f"exporting.caption_{fmt}", locale, Target.PLAIN)
+        if note:
+            caption += "\n" + self.renderer.ui(note, locale, Target.PLAIN)
+        return OutFile(
+            filename=safe_filename(summary, fmt), data=data, mime=MIME[fmt], caption=caption
+        )
+
+    def _render(self, summary: Summary, fmt: str, locale: str) -> bytes:
+        if fmt == "json":
+            return to_json(summary)
+        if fmt == "csv":
+            return to_csv(summary)
+        if fmt == "md":
+            from bot.export.markdown import to_markdown
+
+            return to_markdown(summary, self.words(locale)).encode("utf-8")
+        from bot.export.html import to_html
+
+        return to_html(summary, self.words(locale)).encode("utf-8")
+
+    def investor_draft(self, summary: Summary, locale: str, user: User) -> str | None:
+        """The investor-update draft from the last month of weekly updates, or None."""
+        from bot.export.investor import investor_update
+
+        zone = ZoneInfo(user.timezone or "UTC")
+        today: date = self.clock.now().astimezone(zone).date()
+        return investor_update(summary, self.words(locale), today=today)

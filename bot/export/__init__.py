@@ -1,0 +1,1 @@
+"""Exports: the founder's coaching summary as Markdown, HTML, JSON and CSV."""

@@ -1,0 +1,364 @@
+"""The founder's coaching summary: one model every export format is rendered from.
+
+``build_summary`` is pure: given the founder's stored records (see
+:mod:`bot.storage.records`), the catalog and a presenter for their language, it returns
+a :class:`Summary` of JSON primitives. The JSON export *is* this model; its schema is
+versioned by :data:`SCHEMA_VERSION` and documented in ``docs/export-schema.json``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+from bot.engine import FlowState, RunStatus, run_facts
+from bot.rendering import Target
+
+if TYPE_CHECKING:
+    from bot.coach.present import Presenter
+    from bot.engine import Catalog
+
+SCHEMA_VERSION = 1
+COACHING_FLOWS = ("onboarding", "team", "funding", "marketing")
+
+
+class AnswerItem(BaseModel):
+    """The founder's latest answer to one question of a flow."""
+
+    step: str
+    question: str
+    answer: str
+    value: Any = None
+    edits: int = Field(0, description="How many times the answer was changed in that run.")
+
+
+class Change(BaseModel):
+    """An answer that differs from the founder's previous run of the same flow."""
+
+    question: str
+    before: str
+    after: str
+
+
+class ScoreItem(BaseModel):
+    """One assessment dimension, scored 1..5."""
+
+    dimension: str
+    name: str
+    score: int
+
+
+class AdviceItem(BaseModel):
+    """Advice given at the end of a run, with the reason quoting the founder."""
+
+    rule: str
+    title: str
+    text: str
+    why: str
+
+
+class FlowSummary(BaseModel):
+    """The latest completed run of one flow."""
+
+    flow: str
+    title: str
+    run_id: int
+    completed_at: datetime | None
+    answers: list[AnswerItem]
+    changes: list[Change] = Field(default_factory=list)
+    scores: list[ScoreItem] = Field(default_factory=list)
+    advice: list[AdviceItem] = Field(default_factory=list)
+
+
+class CheckInItem(BaseModel):
+    """One check-in occurrence and what came of it."""
+
+    id: int
+    kind: str
+    due_at: datetime
+    due_local: str
+    status: str
+    outcome: str | None = None
+    outcome_label: str | None = None
+    note: str | None = None
+    answered_at: datetime | None = None
+
+
+class CommitmentItem(BaseModel):
+    """A commitment the founder made, with its check-ins as a timeline."""
+
+    id: int
+    topic: str
+    text: str
+    status: str
+    created_at: datetime
+    checkins: list[CheckInItem] = Field(default_factory=list)
+
+
+class WeeklyUpdate(BaseModel):
+    """One weekly founder update."""
+
+    date: str
+    metric_name: str | None = None
+    metric_value: float | None = None
+    metric_change: float | None = None
+    morale: int | None = None
+    obstacle: str | None = None
+    goals_done: list[str] = Field(default_factory=list)
+    goals_carried: list[str] = Field(default_factory=list)
+    goals_dropped: list[str] = Field(default_factory=list)
+    goals_next: list[str] = Field(default_factory=list)
+
+
+class RawAnswer(BaseModel):
+    """Every answer and every edit, as stored."""
+
+    run_id: int
+    flow: str
+    step: str
+    value: Any = None
+    revision: int
+    answered_at: datetime
+
+
+class Message(BaseModel):
+    """One message of the conversation."""
+
+    direction: str
+    text: str
+    at: datetime
+
+
+class Summary(BaseModel):
+    """Everything a founder's export contains."""
+
+    schema_version: int = SCHEMA_VERSION
+    generated_at: datetime
+    locale: str
+    founder: str
+    startup: str | None = None
+    timezone: str
+    flows: list[FlowSummary] = Field(default_factory=list)
+    commitments: list[CommitmentItem] = Field(default_factory=list)
+    weekly_updates: list[WeeklyUpdate] = Field(default_factory=list)
+    answers: list[RawAnswer] = Field(default_factory=list)
+    transcript: list[Message] | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing worth exporting yet (no completed flow, commitment or update)."""
+        return not (self.flows or self.commitments or self.weekly_updates)
+
+
+def build_summary(
+    records: dict[str, list[dict[str, Any]]],
+    *,
+    catalog: Catalog,
+    present: Presenter,
+    founder: str,
+    timezone: str | None,
+    now: datetime,
+    transcript: bool = False,
+) -> Summary:
+    """The summary of one founder's stored records, in the presenter's language."""
+    zone = timezone or "UTC"
+    runs = records["runs"]
+    facts = _current_facts(runs, catalog)
+    summary = Summary(
+        generated_at=now,
+        locale=present.locale,
+        founder=founder,
+        startup=str(facts.get("onboarding", {}).get("startup") or "") or None,
+        timezone=zone,
+    )
+    for flow_id in [*COACHING_FLOWS, *[f for f in catalog.flows if f not in COACHING_FLOWS]]:
+        flow = catalog.flows.get(flow_id)
+        done = [r for r in runs if r["flow_id"] == flow_id and r["status"] == "completed"]
+        if flow is None or not done or flow_id in ("commit", "checkin", "update"):
+            continue
+        summary.flows.append(_flow_summary(flow, done, records, facts, present))
+    summary.commitments = _commitments(records, present, zone)
+    summary.weekly_updates = _weekly(runs, catalog, zone)
+    summary.answers = [
+        RawAnswer(
+            run_id=a["run_id"],
+            flow=a["flow_id"],
+            step=a["step_id"],
+            value=a["value"],
+            revision=a["revision"],
+            answered_at=a["created_at"],
+        )
+        for a in records["answers"]
+    ]
+    if transcript:
+        summary.transcript = [
+            Message(direction=m["direction"], text=m["text"], at=m["created_at"])
+            for m in records["transcript"]
+        ]
+    return summary
+
+
+def _state(run: dict[str, Any]) -> FlowState:
+    return FlowState.model_validate(run["state"])
+
+
+def _current_facts(runs: list[dict[str, Any]], catalog: Catalog) -> dict[str, dict[str, Any]]:
+    """Facts as the latest completed run of each flow left them."""
+    facts: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        flow = catalog.flows.get(run["flow_id"])
+        if flow is None or run["status"] != "completed":
+            continue
+        facts[flow.id] = run_facts(flow, _state(run), facts).get(flow.id, {})
+    return facts
+
+
+def _flow_summary(
+    flow: Any,
+    done: list[dict[str, Any]],
+    records: dict[str, list[dict[str, Any]]],
+    facts: dict[str, dict[str, Any]],
+    present: Presenter,
+) -> FlowSummary:
+    run = done[-1]
+    state = _state(run)
+    merged = run_facts(flow, state, facts)
+    texts = present.texts(flow)
+    edits: dict[str, int] = {}
+    for answer in records["answers"]:
+        if answer["run_id"] == run["id"]:
+            edits[answer["step_id"]] = answer["revision"] - 1
+    answers = [
+        AnswerItem(
+            step=step.id,
+            question=present.short_name(flow, step, merged),
+            answer=present.display(flow, step, state.answers[step.id]),
+            value=state.answers[step.id],
+            edits=edits.get(step.id, 0),
+        )
+        for step in flow.spec.steps
+        if step.asks and step.id in state.answers
+    ]
+    changes: list[Change] = []
+    if len(done) > 1:
+        before = _state(done[-2]).answers
+        for step in flow.spec.steps:
+            if step.asks and before.get(step.id) != state.answers.get(step.id):
+                changes.append(
+                    Change(
+                        question=present.short_name(flow, step, merged),
+                        before=present.display(flow, step, before.get(step.id)),
+                        after=present.display(flow, step, state.answers.get(step.id)),
+                    )
+                )
+    scores = [
+        ScoreItem(
+            dimension=s["dimension"], name=texts.assessment[s["dimension"]].name, score=s["score"]
+        )
+        for s in records["scores"]
+        if s["run_id"] == run["id"] and s["dimension"] in texts.assessment
+    ]
+    advice: list[AdviceItem] = []
+    for item in records["advice"]:
+        words = texts.rules.get(item["rule_id"])
+        if item["run_id"] != run["id"] or words is None:
+            continue
+        advice.append(
+            AdviceItem(
+                rule=item["rule_id"],
+                title=present.template(words.title, merged, target=Target.PLAIN),
+                text=present.template(words.text, merged, target=Target.PLAIN),
+                why=present.template(words.why, merged, target=Target.PLAIN),
+            )
+        )
+    return FlowSummary(
+        flow=flow.id,
+        title=texts.title,
+        run_id=run["id"],
+        completed_at=run["completed_at"],
+        answers=answers,
+        changes=changes,
+        scores=scores,
+        advice=advice,
+    )
+
+
+def _local(moment: str | datetime, zone: str) -> str:
+    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _commitments(
+    records: dict[str, list[dict[str, Any]]], present: Presenter, zone: str
+) -> list[CommitmentItem]:
+    flow = present.renderer.catalog.flows.get("checkin")
+    items: list[CommitmentItem] = []
+    for row in records["commitments"]:
+        checkins = []
+        for c in records["checkins"]:
+            if c["commitment_id"] != row["id"]:
+                continue
+            label = None
+            if c["outcome"] and flow is not None:
+                label = present.renderer.option_label(
+                    "checkin.outcome", c["outcome"], present.locale
+                )
+            checkins.append(
+                CheckInItem(
+                    id=c["id"],
+                    kind=c["kind"],
+                    due_at=c["due_at"],
+                    due_local=_local(c["due_at"], zone),
+                    status=c["status"],
+                    outcome=c["outcome"],
+                    outcome_label=label,
+                    note=c["note"],
+                    answered_at=c["answered_at"],
+                )
+            )
+        items.append(
+            CommitmentItem(
+                id=row["id"],
+                topic=row["flow_id"] or "own",
+                text=row["text"] or "",
+                status=row["status"],
+                created_at=row["created_at"],
+                checkins=checkins,
+            )
+        )
+    return items
+
+
+def _weekly(runs: list[dict[str, Any]], catalog: Catalog, zone: str) -> list[WeeklyUpdate]:
+    flow = catalog.flows.get("update")
+    if flow is None:
+        return []
+    updates: list[WeeklyUpdate] = []
+    previous: dict[str, Any] = {}
+    for run in runs:
+        if run["flow_id"] != "update" or run["status"] != RunStatus.COMPLETED.value:
+            continue
+        state = _state(run)
+        own = run_facts(flow, state, {"update": previous}).get("update", {})
+        last_goals = [str(g) for g in previous.get("goals", [])]
+        done = [str(g) for g in own.get("goals_done", [])]
+        carried = [str(g) for g in own.get("goals_carry", [])]
+        updates.append(
+            WeeklyUpdate(
+                date=_local(run["completed_at"] or run["started_at"], zone)[:10],
+                metric_name=own.get("metric_name"),
+                metric_value=own.get("metric_value"),
+                metric_change=own.get("metric_change"),
+                morale=own.get("morale"),
+                obstacle=own.get("obstacle"),
+                goals_done=done,
+                goals_carried=carried,
+                goals_dropped=[g for g in last_goals if g not in done and g not in carried],
+                goals_next=[str(g) for g in own.get("goals", [])],
+            )
+        )
+        previous = {**previous, **own}
+    return updates

@@ -1,0 +1,165 @@
+"""Exports: JSON against its schema, CSV with a BOM, safe names, only the founder's own data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from bot.clock import FrozenClock
+from bot.coach import Coach
+from bot.engine import Catalog
+from bot.export.data import safe_filename, schema, to_csv, to_json
+from bot.export.summary import Summary
+from bot.models import UserRef
+from bot.storage import Database
+from tests.checkins.test_checkins_dispatch import ADA, onboard
+from tests.coach.helpers import last_question, say
+from tests.conftest import REPO
+
+BOB = UserRef(channel="console", external_id="bob", display_name="Bob")
+
+
+@pytest.fixture
+async def coach(tmp_path: Path, real_catalog: Catalog, clock: FrozenClock) -> AsyncIterator[Coach]:
+    db = await Database.open(tmp_path / "coach.db")
+    try:
+        yield Coach(db, real_catalog, clock)
+    finally:
+        await db.close()
+
+
+async def export(coach: Coach, who: UserRef, choice: str) -> bytes:
+    replies = await say(coach, who, "/export")
+    assert last_question(replies).step == "export"
+    replies = await say(coach, who, choice)
+    [file] = [r.file for r in replies if r.file is not None]
+    return file.data
+
+
+def test_published_schema_matches_the_model() -> None:
+    """docs/export-schema.json is regenerated whenever the model changes."""
+    assert (REPO / "docs" / "export-schema.json").read_text(encoding="utf-8") == schema()
+
+
+async def test_json_export_validates_against_its_schema(coach: Coach) -> None:
+    await onboard(coach)
+    data = json.loads(await export(coach, ADA, "3"))
+    jsonschema.validate(data, json.loads(schema()))
+    assert data["schema_version"] == 1
+    assert data["flows"][0]["flow"] == "onboarding"
+    assert {a["step"] for a in data["answers"]} >= {"name", "startup", "stage"}
+
+
+async def test_csv_export_has_a_bom_and_parses(coach: Coach) -> None:
+    await say(coach, ADA, "/start")
+    await say(coach, ADA, "1")
+    for text in [
+        "林",
+        "深度求索",
+        "帮小律所用开源模型审合同。",
+        "2",
+        "4",
+        "4",
+        "上海",
+        "中文",
+        "1",
+    ]:
+        await say(coach, ADA, text)
+    raw = await export(coach, ADA, "4")
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    startup = next(r for r in rows if r["step"] == "startup")
+    assert (startup["record"], startup["value"], startup["question"]) == (
+        "answer",
+        "深度求索",
+        "公司",
+    )
+
+
+async def test_an_export_holds_only_the_founders_own_data(coach: Coach) -> None:
+    await onboard(coach)
+    await say(coach, BOB, "/start")
+    await say(coach, BOB, "1")
+    for text in ["Bob", "Bobcat Robotics", "Warehouse robots that learn on the job.", "3", "5",
+                 "9", "Berlin", "en", "1"]:  # fmt: skip
+        await say(coach, BOB, text)
+    for choice in ("3", "4"):
+        text = (await export(coach, ADA, choice)).decode("utf-8-sig")
+        assert "Bobcat" not in text
+        assert "Acme AI" in text
+
+
+async def test_nothing_to_export_is_said_kindly(coach: Coach) -> None:
+    await say(coach, ADA, "/start")
+    await say(coach, ADA, "1")
+    replies = await say(coach, ADA, "/export")
+    assert replies[0].text.startswith("There is nothing to export yet.")
+    assert all(r.file is None for r in replies)
+
+
+async def test_investor_draft_without_updates_says_why(coach: Coach) -> None:
+    await onboard(coach)
+    await say(coach, ADA, "/export")
+    replies = await say(coach, ADA, "investor")
+    assert replies[0].text.startswith("An investor-update draft is built from the last month")
+
+
+@pytest.mark.parametrize(
+    "startup", ["../../etc/passwd", "深度求索", "A/B:C*?<>|", "🚀 Rocket", "", "x" * 300, "CON"]
+)
+def test_file_names_are_safe_whatever_the_startup_is_called(startup: str) -> None:
+    summary = Summary(generated_at=datetime(2026, 3, 2, tzinfo=UTC), locale="en", founder="x",
+                      startup=startup, timezone="UTC")  # fmt: skip
+    name = safe_filename(summary, "md")
+    assert name.startswith("founder-coach-")
+    assert name.endswith("-2026-03-02.md")
+    assert all(c.isascii() and (c.isalnum() or c in "-.") for c in name)
+    assert len(name) <= 70
+
+
+def test_data_exports_of_an_empty_summary() -> None:
+    summary = Summary(generated_at=datetime(2026, 3, 2, tzinfo=UTC), locale="zh", founder="林",
+                      timezone="Asia/Shanghai")  # fmt: skip
+    assert json.loads(to_json(summary))["founder"] == "林"
+    assert to_csv(summary).decode("utf-8-sig").splitlines() == [
+        "record,flow,step,question,value,revision,date,status,outcome,note"
+    ]
+
+
+async def test_investor_draft_from_weekly_updates_is_escaped_for_telegram(
+    tmp_path: Path, real_catalog: Catalog, clock: FrozenClock
+) -> None:
+    """Two weekly updates: the draft computes the change and escapes the founder's words."""
+    from datetime import timedelta
+
+    from bot.rendering import Target
+    from tests.checkins.test_checkins_weekly import answer_update
+
+    db = await Database.open(tmp_path / "html.db")
+    try:
+        coach = Coach(db, real_catalog, clock, target=Target.HTML)
+        await onboard(coach)
+        week = {"metric_name": "Weekly active users", "morale": "3",
+                "goals_next": "Close one pilot", "weekday": "mon", "hour": "h09"}  # fmt: skip
+        await answer_update(coach, {**week, "metric_value": "300", "obstacle": "Legal review"})
+        clock.advance(timedelta(days=7))
+        await answer_update(coach, {**week, "metric_name": "keep", "metric_value": "420",
+                                    "obstacle": "<b>Procurement</b> & legal", "goals_done": "1",
+                                    "goals_carry": "none"})  # fmt: skip
+        await say(coach, ADA, "/export")
+        replies = await say(coach, ADA, "investor")
+    finally:
+        await db.close()
+    draft = replies[0].text
+    assert "420" in draft
+    assert "+120" in draft
+    assert "+40%" in draft
+    assert "&lt;b&gt;Procurement&lt;/b&gt; &amp; legal" in draft
+    assert "<b>Procurement</b>" not in draft
