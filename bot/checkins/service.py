@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import aiosqlite
@@ -277,10 +277,3 @@ class CheckinService:
                 await checkins.add_attempt(
                     conn, row.id, self.clock.now(), f"reminder {result.value}"
                 )
-
-
-def local_hour(option: str | None, default: int = 9) -> time:
-    """``h09`` (an hour option of the flows) as a time of day."""
-    if option and option.startswith("h") and option[1:].isdigit():
-        return time(int(option[1:]) % 24, 0)
-    return time(default, 0)
