@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 EXPORT_STEP = "export"
 PENDING_EXPORT = "export"
+PENDING_EXPORT_TRANSCRIPT = "export+transcript"
 FORMATS = ("md", "html", "json", "csv", "investor")
 MIME = {"md": "text/markdown", "html": "text/html", "json": "application/json", "csv": "text/csv"}
 MAX_BYTES = 50 * 1024 * 1024  # Telegram's limit for documents a bot sends
@@ -45,14 +46,16 @@ class Exports:
     def _presenter(self, user: User) -> Any:  # pragma: no cover - Coach implements it
         raise NotImplementedError
 
-    async def export_menu(self, turn: Any) -> None:
-        """Offer the four files and the investor-update draft (or say there is nothing yet)."""
+    async def export_menu(self, turn: Any, argument: str = "") -> None:
+        """Offer the four files and the investor draft; ``/export transcript`` adds the chat."""
         summary = await self.summary_of(turn.conn, turn.user)
         present = turn.present
         if summary.is_empty:
             turn.replies.append(present.message(present.ui("exporting.nothing")))
             return
-        await self._set_user(turn, pending=PENDING_EXPORT)  # type: ignore[attr-defined]
+        with_transcript = argument.strip().lower() in ("transcript", "full", "对话", "全部")
+        pending = PENDING_EXPORT_TRANSCRIPT if with_transcript else PENDING_EXPORT
+        await self._set_user(turn, pending=pending)  # type: ignore[attr-defined]
         options = [Option(id=fmt, label=present.plain(f"exporting.{fmt}")) for fmt in FORMATS]
         turn.replies.append(
             OutMessage(
@@ -79,8 +82,9 @@ class Exports:
             turn.replies.append(turn.present.error(exc.code, exc.params, step=EXPORT_STEP))
             await self.export_menu(turn)
             return
+        transcript = turn.user.pending == PENDING_EXPORT_TRANSCRIPT
         await self._set_user(turn, pending=None)  # type: ignore[attr-defined]
-        summary = await self.summary_of(turn.conn, turn.user)
+        summary = await self.summary_of(turn.conn, turn.user, transcript=transcript)
         present = turn.present
         if fmt == "investor":
             draft = self.investor_draft(summary, present.locale, turn.user)

@@ -26,7 +26,7 @@ from bot.coach.account import (
     Account,
     pick,
 )
-from bot.coach.exporting import EXPORT_STEP, PENDING_EXPORT, Exports
+from bot.coach.exporting import EXPORT_STEP, PENDING_EXPORT, PENDING_EXPORT_TRANSCRIPT, Exports
 from bot.coach.followups import FOLLOW_UP_FLOWS, FollowUps
 from bot.coach.present import Presenter
 from bot.engine import (
@@ -197,7 +197,7 @@ class Coach(Account, FollowUps, Exports):
             await self._confirm_delete(turn, incoming.text, current)
         elif turn.user.pending == PENDING_MENU:
             await self._menu_choice(turn, incoming.text)
-        elif turn.user.pending == PENDING_EXPORT:
+        elif turn.user.pending in (PENDING_EXPORT, PENDING_EXPORT_TRANSCRIPT):
             await self.export_choice(turn, incoming.text)
         elif current is not None:
             await self._advance(turn, current, TextAnswer(incoming.text))
@@ -318,7 +318,7 @@ class Coach(Account, FollowUps, Exports):
             case "checkins":
                 await self.list_checkins(turn, argument)
             case "export":
-                await self.export_menu(turn)
+                await self.export_menu(turn, argument)
             case "stats" if f"{turn.user.channel}:{turn.user.external_id}" in self.admins:
                 await self._stats(turn)
             case "cancel":

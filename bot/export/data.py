@@ -38,11 +38,11 @@ def to_csv(summary: Summary) -> bytes:
         when = answer.answered_at.isoformat()
         writer.writerow(["answer", answer.flow, answer.step, question, value_text, answer.revision,
                          when, "", "", ""])  # fmt: skip
-    for commitment in summary.commitments:
-        for checkin in commitment.checkins:
-            writer.writerow(["checkin", commitment.topic, checkin.kind, commitment.text, "", "",
-                             checkin.due_local, checkin.status, checkin.outcome or "",
-                             checkin.note or ""])  # fmt: skip
+    about = {c.id: (m.topic, m.text) for m in summary.commitments for c in m.checkins}
+    for checkin in summary.checkins:
+        topic, text = about.get(checkin.id, ("update", ""))
+        writer.writerow(["checkin", topic, checkin.kind, text, "", "", checkin.due_local,
+                         checkin.status, checkin.outcome or "", checkin.note or ""])  # fmt: skip
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -124,6 +124,17 @@ class RawAnswer(BaseModel):
     answered_at: datetime
 
 
+class AdviceRecord(BaseModel):
+    """Every advice item ever given, in the order shown (all runs, not only the latest)."""
+
+    run_id: int
+    flow: str
+    rule: str
+    priority: int
+    rank: int
+    given_at: datetime
+
+
 class Message(BaseModel):
     """One message of the conversation."""
 
@@ -145,6 +156,10 @@ class Summary(BaseModel):
     commitments: list[CommitmentItem] = Field(default_factory=list)
     weekly_updates: list[WeeklyUpdate] = Field(default_factory=list)
     answers: list[RawAnswer] = Field(default_factory=list)
+    advice_given: list[AdviceRecord] = Field(default_factory=list)
+    checkins: list[CheckInItem] = Field(
+        default_factory=list, description="Every check-in, weekly updates included."
+    )
     transcript: list[Message] | None = None
 
     @property
@@ -193,6 +208,18 @@ def build_summary(
         )
         for a in records["answers"]
     ]
+    summary.advice_given = [
+        AdviceRecord(
+            run_id=a["run_id"],
+            flow=a["flow_id"],
+            rule=a["rule_id"],
+            priority=a["priority"],
+            rank=a["rank"],
+            given_at=a["created_at"],
+        )
+        for a in records["advice"]
+    ]
+    summary.checkins = [_checkin(c, present, zone) for c in records["checkins"]]
     if transcript:
         summary.transcript = [
             Message(direction=m["direction"], text=m["text"], at=m["created_at"])
@@ -291,45 +318,43 @@ def _local(moment: str | datetime, zone: str) -> str:
     return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
+def _checkin(c: dict[str, Any], present: Presenter, zone: str) -> CheckInItem:
+    label = None
+    if c["outcome"] and "checkin" in present.renderer.catalog.flows:
+        outcome = c["outcome"] if c["kind"] == "commitment" else None
+        if outcome is not None:
+            label = present.renderer.option_label("checkin.outcome", outcome, present.locale)
+    return CheckInItem(
+        id=c["id"],
+        kind=c["kind"],
+        due_at=c["due_at"],
+        due_local=_local(c["due_at"], zone),
+        status=c["status"],
+        outcome=c["outcome"],
+        outcome_label=label,
+        note=c["note"],
+        answered_at=c["answered_at"],
+    )
+
+
 def _commitments(
     records: dict[str, list[dict[str, Any]]], present: Presenter, zone: str
 ) -> list[CommitmentItem]:
-    flow = present.renderer.catalog.flows.get("checkin")
-    items: list[CommitmentItem] = []
-    for row in records["commitments"]:
-        checkins = []
-        for c in records["checkins"]:
-            if c["commitment_id"] != row["id"]:
-                continue
-            label = None
-            if c["outcome"] and flow is not None:
-                label = present.renderer.option_label(
-                    "checkin.outcome", c["outcome"], present.locale
-                )
-            checkins.append(
-                CheckInItem(
-                    id=c["id"],
-                    kind=c["kind"],
-                    due_at=c["due_at"],
-                    due_local=_local(c["due_at"], zone),
-                    status=c["status"],
-                    outcome=c["outcome"],
-                    outcome_label=label,
-                    note=c["note"],
-                    answered_at=c["answered_at"],
-                )
-            )
-        items.append(
-            CommitmentItem(
-                id=row["id"],
-                topic=row["flow_id"] or "own",
-                text=row["text"] or "",
-                status=row["status"],
-                created_at=row["created_at"],
-                checkins=checkins,
-            )
+    return [
+        CommitmentItem(
+            id=row["id"],
+            topic=row["flow_id"] or "own",
+            text=row["text"] or "",
+            status=row["status"],
+            created_at=row["created_at"],
+            checkins=[
+                _checkin(c, present, zone)
+                for c in records["checkins"]
+                if c["commitment_id"] == row["id"]
+            ],
         )
-    return items
+        for row in records["commitments"]
+    ]
 
 
 def _weekly(runs: list[dict[str, Any]], catalog: Catalog, zone: str) -> list[WeeklyUpdate]:

@@ -163,3 +163,53 @@ async def test_investor_draft_from_weekly_updates_is_escaped_for_telegram(
     assert "+40%" in draft
     assert "&lt;b&gt;Procurement&lt;/b&gt; &amp; legal" in draft
     assert "<b>Procurement</b>" not in draft
+
+
+async def test_export_transcript_on_request(coach: Coach) -> None:
+    """`/export transcript` adds the whole conversation; plain /export does not."""
+    await onboard(coach)
+    plain = json.loads(await export(coach, ADA, "3"))
+    assert plain["transcript"] is None
+    replies = await say(coach, ADA, "/export transcript")
+    assert last_question(replies).step == "export"
+    replies = await say(coach, ADA, "3")
+    [file] = [r.file for r in replies if r.file is not None]
+    full = json.loads(file.data)
+    assert any(m["text"] == "Acme AI" and m["direction"] == "in" for m in full["transcript"])
+
+
+async def test_json_holds_every_advice_item_and_checkin(coach: Coach, clock: FrozenClock) -> None:
+    """Advice of every run (not only the latest) and weekly check-ins are in the data."""
+    from tests.checkins.test_checkins_dispatch import commit_after_funding
+
+    await onboard(coach)
+    await commit_after_funding(coach)
+    await say(coach, ADA, "/cancel")
+    await commit_after_funding(coach)
+    data = json.loads(await export(coach, ADA, "3"))
+    runs = {item["run_id"] for item in data["advice_given"]}
+    assert len(runs) == 2
+    assert len(data["flows"][1]["advice"]) == sum(
+        1 for a in data["advice_given"] if a["run_id"] == max(runs)
+    )
+
+
+def test_a_file_over_the_limit_leaves_out_the_transcript_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, real_catalog: Catalog
+) -> None:
+    from bot.coach import exporting
+    from bot.export.summary import Message
+    from bot.rendering import Renderer
+
+    class Files(exporting.Exports):
+        catalog = real_catalog
+        renderer = Renderer(real_catalog)
+
+    line = Message(direction="in", text="x" * 1000, at=datetime(2026, 3, 1, tzinfo=UTC))
+    big = Summary(generated_at=datetime(2026, 3, 2, tzinfo=UTC), locale="en", founder="Ada",
+                  startup="Acme", timezone="UTC", transcript=[line] * 50)  # fmt: skip
+    monkeypatch.setattr(exporting, "MAX_BYTES", 20_000)
+    file = Files().render_file(big, "json", "en")
+    assert len(file.data) <= 20_000
+    assert json.loads(file.data)["transcript"] is None
+    assert "the full transcript is left out" in file.caption
