@@ -1,0 +1,1 @@
+"""Benchmarks: they print figures and save them under bench/results/ (not tests)."""
