@@ -1,5 +1,24 @@
-"""``python -m bench`` runs every benchmark (today: the export benchmark)."""
+"""``python -m bench [name ...]`` runs the benchmarks (all of them when no name is given).
 
-from bench.export_bench import main
+Each benchmark is a module ``bench/<name>_bench.py`` with a ``main()`` that prints its
+figures and saves ``bench/results/<name>.json``.
+"""
 
-main()
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = ("export",)
+
+
+def run(names: list[str]) -> None:
+    """Run the named benchmarks in order."""
+    for name in names or list(BENCHMARKS):
+        if name not in BENCHMARKS:
+            raise SystemExit(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+        print(f"== {name}", flush=True)
+        importlib.import_module(f"bench.{name}_bench").main()
+
+
+run(sys.argv[1:])

@@ -10,15 +10,13 @@ summary and rendering each format. Prints the figures and saves bench/results/ex
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import platform
 import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.common import save
 from bot.catalog import load_checked_catalog
 from bot.clock import FrozenClock, to_text
 from bot.coach import Coach
@@ -27,7 +25,6 @@ from bot.engine import FlowState, RunStatus
 from bot.models import Said, UserRef
 from bot.storage import Database, checkins, history, runs, users
 
-ROOT = Path(__file__).resolve().parent
 WEEKS = 52
 MESSAGES = 5_000
 REPEATS = 5
@@ -113,26 +110,17 @@ async def measure() -> dict[str, object]:
 
 def main() -> None:
     figures = asyncio.run(measure())
-    result = {
-        "benchmark": "export",
-        "history": {"weekly_updates": WEEKS, "messages": MESSAGES, "commitments": WEEKS},
-        "repeats": REPEATS,
-        "figures": figures,
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(),
+    save(
+        "export",
+        {
+            "history": {"weekly_updates": WEEKS, "messages": MESSAGES, "commitments": WEEKS},
+            "repeats": REPEATS,
+            "figures": figures,
         },
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    out = ROOT / "results" / "export.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    )
     print(f"Export of a year of weekly updates and {MESSAGES:,} messages (median of {REPEATS}):")
     for key, value in figures.items():
         print(f"  {key}: {value}")
-    print(f"saved {out.relative_to(ROOT.parent)}")
 
 
 if __name__ == "__main__":
