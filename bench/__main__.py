@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("export",)
+BENCHMARKS = ("engine", "export", "updates", "checkins", "cold_start")
 
 
 def run(names: list[str]) -> None:
