@@ -176,7 +176,30 @@ CHECKINS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (INITIAL_SCHEMA, PROCESSED_UPDATES, CONSENT, CHECKINS)
+UPDATE_LEDGER = Migration(
+    5,
+    "update ledger",
+    (
+        # Every update is written here before Telegram is told it arrived (the next
+        # getUpdates offset, or the webhook's 200), so a crash cannot lose one. The payload
+        # is blanked once the update is handled; the row stays a while to drop re-deliveries.
+        """CREATE TABLE update_ledger (
+            update_id INTEGER PRIMARY KEY,
+            payload TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            finished_at TEXT
+        )""",
+        "CREATE INDEX update_ledger_unfinished ON update_ledger (finished_at, update_id)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    INITIAL_SCHEMA,
+    PROCESSED_UPDATES,
+    CONSENT,
+    CHECKINS,
+    UPDATE_LEDGER,
+)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

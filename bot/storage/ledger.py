@@ -1,0 +1,46 @@
+"""The update ledger: transport updates kept until they have been handled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import to_text
+
+
+async def store(conn: aiosqlite.Connection, update_id: int, payload: str, now: datetime) -> bool:
+    """Keep an update that just arrived; False if it is already known (a re-delivery)."""
+    cursor = await conn.execute(
+        "INSERT INTO update_ledger (update_id, payload, received_at) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        (update_id, payload, to_text(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def unfinished(conn: aiosqlite.Connection) -> list[tuple[int, str]]:
+    """Updates stored but not yet handled, oldest first: ``(update_id, payload)``."""
+    cursor = await conn.execute(
+        "SELECT update_id, payload FROM update_ledger WHERE finished_at IS NULL ORDER BY update_id"
+    )
+    return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+
+async def finish(conn: aiosqlite.Connection, update_ids: Iterable[int], now: datetime) -> None:
+    """Mark updates handled and drop their content (the founder's words live elsewhere)."""
+    await conn.executemany(
+        "UPDATE update_ledger SET finished_at = ?, payload = '' "
+        "WHERE update_id = ? AND finished_at IS NULL",
+        [(to_text(now), update_id) for update_id in update_ids],
+    )
+
+
+async def forget_before(conn: aiosqlite.Connection, moment: datetime) -> int:
+    """Drop handled updates older than ``moment`` (Telegram re-delivers for a day at most)."""
+    cursor = await conn.execute(
+        "DELETE FROM update_ledger WHERE finished_at IS NOT NULL AND finished_at < ?",
+        (to_text(moment),),
+    )
+    return cursor.rowcount
