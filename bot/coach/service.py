@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.coach.account import (
     DELETE_OPTIONS,
     DELETE_STEP,
+    PENDING_CONSENT,
     PENDING_DELETE,
     Account,
     pick,
@@ -109,20 +110,27 @@ class Coach(Account, FollowUps, Exports):
     # ------------------------------------------------------------ entry point
 
     async def handle(
-        self, who: UserRef, incoming: Incoming, *, once: str | None = None
+        self,
+        who: UserRef,
+        incoming: Incoming,
+        *,
+        once: str | None = None,
+        resume_if_done: bool = False,
     ) -> list[OutMessage]:
         """Process one input from a founder and return the replies to send, in order.
 
         ``once`` names a transport update (``tg:<update_id>``) that may be delivered
         again after a crash; it is recorded in the turn's transaction, and a second
-        delivery returns no replies and changes nothing.
+        delivery returns no replies and changes nothing; with ``resume_if_done`` (an update
+        replayed after a crash, whose replies may never have been sent) it asks the
+        current question again instead.
         """
         scheduled: list[tuple[int, datetime]] = []
         try:
             async with self.db.transaction() as conn:
                 if once is not None and not await inbox.claim(conn, once, self.clock.now()):
                     log.info("update %s was already processed; skipped", once)
-                    return []
+                    return await self._resume(conn, who) if resume_if_done else []
                 replies = await self._turn(conn, who, incoming, scheduled)
         except StorageError:
             log.exception("storage unavailable; the turn was rolled back")
@@ -134,6 +142,19 @@ class Coach(Account, FollowUps, Exports):
             for callback in self.on_scheduled:
                 callback(checkin_id, due)
         return replies
+
+    async def _resume(self, conn: aiosqlite.Connection, who: UserRef) -> list[OutMessage]:
+        """Where the founder is: the question they are on, or the menu."""
+        user = await users.find(conn, channel=who.channel, external_id=who.external_id)
+        if user is None:
+            return []
+        turn = _Turn(conn, user, self._presenter(user), [])
+        if not user.consented:
+            if user.pending == PENDING_CONSENT:
+                await self._consent(turn, Said(""))
+            return turn.replies
+        await self._show_current(turn, await runs.current(conn, user.id))
+        return turn.replies
 
     async def locale_of(self, who: UserRef) -> str:
         """The locale this founder is spoken to in."""

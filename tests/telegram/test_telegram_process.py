@@ -5,12 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -18,47 +15,10 @@ import pytest
 
 from tests.fakes.bot_api import FakeBotApi
 from tests.telegram.conftest import TOKEN, Founder, rows
+from tests.telegram.processes import START_TIMEOUT, bot_process
+from tests.telegram.processes import stop as _stop
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")
-START_TIMEOUT = 30
-
-
-def _env(fake: FakeBotApi, db: Path, **extra: str) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FOUNDER_"))}
-    environ.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=fake.base_url,
-        FOUNDER_COACH_DB=str(db),
-        FOUNDER_COACH_LOG_LEVEL="DEBUG",
-        PYTHONIOENCODING="utf-8",
-        **extra,
-    )
-    return environ
-
-
-@asynccontextmanager
-async def bot_process(
-    fake: FakeBotApi, db: Path, **extra: str
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
-        env=_env(fake, db, **extra),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-
-
-async def _stop(proc: asyncio.subprocess.Process, sig: int) -> tuple[int, str]:
-    proc.send_signal(sig)
-    _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
-    assert proc.returncode is not None
-    return proc.returncode, err.decode()
 
 
 async def test_sigterm_then_restart_resumes_at_the_same_step(

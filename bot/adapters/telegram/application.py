@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 
 from bot.adapters.telegram import handlers
+from bot.adapters.telegram.ledger import LedgerQueue
 from bot.adapters.telegram.processor import PerFounderProcessor
 from bot.adapters.telegram.transport import Blocked, TelegramTransport
 from bot.checkins.scheduler import CheckinScheduler
@@ -62,6 +63,7 @@ def rate_limiter(per_second: float) -> AIORateLimiter:
 def build_application(settings: Settings, catalog: Catalog) -> Application:
     """The Application with our handlers; the database opens in ``post_init``."""
     assert settings.telegram_bot_token is not None
+    queue = LedgerQueue()
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -73,7 +75,8 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(PerFounderProcessor(64))
+        .update_queue(queue)
+        .concurrent_updates(PerFounderProcessor(64, on_handled=queue.handled))
         .post_init(_post_init(settings, catalog))
         .post_shutdown(_post_shutdown)
     )
@@ -103,6 +106,8 @@ def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped
         async with db.transaction() as conn:  # re-deliveries older than a day cannot come
             await inbox.forget_before(conn, SystemClock().now() - timedelta(days=2))
         app.bot_data["db"] = db
+        app.bot_data["ledger"] = queue = _ledger(app)
+        await queue.attach(db, SystemClock(), app.bot)
         app.bot_data["coach"] = coach
         transport = TelegramTransport(app.bot, coach)
         app.bot_data["transport"] = transport
@@ -141,10 +146,19 @@ def _sender(transport: TelegramTransport) -> Sender:
     return send
 
 
+def _ledger(app: Application) -> LedgerQueue:
+    queue = app.update_queue
+    assert isinstance(queue, LedgerQueue)
+    return queue
+
+
 async def _post_shutdown(app: Application) -> None:
     scheduler = app.bot_data.get("checkins")
     if scheduler is not None:
         await scheduler.stop()
+    queue = app.bot_data.get("ledger")
+    if queue is not None:
+        await queue.drain()
     db = app.bot_data.get("db")
     if db is not None:
         await db.close()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.constants import ChatAction, ChatType
+from telegram.error import TelegramError
 
 from bot.adapters.telegram.keyboards import BadCallback, Toggle, chosen_labels, decode, toggled
 from bot.models import Said, UserRef
@@ -39,6 +40,12 @@ def founder(update: Update) -> UserRef:
     )
 
 
+def _replayed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether this update was stored before a crash and is being handled after it."""
+    queue = context.bot_data.get("ledger")
+    return queue is not None and queue.is_replay(update)
+
+
 def _parts(context: ContextTypes.DEFAULT_TYPE) -> tuple[Coach, TelegramTransport]:
     data: dict[str, Any] = context.bot_data
     return data["coach"], data["transport"]
@@ -52,7 +59,10 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     coach, transport = _parts(context)
     who = founder(update)
     replies = await coach.handle(
-        who, Said(message.text or message.caption or ""), once=f"tg:{update.update_id}"
+        who,
+        Said(message.text or message.caption or ""),
+        once=f"tg:{update.update_id}",
+        resume_if_done=_replayed(update, context),
     )
     await transport.send(who, message.chat_id, replies)
 
@@ -62,7 +72,10 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     if query is None or update.effective_user is None:
         return
-    await query.answer()
+    try:
+        await query.answer()
+    except TelegramError as exc:  # too old (e.g. replayed after a restart): tap still counts
+        log.info("callback query of update %s not answered: %s", update.update_id, exc)
     coach, transport = _parts(context)
     who = founder(update)
     message = (
@@ -85,7 +98,9 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     if tap.step == "export":  # show that the file is being built
         await context.bot.send_chat_action(chat_id=chat_id, action=ChatAction.UPLOAD_DOCUMENT)
-    replies = await coach.handle(who, tap, once=f"tg:{update.update_id}")
+    replies = await coach.handle(
+        who, tap, once=f"tg:{update.update_id}", resume_if_done=_replayed(update, context)
+    )
     if message is not None and replies and replies[0].type != "error":
         await _show_answer(coach, transport, who, message, tap)
     await transport.send(who, chat_id, replies)

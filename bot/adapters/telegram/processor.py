@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -17,19 +17,29 @@ class PerFounderProcessor(BaseUpdateProcessor):
     first served, so one founder's updates are handled in the order Telegram sent them.
     """
 
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 64,
+        *,
+        on_handled: Callable[[object], None] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
+        self._on_handled = on_handled
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the handler coroutine under the founder's lock."""
+        """Run the handler coroutine under the founder's lock, then report it handled."""
         key = _founder(update)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                try:
+                    await coroutine
+                finally:
+                    if self._on_handled is not None:
+                        self._on_handled(update)
         finally:
             self._users[key] -= 1
             if not self._users[key]:  # nobody else waiting: forget the lock

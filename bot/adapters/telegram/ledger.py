@@ -1,0 +1,121 @@
+"""The update queue, backed by the database: no update is lost to a crash.
+
+python-telegram-bot's Updater puts every fetched update into ``Application.update_queue``
+and only then confirms the batch to Telegram (the next ``getUpdates`` offset); the webhook
+handler answers 200 only after the same ``put``. :class:`LedgerQueue` is that queue: its
+``put`` commits the update to the ``update_ledger`` table first. So an update Telegram
+considers delivered is always in our database. At start-up :meth:`LedgerQueue.replay` puts
+back every stored update that was not handled before the process died, oldest first, and
+updates Telegram delivers again are dropped. Handling is still exactly once: the Coach
+records each update id in the same transaction as the answer it carries (``inbox``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, Update
+
+from bot.clock import Clock
+from bot.errors import StorageError
+from bot.storage import Database, ledger
+
+log = logging.getLogger(__name__)
+
+KEEP_HANDLED = timedelta(days=2)  # Telegram keeps an unconfirmed update for a day
+
+
+class LedgerQueue(asyncio.Queue[object]):
+    """``Application.update_queue`` that stores each update before accepting it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._db: Database | None = None
+        self._clock: Clock | None = None
+        self.replayed: set[int] = set()
+        self._handled: list[int] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def attach(self, db: Database, clock: Clock, bot: Bot) -> int:
+        """Start storing into ``db``; queue the updates a crash left unhandled.
+
+        Returns how many were replayed. Called before polling (or the webhook) starts.
+        """
+        self._db, self._clock = db, clock
+        async with db.transaction() as conn:
+            await ledger.forget_before(conn, clock.now() - KEEP_HANDLED)
+            stored = await ledger.unfinished(conn)
+        replayed = 0
+        for update_id, payload in stored:
+            try:
+                update = Update.de_json(json.loads(payload), bot)
+            except (ValueError, TypeError, KeyError):
+                log.error("stored update %s cannot be read; skipped", update_id)
+                self._handled.append(update_id)
+                continue
+            self.replayed.add(update_id)
+            await super().put(update)
+            replayed += 1
+        if stored:
+            log.warning("replaying %d update(s) left unhandled by the last run", replayed)
+            await self._flush()
+        return replayed
+
+    async def put(self, item: object) -> None:
+        """Commit an update to the ledger, then queue it; drop one that is already known."""
+        if isinstance(item, Update) and not await self._store(item):
+            log.info("update %s was delivered again; dropped", item.update_id)
+            return
+        await super().put(item)
+
+    async def _store(self, update: Update) -> bool:
+        if self._db is None or self._clock is None:
+            raise RuntimeError("the update ledger is not attached to a database yet")
+        payload = json.dumps(update.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        try:
+            async with self._db.transaction() as conn:
+                return await ledger.store(conn, update.update_id, payload, self._clock.now())
+        except StorageError as exc:
+            # Handling needs the same database: it will fail too and tell the founder to
+            # try again later, which is better than holding every founder's updates back.
+            log.error(
+                "update %s could not be stored (%s); handling it anyway", update.update_id, exc
+            )
+            return True
+
+    def handled(self, update: object) -> None:
+        """Note that an update's handler finished; written in batches, off the hot path.
+
+        If the process dies before a batch is written, those updates are replayed: the
+        Coach sees it already has their answers and asks the current question again.
+        """
+        if not isinstance(update, Update):
+            return
+        self._handled.append(update.update_id)
+        self.replayed.discard(update.update_id)
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush(), name="ledger:flush")
+
+    async def _flush(self) -> None:
+        while self._handled and self._db is not None and self._clock is not None:
+            batch, self._handled = self._handled, []
+            try:
+                async with self._db.transaction() as conn:
+                    await ledger.finish(conn, batch, self._clock.now())
+            except StorageError as exc:
+                log.warning("could not mark %d update(s) handled: %s", len(batch), exc)
+                return
+
+    async def drain(self) -> None:
+        """Write the last handled marks (at shutdown)."""
+        if self._flushing is not None:
+            await self._flushing
+        await self._flush()
+
+    def is_replay(self, update: Any) -> bool:
+        """Whether this update came from the ledger after a restart."""
+        return isinstance(update, Update) and update.update_id in self.replayed
