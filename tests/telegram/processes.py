@@ -16,6 +16,7 @@ START_TIMEOUT = 30
 
 
 def env(fake: FakeBotApi, db: Path, **extra: str) -> dict[str, str]:
+    """The bot's environment: this machine's, minus our settings, plus the test's."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FOUNDER_"))}
     environ.update(
         TELEGRAM_BOT_TOKEN=TOKEN,
@@ -23,8 +24,8 @@ def env(fake: FakeBotApi, db: Path, **extra: str) -> dict[str, str]:
         FOUNDER_COACH_DB=str(db),
         FOUNDER_COACH_LOG_LEVEL="DEBUG",
         PYTHONIOENCODING="utf-8",
-        **extra,
     )
+    environ.update(extra)
     return environ
 
 

@@ -9,40 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.engine import Catalog
-from bot.storage import Database, checkins, users
 from tests.fakes.bot_api import BotMessage, FakeBotApi
 from tests.telegram.conftest import bot_settings, rows, running_bot, until
-from tests.telegram.test_telegram_process import START_TIMEOUT, _stop, bot_process
-
-COMMITMENT = "Send the deck to five angels"
-
-
-async def seed(db_path: Path, founders: range, *, due: datetime) -> None:
-    """Onboarded, consented Telegram founders, each with one commitment check-in due."""
-    db = await Database.open(db_path)
-    now = datetime.now(UTC)
-    try:
-        async with db.transaction() as conn:
-            for tg_id in founders:
-                user, _ = await users.get_or_create(
-                    conn, channel="telegram", external_id=str(tg_id), now=now, display_name="Ada"
-                )
-                await users.update(
-                    conn, user.id, now, consented_at=now.isoformat(), timezone="UTC", locale="en"
-                )
-                commitment = await checkins.add_commitment(
-                    conn, user_id=user.id, topic="funding", text=COMMITMENT, now=now
-                )
-                await checkins.create(
-                    conn, user_id=user.id, kind="commitment", due_at=due, timezone="UTC",
-                    local_intent=None, now=now, commitment_id=commitment,
-                )  # fmt: skip
-    finally:
-        await db.close()
-
-
-def checkin_messages(fake: FakeBotApi, chat_id: int) -> list[str]:
-    return [m.text or "" for m in fake.bot_messages(chat_id) if COMMITMENT in (m.text or "")]
+from tests.telegram.processes import START_TIMEOUT, bot_process
+from tests.telegram.processes import stop as _stop
+from tests.telegram.seeding import COMMITMENT, checkin_messages, seed
 
 
 async def test_a_missed_checkin_is_caught_up_exactly_once(
