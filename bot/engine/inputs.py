@@ -6,6 +6,7 @@ the words for it under ``errors``) and the parameters those words need. Pure fun
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,10 +35,10 @@ _KEEP_CONTROLS = {"\n", "\t"}
 
 def clean_text(raw: str) -> str:
     """Normalise to NFC, drop control characters (keep newlines and tabs), trim."""
-    text = unicodedata.normalize("NFC", raw)
     text = "".join(
-        ch for ch in text if ch in _KEEP_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")
+        ch for ch in raw if ch in _KEEP_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")
     )
+    text = unicodedata.normalize("NFC", text)  # after: e\x00\u0301 composes once \x00 is gone
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
@@ -112,6 +113,8 @@ def parse_number(raw: str, step: StepSpec) -> int | float:
     if unit in _WHOLE_UNITS and exact != exact.to_integral_value():
         raise InvalidAnswer("not_whole")
     value = float(exact)
+    if not math.isfinite(value):  # more digits than a float holds, on a step without a max
+        raise InvalidAnswer("not_a_number", example=_example(unit))
     low = 0.0 if step.min is None else step.min
     if value < low:
         raise InvalidAnswer("too_small", min=low, unit=str(unit))
@@ -146,8 +149,8 @@ def match_option(raw: str, options: Sequence[str], labels: Mapping[str, Iterable
     key = _key(raw)
     if not key:
         raise InvalidAnswer("empty")
-    if key.isdigit():
-        index = int(key)
+    if key.isdecimal():  # isdigit() also takes ⓵ and ፩, which int() refuses
+        index = int(key) if len(key) <= 9 else 0  # int() refuses 4 300 digits or more
         if 1 <= index <= len(options):
             return options[index - 1]
         raise InvalidAnswer("no_such_number", count=len(options))
@@ -233,7 +236,7 @@ def parse_scale(raw: str) -> int:
     key = re.sub(r"\s*/\s*5$", "", key)
     if not key:
         raise InvalidAnswer("empty")
-    if not re.fullmatch(r"\d+", key):
+    if not re.fullmatch(r"\d{1,9}", key):  # int() refuses 4 300 digits or more
         raise InvalidAnswer("not_scale")
     value = int(key)
     if not 1 <= value <= 5:
@@ -354,7 +357,7 @@ def parse_date(raw: str, today: date | None) -> str:
         day = _make_date(int(match[1]), int(match[2]), int(match[3]))
     elif match := _SHORT.match(key):
         day = _make_date(today.year, int(match[1]), int(match[2]))
-        if day is not None and day < today:
+        if day is None or day < today:  # None: 2/29 of next year, typed in a common year
             day = _make_date(today.year + 1, int(match[1]), int(match[2]))
     if day is None:
         raise InvalidAnswer("not_a_date")
