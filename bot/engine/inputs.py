@@ -39,7 +39,8 @@ def clean_text(raw: str) -> str:
         ch for ch in raw if ch in _KEEP_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")
     )
     text = unicodedata.normalize("NFC", text)  # after: e\x00\u0301 composes once \x00 is gone
-    text = re.sub(r"[ \t]+\n", "\n", text)
+    # line by line: a regex for trailing blanks backtracks quadratically on long runs
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
 
@@ -139,6 +140,9 @@ def _example(unit: Unit | None) -> str:
 
 
 def _key(text: str) -> str:
+    # invisible format marks (right-to-left marks from RTL keyboards, zero-width joiners)
+    # and control characters never decide which option was meant
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc"))
     text = unicodedata.normalize("NFKC", text).casefold().strip()
     text = re.sub(r"\s+", " ", text)
     return text.strip(" .。!！?？'\"“”‘’`")

@@ -8,6 +8,7 @@ import pytest
 
 from bot.engine.inputs import (
     InvalidAnswer,
+    clean_text,
     is_timezone,
     match_option,
     parse_multi,
@@ -386,3 +387,14 @@ def _known_or_refused(raw: str) -> bool:
 def test_every_offset_gives_a_real_zone_or_a_refusal(offset: int) -> None:
     """An accepted UTC offset is always a zone this machine can load."""
     assert _known_or_refused(f"UTC{offset:+d}") is True
+
+
+def test_invisible_marks_do_not_hide_an_option() -> None:
+    options = ("daily_standup", "weekly")
+    assert match_option("\u200fdaily_standup", options, {}) == "daily_standup"
+    assert match_option("\x00weekly\u200b", options, {}) == "weekly"
+
+
+def test_trailing_blanks_are_trimmed_per_line() -> None:
+    indented = " " * 5000 + "x"
+    assert clean_text(f"first   \nsecond\t \n{indented}") == f"first\nsecond\n{indented}"
