@@ -149,8 +149,9 @@ async def test_a_commitment_made_in_a_flow_comes_back_as_a_checkin(
         assert own.message_id < hour.message_id
         # the time has come: move it to now, as the clock would
         now = datetime.now(UTC)
-        with sqlite3.connect(db) as conn:
-            conn.execute(
+        # through the bot's own connection: a blocking write here would stall its loop
+        async with app.bot_data["db"].transaction() as conn:
+            await conn.execute(
                 "UPDATE checkins SET due_at = ? WHERE id = ?", (now.isoformat(), checkin_id)
             )
         app.bot_data["checkins"].schedule(checkin_id, now)
