@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import sys
 from pathlib import Path
+
+import jinja2
 
 from bot.engine.loader import Catalog, load_catalog
 from bot.errors import FlowDefinitionError, Problem
@@ -17,9 +22,54 @@ def check_catalog(flows_dir: Path, content_dir: Path) -> tuple[Catalog, list[Pro
     return catalog, problems
 
 
-def load_checked_catalog(flows_dir: Path, content_dir: Path) -> Catalog:
-    """The catalog, or :class:`FlowDefinitionError` listing every problem."""
-    catalog, problems = check_catalog(flows_dir, content_dir)
+log = logging.getLogger(__name__)
+
+CHECKED_MARK = ".templates-checked-"
+_CHECK_CODE = (Path(__file__).parent / "engine", Path(__file__).parent / "rendering")
+
+
+def load_checked_catalog(
+    flows_dir: Path, content_dir: Path, *, remember_in: Path | None = None
+) -> Catalog:
+    """The catalog, or :class:`FlowDefinitionError` listing every problem.
+
+    Rendering every template to check it takes about a second, most of a start-up. With
+    ``remember_in`` (the database's folder) a passed check leaves a mark named by a hash of
+    the flows, the content and the checking code, and a restart with the same files skips
+    the rendering; any change to them checks again.
+    """
+    catalog = load_catalog(flows_dir, content_dir, strict=False)
+    if catalog.problems:
+        raise FlowDefinitionError(list(catalog.problems))
+    mark = None
+    if remember_in is not None:
+        mark = remember_in / f"{CHECKED_MARK}{_fingerprint(flows_dir, content_dir)}"
+    if mark is not None and mark.exists():
+        log.debug("templates unchanged since they were last checked")
+        return catalog
+    problems = check_templates(catalog, content_dir)
     if problems:
         raise FlowDefinitionError(problems)
+    if mark is not None:
+        _remember(mark)
     return catalog
+
+
+def _fingerprint(*folders: Path) -> str:
+    digest = hashlib.sha256(f"{sys.version}|{jinja2.__version__}".encode())
+    for folder in (*folders, *_CHECK_CODE):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if path.suffix == ".pyc":
+                continue
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _remember(mark: Path) -> None:
+    try:
+        for stale in mark.parent.glob(f"{CHECKED_MARK}*"):
+            stale.unlink(missing_ok=True)
+        mark.touch()
+    except OSError as exc:  # a read-only folder only costs the check at the next start
+        log.debug("cannot remember the template check: %s", exc)

@@ -279,8 +279,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         from bot.adapters.telegram import run_telegram
 
+        db = str(settings.founder_coach_db)
         catalog = load_checked_catalog(
-            settings.founder_coach_flows_dir, settings.founder_coach_content_dir
+            settings.founder_coach_flows_dir,
+            settings.founder_coach_content_dir,
+            remember_in=None if db == ":memory:" else Path(db).parent,
         )
         return run_telegram(settings, catalog)
     except FlowDefinitionError as exc:

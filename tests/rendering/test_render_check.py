@@ -126,6 +126,30 @@ def test_load_checked_catalog_raises_on_template_problems(tmp_path: Path) -> Non
     assert [p.where for p in info.value.problems] == ["intro"]
 
 
+def test_a_passed_check_is_remembered_until_a_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart with the same flows and content skips rendering; a change checks again."""
+    flows_dir, content_dir = write_catalog(tmp_path / "kit")
+    state = tmp_path / "data"
+    state.mkdir()
+    checks: list[Path] = []
+    real = check_templates
+    monkeypatch.setattr(
+        "bot.catalog.check_templates",
+        lambda cat, folder: checks.append(folder) or real(cat, folder),
+    )
+    load_checked_catalog(flows_dir, content_dir, remember_in=state)
+    load_checked_catalog(flows_dir, content_dir, remember_in=state)
+    assert len(checks) == 1
+    assert len(list(state.glob(".templates-checked-*"))) == 1
+    texts = en_probe(lambda w: w.update(intro="{{ nosuch }}"))
+    write_catalog(tmp_path / "kit", texts=texts)  # a broken deploy over a checked one
+    with pytest.raises(FlowDefinitionError):
+        load_checked_catalog(flows_dir, content_dir, remember_in=state)
+    assert len(checks) == 2
+
+
 def test_ui_template_syntax_error_is_reported(tmp_path: Path) -> None:
     """A UI string that is not a valid template is caught before the coach starts."""
     ui = yaml.safe_load((REPO / "content" / "en" / "ui.yaml").read_text(encoding="utf-8"))
