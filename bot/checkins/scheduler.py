@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -117,6 +118,20 @@ class CheckinScheduler:
     def waiting(self) -> int:
         """How many rows wait for their job (due after the lookahead)."""
         return len(self._waiting)
+
+    def every(
+        self,
+        period: timedelta,
+        func: Callable[[], Awaitable[object]],
+        *,
+        job: str,
+        first: timedelta,
+    ) -> None:
+        """Run other periodic upkeep on the same scheduler (first after ``first``)."""
+        self.scheduler.add_job(
+            func, "interval", seconds=period.total_seconds(), id=job, replace_existing=True,
+            next_run_time=self.service.clock.now() + first,
+        )  # fmt: skip
 
     async def stop(self) -> None:
         """Stop firing (running jobs finish; the rows keep the truth)."""

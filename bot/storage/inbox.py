@@ -18,9 +18,14 @@ async def claim(conn: aiosqlite.Connection, key: str, now: datetime) -> bool:
     return cursor.rowcount == 1
 
 
-async def forget_before(conn: aiosqlite.Connection, moment: datetime) -> int:
-    """Drop records older than ``moment`` (Telegram keeps undelivered updates for a day)."""
+async def forget_before(conn: aiosqlite.Connection, moment: datetime, *, limit: int = 5000) -> int:
+    """Drop up to ``limit`` records older than ``moment`` (Telegram re-delivers for a day).
+
+    In batches, so a week of records never holds the write lock for long.
+    """
     cursor = await conn.execute(
-        "DELETE FROM processed_updates WHERE processed_at < ?", (to_text(moment),)
+        "DELETE FROM processed_updates WHERE key IN "
+        "(SELECT key FROM processed_updates WHERE processed_at < ? LIMIT ?)",
+        (to_text(moment), limit),
     )
     return cursor.rowcount

@@ -37,10 +37,11 @@ async def finish(conn: aiosqlite.Connection, update_ids: Iterable[int], now: dat
     )
 
 
-async def forget_before(conn: aiosqlite.Connection, moment: datetime) -> int:
-    """Drop handled updates older than ``moment`` (Telegram re-delivers for a day at most)."""
+async def forget_before(conn: aiosqlite.Connection, moment: datetime, *, limit: int = 5000) -> int:
+    """Drop up to ``limit`` handled updates older than ``moment`` (in batches, like inbox)."""
     cursor = await conn.execute(
-        "DELETE FROM update_ledger WHERE finished_at IS NOT NULL AND finished_at < ?",
-        (to_text(moment),),
+        "DELETE FROM update_ledger WHERE update_id IN (SELECT update_id FROM update_ledger "
+        "WHERE finished_at IS NOT NULL AND finished_at < ? LIMIT ?)",
+        (to_text(moment), limit),
     )
     return cursor.rowcount

@@ -16,7 +16,7 @@ from telegram import Bot, Update
 from bot.adapters.telegram.ledger import LedgerQueue
 from bot.clock import FrozenClock
 from bot.engine import Catalog
-from bot.storage import Database, ledger
+from bot.storage import Database, inbox, ledger
 from tests.fakes.bot_api import FakeBotApi
 from tests.telegram.conftest import TOKEN, Founder, bot_settings, rows, running_bot, until
 from tests.telegram.processes import START_TIMEOUT, bot_process, stop
@@ -93,7 +93,7 @@ async def test_unhandled_updates_are_replayed_in_order_and_handled_ones_blanked(
     ]
 
 
-async def test_handled_rows_are_forgotten_after_two_days(tmp_path: Path) -> None:
+async def test_handled_rows_are_forgotten_after_two_days_in_batches(tmp_path: Path) -> None:
     clock = FrozenClock(NOW)
     async with await Database.open(tmp_path / "bot.db") as db:
         queue = LedgerQueue()
@@ -102,9 +102,20 @@ async def test_handled_rows_are_forgotten_after_two_days(tmp_path: Path) -> None
         await queue.put(_update(21, "old, never handled"))
         queue.handled(_update(20, ""))
         await queue.drain()
-        clock.advance(timedelta(days=3))
+        async with db.transaction() as conn:  # a week of exactly-once records: two batches
+            for key in range(7000):
+                await inbox.claim(conn, f"tg:{key}", NOW)
+        clock.advance(timedelta(days=1))
+        await queue.put(_update(22, "recent, handled"))
+        queue.handled(_update(22, ""))
+        await queue.drain()
+        async with db.transaction() as conn:
+            await inbox.claim(conn, "tg:recent", clock.now())
+        clock.advance(timedelta(days=2))
+        assert await queue.forget_old() == 7001
         assert await LedgerQueue().attach(db, clock, Bot(TOKEN)) == 1
-    assert rows(tmp_path / "bot.db", "SELECT update_id FROM update_ledger") == [(21,)]
+    assert rows(tmp_path / "bot.db", "SELECT update_id FROM update_ledger") == [(21,), (22,)]
+    assert rows(tmp_path / "bot.db", "SELECT key FROM processed_updates") == [("tg:recent",)]
 
 
 async def test_an_unreadable_stored_update_is_skipped_not_fatal(tmp_path: Path) -> None:

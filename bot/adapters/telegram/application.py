@@ -35,12 +35,13 @@ from bot.engine import Catalog
 from bot.models import OutMessage, UserRef
 from bot.rendering import Target
 from bot.runtime import checkin_service
-from bot.storage import Database, inbox
+from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "menu", "team", "funding", "marketing", "update", "checkins", "export",
             "lang", "timezone", "cancel", "help", "privacy", "delete_my_data")  # fmt: skip
+HOUSEKEEPING = timedelta(hours=1)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
@@ -103,8 +104,6 @@ def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped
             default_locale=settings.founder_coach_locale,
             admins=frozenset(f"telegram:{admin}" for admin in settings.admin_ids),
         )
-        async with db.transaction() as conn:  # re-deliveries older than a day cannot come
-            await inbox.forget_before(conn, SystemClock().now() - timedelta(days=2))
         app.bot_data["db"] = db
         app.bot_data["ledger"] = queue = _ledger(app)
         await queue.attach(db, SystemClock(), app.bot)
@@ -115,6 +114,9 @@ def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped
         scheduler = CheckinScheduler(checkin_service(coach, settings, _sender(transport)))
         app.bot_data["checkins"] = scheduler
         await scheduler.start()
+        scheduler.every(
+            HOUSEKEEPING, queue.forget_old, job="housekeeping", first=timedelta(minutes=1)
+        )
         log.info("Telegram bot ready as @%s", app.bot.username)
 
     return post_init

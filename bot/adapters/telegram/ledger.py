@@ -22,7 +22,7 @@ from telegram import Bot, Update
 
 from bot.clock import Clock
 from bot.errors import StorageError
-from bot.storage import Database, ledger
+from bot.storage import Database, inbox, ledger
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,7 @@ class LedgerQueue(asyncio.Queue[object]):
         Returns how many were replayed. Called before polling (or the webhook) starts.
         """
         self._db, self._clock = db, clock
-        async with db.transaction() as conn:
-            await ledger.forget_before(conn, clock.now() - KEEP_HANDLED)
+        async with db.reading() as conn:
             stored = await ledger.unfinished(conn)
         replayed = 0
         for update_id, payload in stored:
@@ -115,6 +114,28 @@ class LedgerQueue(asyncio.Queue[object]):
         if self._flushing is not None:
             await self._flushing
         await self._flush()
+
+    async def forget_old(self) -> int:
+        """Drop handled updates and exactly-once records past re-delivery, batch by batch.
+
+        Runs in the background (hourly): a week of them takes seconds to delete, which a
+        start-up should not wait for, and each batch lets founders' turns in between.
+        """
+        if self._db is None or self._clock is None:
+            return 0
+        cutoff = self._clock.now() - KEEP_HANDLED
+        dropped = 0
+        for forget in (ledger.forget_before, inbox.forget_before):
+            while True:
+                async with self._db.transaction() as conn:
+                    batch = await forget(conn, cutoff)
+                dropped += batch
+                if batch == 0:
+                    break
+                await asyncio.sleep(0)
+        if dropped:
+            log.info("forgot %d handled update record(s) older than %s", dropped, KEEP_HANDLED)
+        return dropped
 
     def is_replay(self, update: Any) -> bool:
         """Whether this update came from the ledger after a restart."""
