@@ -14,10 +14,13 @@ an overlapping sweep or a second process sends nothing twice. Policies, stated o
   ``missed_after`` after that; the next weekly update still comes.
 - **Send errors**: 403 stops every check-in of that founder; other errors retry with
   backoff (each attempt recorded), up to ``max_attempts``.
+- **Many due at once**: at most ``in_flight`` are being sent at a time; the rest wait,
+  unclaimed, for their turn (see :meth:`CheckinService.fire`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -61,6 +64,7 @@ class Policy:
     missed_after: timedelta = timedelta(hours=24)
     stale_sending: timedelta = timedelta(minutes=5)
     max_attempts: int = 5
+    in_flight: int = 8
 
 
 def who(user: User) -> UserRef:
@@ -87,6 +91,7 @@ class CheckinService:
         self.sender = sender
         self.policy = policy or Policy()
         self.on_scheduled: list[Scheduled] = []
+        self._in_flight = asyncio.Semaphore(self.policy.in_flight)
         coach.on_scheduled.append(self._notify)
 
     def _notify(self, checkin_id: int, due: datetime) -> None:
@@ -96,7 +101,18 @@ class CheckinService:
     # ------------------------------------------------------------ firing
 
     async def fire(self, checkin_id: int) -> SendResult | None:
-        """Send one check-in if it is due and nobody else has; None if nothing was sent."""
+        """Send one check-in if it is due and nobody else has; None if nothing was sent.
+
+        At most ``policy.in_flight`` at a time: when thousands come due together, the others
+        wait unclaimed, so a row is claimed only shortly before the rate limiter lets its
+        message go. A crash then leaves a handful ``sending`` (counted as sent, reminded
+        later), not the whole backlog; and a 429 pause, during which PTB's limiter keeps
+        admitting messages it releases together afterwards, can only gather that handful.
+        """
+        async with self._in_flight:
+            return await self._fire(checkin_id)
+
+    async def _fire(self, checkin_id: int) -> SendResult | None:
         now = self.clock.now()
         later: list[tuple[int, datetime]] = []
         messages: list[OutMessage] = []
@@ -194,8 +210,12 @@ class CheckinService:
 
     # ------------------------------------------------------------ start-up and the sweep
 
-    async def recover(self) -> list[tuple[int, datetime]]:
-        """At start-up: settle interrupted sends, apply catch-up; return what to schedule."""
+    async def recover(self, *, horizon: datetime | None = None) -> list[tuple[int, datetime]]:
+        """At start-up: settle interrupted sends, apply catch-up; return what to schedule.
+
+        Only rows due by ``horizon`` are read (all open rows without one); later rows are
+        left to :meth:`upcoming`, so a start never loads every future check-in.
+        """
         now = self.clock.now()
         plan: list[tuple[int, datetime]] = []
         async with self.db.transaction() as conn:
@@ -203,7 +223,11 @@ class CheckinService:
                 await checkins.set_status(conn, row.id, "sent", sent_at=now)
                 await checkins.add_attempt(conn, row.id, now, "interrupted", "treated as sent")
             weekly: dict[int, list[CheckIn]] = {}
-            for row in await checkins.with_status(conn, "scheduled"):
+            if horizon is None:
+                open_rows = await checkins.with_status(conn, "scheduled")
+            else:
+                open_rows = await checkins.due_by(conn, max(horizon, now), "scheduled")
+            for row in open_rows:
                 if row.kind == WEEKLY_UPDATE and row.due_at <= now:
                     weekly.setdefault(row.user_id, []).append(row)
                     continue
@@ -224,11 +248,16 @@ class CheckinService:
                     plan += await self._next_weekly(conn, rows[-1], now)
         return plan
 
+    async def upcoming(self, horizon: datetime) -> list[tuple[int, datetime]]:
+        """Scheduled rows due by ``horizon``: the next window to give timers to."""
+        async with self.db.reading() as conn:
+            return [(r.id, r.due_at) for r in await checkins.due_by(conn, horizon, "scheduled")]
+
     async def sweep(self) -> None:
         """Every minute: fire what a timer lost, remind once, then mark unanswered as missed."""
         now = self.clock.now()
         async with self.db.reading() as conn:
-            due = [r for r in await checkins.with_status(conn, "scheduled") if r.due_at <= now]
+            due = await checkins.due_by(conn, now, "scheduled")
             cutoff = now - self.policy.stale_sending
             sending = await checkins.with_status(conn, "sending")
             stale = [r for r in sending if r.sent_at is None and r.due_at <= cutoff]
