@@ -144,8 +144,26 @@ async def test_webhook_mode_checks_the_secret(fake: FakeBotApi, tmp_path: Path) 
                 },
             )  # fmt: skip
             assert accepted.status_code == 200
-        [call] = await fake.wait_for_call("sendMessage", chat_id=504)
+            # in the ledger before Telegram heard 200
+            assert rows(tmp_path / "bot.db", "SELECT update_id FROM update_ledger") == [(7001,)]
+            [call] = await fake.wait_for_call("sendMessage", chat_id=504)
+            again = await client.post(  # Telegram retries a webhook it thinks failed
+                url, content=json.dumps(update), headers={
+                    "X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json",
+                },
+            )  # fmt: skip
+            assert again.status_code == 200
+            later = {**update, "update_id": 7002}  # handled after the retry, in order
+            await client.post(
+                url, content=json.dumps(later), headers={
+                    "X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json",
+                },
+            )  # fmt: skip
+            await fake.wait_for_call("sendMessage", n=2, chat_id=504)
         assert "Founder Coach" in call.params["text"]
+        ledger = "SELECT update_id FROM update_ledger ORDER BY update_id"
+        assert rows(tmp_path / "bot.db", ledger) == [(7001,), (7002,)]
+        assert len(fake.calls_of("sendMessage", chat_id=504)) == 2  # the retry was dropped
         _, log = await _stop(proc, signal.SIGTERM)
     assert secret not in log
     assert TOKEN not in log
