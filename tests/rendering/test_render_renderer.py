@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 
 from bot.engine import Catalog
 from bot.errors import RenderError
 from bot.rendering import Renderer, Target
 from bot.rendering import filters as fmt
+from bot.rendering.markup import convert
 from tests.engine.flowkit import load
 
 HTML, PLAIN, MARKDOWN = Target.HTML, Target.PLAIN, Target.MARKDOWN
@@ -288,3 +292,19 @@ def test_missing_ui_string_raises(renderer: Renderer, key: str) -> None:
     """Asking for a UI string that is not there (or not a string) raises RenderError."""
     with pytest.raises(RenderError):
         renderer.ui(key, "en", PLAIN)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    source=st.text(alphabet=st.sampled_from("ab 中<>&*_`\n\t{}%#\\[]()!."), max_size=60),
+    target=st.sampled_from(list(Target)),
+)
+def test_a_string_without_jinja_syntax_renders_as_jinja_would(
+    catalog: Catalog, source: str, target: Target
+) -> None:
+    """Such strings skip compiling; what they render to must not change."""
+    renderer = Renderer(catalog)
+    converted = convert(source, target)
+    assume(not re.search(r"\{[{%#]", converted))
+    compiled = renderer._envs[target].from_string(converted)
+    assert renderer.compile(source, target).render({}) == compiled.render({})
