@@ -85,3 +85,4 @@ class OutMessage(BaseModel):
     can_back: bool = False
     can_skip: bool = False
     file: OutFile | None = None
+    locale: str | None = None  # the language it is written in, when the Coach knows it

@@ -200,7 +200,7 @@ class Coach(Account, FollowUps, Exports):
             await self._set_user(turn, active=True)
         if not user.consented and not self._open_before_consent(turn, incoming):
             await self._consent(turn, incoming)
-            return turn.replies
+            return _stamped(turn)
         current = await runs.current(conn, user.id)
         await history.add_message(
             conn,
@@ -225,7 +225,7 @@ class Coach(Account, FollowUps, Exports):
         else:
             await self._idle(turn, created=created)
         if turn.no_transcript:
-            return turn.replies
+            return _stamped(turn)
         for reply in turn.replies:
             await history.add_message(
                 conn,
@@ -235,7 +235,7 @@ class Coach(Account, FollowUps, Exports):
                 now=now,
                 run_id=current.id if current else None,
             )
-        return turn.replies
+        return _stamped(turn)
 
     def _today(self, user: User) -> date:
         """The founder's local date (dates they type are relative to it)."""
@@ -632,6 +632,12 @@ class Coach(Account, FollowUps, Exports):
         turn.user = turn.user.model_copy(update=changes)
         if "locale" in changes:
             turn.present = self._presenter(turn.user)
+
+
+def _stamped(turn: _Turn) -> list[OutMessage]:
+    """The turn's replies, each naming the language it is in (adapters label buttons in it)."""
+    locale = turn.present.locale
+    return [reply.model_copy(update={"locale": locale}) for reply in turn.replies]
 
 
 def _describe(incoming: Incoming) -> str:

@@ -17,9 +17,10 @@ async def test_client_language_picks_chinese(coach: Coach) -> None:
 
 async def test_lang_command_switches_and_repeats_the_question(coach: Coach) -> None:
     """/lang zh answers in Chinese from then on and asks the same question again."""
-    await start(coach, ADA)
+    assert {reply.locale for reply in await start(coach, ADA)} == {"en"}
     replies = await say(coach, ADA, "/lang zh")
     assert replies[0].text == "好的，之后我用中文和你交流。"
+    assert {reply.locale for reply in replies} == {"zh"}  # adapters label buttons by it
     assert last_question(replies).step == "name"
     assert "怎么称呼你" in last_question(replies).text
     replies = await say(coach, ADA, "/lang klingon")

@@ -102,19 +102,24 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         who, tap, once=f"tg:{update.update_id}", resume_if_done=_replayed(update, context)
     )
     if message is not None and replies and replies[0].type != "error":
-        await _show_answer(coach, transport, who, message, tap)
+        await _show_answer(coach, transport, who, message, tap, replies[0].locale)
     await transport.send(who, chat_id, replies)
 
 
 async def _show_answer(
-    coach: Coach, transport: TelegramTransport, who: UserRef, message: Any, tap: Any
+    coach: Coach,
+    transport: TelegramTransport,
+    who: UserRef,
+    message: Any,
+    tap: Any,
+    locale: str | None,
 ) -> None:
     """Edit the answered question: its keyboard goes and the chosen answer is shown."""
     labels = chosen_labels(message.reply_markup, tap) if tap.action == "pick" else []
     if not labels:
         await transport.edit_markup(who, message, None)
         return
-    locale = await coach.locale_of(who)
+    locale = locale or await coach.locale_of(who)
     answer = coach.renderer.ui("buttons.answered", locale, Target.HTML, answer=", ".join(labels))
     original = message.text_html if message.text else escape(message.caption or "")
     await transport.edit(who, message, f"{original}\n\n{answer}", None)

@@ -46,9 +46,11 @@ class TelegramTransport:
         self.bot = bot
         self.coach = coach
 
-    async def words(self, who: UserRef) -> ButtonWords:
-        """The keyboard's own button labels in the founder's language."""
-        locale = await self.coach.locale_of(who)
+    async def words(self, who: UserRef, replies: Sequence[OutMessage] = ()) -> ButtonWords:
+        """The keyboard's own button labels in the replies' (else the founder's) language."""
+        locale = next((r.locale for r in replies if r.locale), None)
+        if locale is None:
+            locale = await self.coach.locale_of(who)
         renderer = self.coach.renderer
 
         def label(key: str) -> str:
@@ -66,7 +68,7 @@ class TelegramTransport:
         """
         if not replies:
             return []
-        words = await self.words(who)
+        words = await self.words(who, replies)
         sent: list[Message] = []
         try:
             for reply in replies:
