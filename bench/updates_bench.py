@@ -189,11 +189,12 @@ async def measure() -> dict[str, Any]:
 
 
 def main() -> None:
+    code = code_state()  # before: someone may commit while it runs
     figures = asyncio.run(measure())
     save(
         "updates",
         {
-            "code": code_state(),
+            "code": code,
             "parameters": {
                 "founders": list(FOUNDERS),
                 "warmup_seconds": WARMUP,
