@@ -138,7 +138,7 @@ class TelegramTransport:
                 if is_not_modified(exc):
                     return None
                 raise
-            except RetryAfter as exc:  # the rate limiter gave up retrying; wait and go on
+            except RetryAfter as exc:  # a 429: this message alone waits, then goes again
                 if attempt == ATTEMPTS:
                     raise
                 await asyncio.sleep(_seconds(exc.retry_after) + 0.1)
