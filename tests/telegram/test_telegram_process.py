@@ -9,6 +9,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -107,6 +108,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+async def _signed(
+    client: httpx.AsyncClient, url: str, update: dict[str, Any], secret: str
+) -> httpx.Response:
+    """POST an update as Telegram does, with the webhook's secret header."""
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"}
+    return await client.post(url, content=json.dumps(update), headers=headers)
+
+
 async def test_webhook_mode_checks_the_secret(fake: FakeBotApi, tmp_path: Path) -> None:
     """With a webhook configured the bot registers it and serves updates posted to it."""
     port = _free_port()
@@ -138,27 +147,16 @@ async def test_webhook_mode_checks_the_secret(fake: FakeBotApi, tmp_path: Path) 
                 except httpx.ConnectError:
                     await asyncio.sleep(0.1)
             assert refused.status_code == 403
-            accepted = await client.post(
-                url, content=json.dumps(update), headers={
-                    "X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json",
-                },
-            )  # fmt: skip
+            accepted = await _signed(client, url, update, secret)
             assert accepted.status_code == 200
             # in the ledger before Telegram heard 200
             assert rows(tmp_path / "bot.db", "SELECT update_id FROM update_ledger") == [(7001,)]
             [call] = await fake.wait_for_call("sendMessage", chat_id=504)
-            again = await client.post(  # Telegram retries a webhook it thinks failed
-                url, content=json.dumps(update), headers={
-                    "X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json",
-                },
-            )  # fmt: skip
+            # Telegram retries a webhook it thinks failed
+            again = await _signed(client, url, update, secret)
             assert again.status_code == 200
             later = {**update, "update_id": 7002}  # handled after the retry, in order
-            await client.post(
-                url, content=json.dumps(later), headers={
-                    "X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json",
-                },
-            )  # fmt: skip
+            await _signed(client, url, later, secret)
             await fake.wait_for_call("sendMessage", n=2, chat_id=504)
         assert "Founder Coach" in call.params["text"]
         ledger = "SELECT update_id FROM update_ledger ORDER BY update_id"
