@@ -84,5 +84,6 @@ class OutMessage(BaseModel):
     run_id: int | None = None
     can_back: bool = False
     can_skip: bool = False
+    keep_label: str | None = None  # the skip button keeps an earlier answer: "Keep: MVP"
     file: OutFile | None = None
     locale: str | None = None  # the language it is written in, when the Coach knows it

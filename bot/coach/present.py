@@ -12,15 +12,19 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.engine import CONFIRM, KEEP, Flow, FlowState, Prompt, Score, StepKind, review_options
-from bot.engine.inputs import SCALE_OPTIONS, YESNO_OPTIONS
-from bot.engine.machine import dynamic_ids, dynamic_options
+from bot.engine import CONFIRM, Flow, FlowState, Prompt, Score, StepKind, review_options
+from bot.engine.machine import dynamic_options, option_ids
 from bot.engine.spec import RuleSpec, StepSpec, Unit
 from bot.models import Option, OutMessage
 from bot.rendering import Renderer, Target
 from bot.rendering import filters as fmt
 
 Facts = Mapping[str, Mapping[str, Any]]
+KEEP_LABEL_CHARS = 40  # a button, not a paragraph: a long earlier answer is cut
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= KEEP_LABEL_CHARS else text[: KEEP_LABEL_CHARS - 1] + "…"
 
 
 class Presenter:
@@ -95,6 +99,35 @@ class Presenter:
                 return fmt.format_num(value, self.locale)
         return str(value)
 
+    def changed_answers(
+        self, flow: Flow, before: Mapping[str, Any], after: Mapping[str, Any], facts: Facts
+    ) -> list[tuple[str, str, str]]:
+        """(question, before, after) for each answer that differs between two runs.
+
+        ``before`` and ``after`` hold only the questions each run asked
+        (:func:`~bot.engine.machine.asked_answers`): a question one of them did not ask is
+        shown as not asked, never as skipped.
+        """
+        changed: list[tuple[str, str, str]] = []
+        for step in flow.spec.steps:
+            if not step.asks or (step.id not in before and step.id not in after):
+                continue
+            if step.id in before and step.id in after and before[step.id] == after[step.id]:
+                continue
+            changed.append(
+                (
+                    self.short_name(flow, step, facts),
+                    self._shown(flow, step, before),
+                    self._shown(flow, step, after),
+                )
+            )
+        return changed
+
+    def _shown(self, flow: Flow, step: StepSpec, answers: Mapping[str, Any]) -> str:
+        if step.id not in answers:
+            return self.plain("question.not_asked")
+        return self.display(flow, step, answers[step.id])
+
     def short_name(self, flow: Flow, step: StepSpec, facts: Facts) -> str:
         """A few words naming a step, for the review and change lists (plain text)."""
         texts = self.texts(flow).steps[step.id]
@@ -114,17 +147,16 @@ class Presenter:
         if step.kind is StepKind.REVIEW:
             return self._review(flow, state, facts, run_id, texts.prompt)
         body = self.template(texts.prompt, facts)
-        progress = self.ui("question.progress", step=prompt.progress[0], total=prompt.progress[1])
+        progress = self.progress(prompt)
         hints: list[str] = []
         if texts.hint:
             hints.append(self.template(texts.hint, facts, target=Target.PLAIN))
         options = self._options(flow, step, prompt, facts)
-        if prompt.default is not None:
-            hints.append(self.plain("question.keep_hint"))
-        elif prompt.current is not None:
-            hints.append(
-                self.plain("question.current", value=self.display(flow, step, prompt.current))
-            )
+        keeps = prompt.keeps
+        shown = self.display(flow, step, keeps) if keeps is not None else None
+        if shown is not None:
+            hints.append(self.plain("question.current", value=shown))
+            hints.append(self.plain("question.keep_hint", value=shown))
         kind_hint = {
             StepKind.CHOICE: "question.hint_choice",
             StepKind.MULTI: "question.hint_multi",
@@ -134,7 +166,7 @@ class Presenter:
         }.get(step.kind)
         if kind_hint and not (step.kind is StepKind.SCALE and texts.hint):
             hints.append(self.plain(kind_hint))  # a scale's own hint says what 1 and 5 mean
-        if step.optional and prompt.default is None:
+        if step.optional and keeps is None:
             hints.append(self.plain("question.skip_hint"))
         return OutMessage(
             type="question",
@@ -147,41 +179,38 @@ class Presenter:
             hint=("" if self.locale == "zh" else " ").join(hints) or None,
             run_id=run_id,
             can_back=prompt.progress[0] > 1,
-            can_skip=step.optional or prompt.default is not None,
+            can_skip=step.optional or keeps is not None,
+            keep_label=self.plain("question.keep", value=_clip(shown)) if shown else None,
         )
 
+    def progress(self, prompt: Prompt) -> str:
+        """ "(3/8)", or "(3 of up to 10)" while later answers may still leave questions out."""
+        key = "question.progress_open" if prompt.open_total else "question.progress"
+        return self.ui(key, step=prompt.progress[0], total=prompt.progress[1])
+
     def _options(self, flow: Flow, step: StepSpec, prompt: Prompt, facts: Facts) -> list[Option]:
-        current = prompt.current if prompt.current is not None else prompt.default
-        chosen = set(current) if isinstance(current, list) else {current}
-        options: list[Option] = []
-        if prompt.default is not None:
-            shown = self.display(flow, step, prompt.default)
-            options.append(Option(id=KEEP, label=self.plain("question.keep", value=shown)))
-        texts = self.texts(flow).steps[step.id]
+        """The question's options, exactly :func:`option_ids` in order, labelled."""
+        keeps = prompt.keeps
+        chosen = set(keeps) if isinstance(keeps, list) else {keeps}
+        ids = option_ids(step, facts)
         if step.options_from is not None:
             items = dynamic_options(step, facts)
-            return options + [
+            return [
                 Option(id=option, label=item, selected=item in chosen)
-                for option, item in zip(dynamic_ids(len(items)), items, strict=True)
+                for option, item in zip(ids, items, strict=True)
             ]
+        texts = self.texts(flow).steps[step.id]
         match step.kind:
             case StepKind.CHOICE | StepKind.MULTI:
-                options += [
-                    Option(id=o, label=texts.options[o], selected=o in chosen)
-                    for o in step.options
-                ]
+                return [Option(id=o, label=texts.options[o], selected=o in chosen) for o in ids]
             case StepKind.YESNO:
-                options += [
-                    Option(
-                        id=o, label=self.plain(f"question.{o}"), selected=(o == "yes") is current
-                    )
-                    for o in YESNO_OPTIONS
+                return [
+                    Option(id=o, label=self.plain(f"question.{o}"), selected=(o == "yes") is keeps)
+                    for o in ids
                 ]
             case StepKind.SCALE:
-                options += [
-                    Option(id=o, label=o, selected=str(current) == o) for o in SCALE_OPTIONS
-                ]
-        return options
+                return [Option(id=o, label=o, selected=str(keeps) == o) for o in ids]
+        return []
 
     def _review(
         self, flow: Flow, state: FlowState, facts: Facts, run_id: int, prompt: str
@@ -229,12 +258,19 @@ class Presenter:
         )
 
     def status(
-        self, *, active: Prompt | None, completed_at: datetime | None, tz: str | None
+        self,
+        *,
+        active: Prompt | None,
+        completed_at: datetime | None,
+        tz: str | None,
+        paused: bool = False,
     ) -> str:
         """A flow's status for the menu."""
         if active is not None:
             return self.plain(
-                "menu.in_progress", step=active.progress[0], total=active.progress[1]
+                "menu.paused" if paused else "menu.in_progress",
+                step=active.progress[0],
+                total=active.progress[1],
             )
         if completed_at is not None:
             return self.plain("menu.completed", date=self.local_date(completed_at, tz))
@@ -322,15 +358,10 @@ class Presenter:
                         after=new,
                     )
                 )
-        for step in flow.spec.steps:
-            if not step.asks or before.get(step.id) == after.get(step.id):
-                continue
+        for question, old_answer, new_answer in self.changed_answers(flow, before, after, facts):
             lines.append(
                 self.ui(
-                    "advice.changed_line",
-                    question=self.short_name(flow, step, facts),
-                    before=self.display(flow, step, before.get(step.id)),
-                    after=self.display(flow, step, after.get(step.id)),
+                    "advice.changed_line", question=question, before=old_answer, after=new_answer
                 )
             )
         if len(lines) == 1:

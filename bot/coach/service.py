@@ -41,6 +41,7 @@ from bot.engine import (
     TextAnswer,
     Transition,
     advance,
+    asked_answers,
     assess,
     current_prompt,
     run_facts,
@@ -392,21 +393,49 @@ class Coach(Account, FollowUps, Exports):
     # ------------------------------------------------------------ flows
 
     async def _open_flow(self, turn: _Turn, flow: Flow, *, announce: bool = True) -> None:
-        """Resume the founder's active run of a flow, or start a new one."""
+        """Resume the founder's active run of a flow, or start a new one.
+
+        A flow that ``requires`` another (every coaching flow needs the profile) opens that
+        one first, and says so, instead of starting with facts it cannot have.
+        """
+        for needed in flow.spec.requires:
+            if needed in self.catalog.flows and not await runs.last_completed(
+                turn.conn, turn.user.id, needed
+            ):
+                first = self.catalog.flows[needed]
+                turn.replies.append(
+                    turn.present.message(
+                        turn.present.ui(
+                            "notices.needs_first",
+                            title=turn.present.texts(flow).title,
+                            first=turn.present.texts(first).title,
+                        )
+                    )
+                )
+                await self._open_flow(turn, first, announce=False)
+                return
         now = self.clock.now()
         await self._set_user(turn, pending=None)
         known = await facts.load(turn.conn, turn.user.id)
         texts = turn.present.texts(flow)
         run = await runs.active(turn.conn, turn.user.id, flow.id)
         if run is not None:
-            await runs.touch(turn.conn, run.id, now)
-            if announce:
+            state = run.state
+            if state.paused:
+                state = state.model_copy(update={"paused": False})
+                await runs.save(turn.conn, run.id, state, now)
                 turn.replies.append(
-                    turn.present.message(
-                        turn.present.ui("notices.flow_started", title=texts.title)
-                    )
+                    turn.present.message(turn.present.ui("notices.resumed", title=texts.title))
                 )
-            await self._ask(turn, flow, run.id, run.state, known)
+            else:
+                await runs.touch(turn.conn, run.id, now)
+                if announce:
+                    turn.replies.append(
+                        turn.present.message(
+                            turn.present.ui("notices.flow_started", title=texts.title)
+                        )
+                    )
+            await self._ask(turn, flow, run.id, state, known)
             return
         previous = await runs.last_completed(turn.conn, turn.user.id, flow.id)
         if announce:
@@ -415,7 +444,11 @@ class Coach(Account, FollowUps, Exports):
             )
         if previous is not None and previous.completed_at is not None:
             date = turn.present.local_date(previous.completed_at, turn.user.timezone)
-            turn.replies.append(turn.present.message(turn.present.ui("menu.redo_note", date=date)))
+            turn.replies.append(
+                turn.present.message(
+                    turn.present.ui("menu.redo_note", date=date, prefill=flow.spec.prefill)
+                )
+            )
         transition = start(flow, known)
         intro = turn.present.template(texts.intro, run_facts(flow, transition.state, known))
         turn.replies.append(turn.present.message(intro))
@@ -526,8 +559,8 @@ class Coach(Account, FollowUps, Exports):
             turn.replies.append(
                 present.changes(
                     flow,
-                    previous.state.answers,
-                    transition.state.answers,
+                    asked_answers(flow, previous.state, known),
+                    asked_answers(flow, transition.state, known),
                     merged,
                     scores_before=before_scores,
                     scores_after={s.dimension: s.score for s in scores},
@@ -557,7 +590,8 @@ class Coach(Account, FollowUps, Exports):
         if current is None:
             turn.replies.append(turn.present.message(turn.present.ui("notices.nothing_to_cancel")))
             return
-        state = current.state.model_copy(update={"status": RunStatus.CANCELLED})
+        # paused, not closed: the answers stay and /menu or the flow's command resumes it
+        state = current.state.model_copy(update={"paused": True})
         await runs.save(turn.conn, current.id, state, self.clock.now())
         flow = self.catalog.flows.get(current.flow_id)
         title = turn.present.texts(flow).title if flow else current.flow_id
@@ -610,6 +644,7 @@ class Coach(Account, FollowUps, Exports):
             prompt = current_prompt(flow, active.state, known) if active else None
             statuses[flow.id] = turn.present.status(
                 active=prompt,
+                paused=bool(active and active.state.paused),
                 completed_at=done.completed_at if done else None,
                 tz=turn.user.timezone,
             )

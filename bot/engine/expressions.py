@@ -97,7 +97,8 @@ def syntax_error(source: str) -> str | None:
     return None
 
 
-def referenced_facts(source: str) -> set[tuple[str, str]]:
+@lru_cache(maxsize=4096)
+def referenced_facts(source: str) -> frozenset[tuple[str, str]]:
     """The ``(flow, step)`` pairs an expression reads as ``flow.step`` or ``flow['step']``."""
     tree = _ENV.parse("{{ " + source + " }}")
     found: set[tuple[str, str]] = set()
@@ -107,7 +108,7 @@ def referenced_facts(source: str) -> set[tuple[str, str]]:
     for node in tree.find_all(nodes.Getitem):
         if isinstance(node.node, nodes.Name) and isinstance(node.arg, nodes.Const):
             found.add((node.node.name, str(node.arg.value)))
-    return found
+    return frozenset(found)
 
 
 def referenced_names(source: str) -> set[str]:

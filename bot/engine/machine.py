@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.engine.expressions import FAILED, Facts, condition, evaluate, json_value
+from bot.engine.expressions import (
+    FAILED,
+    Facts,
+    condition,
+    evaluate,
+    json_value,
+    referenced_facts,
+)
 from bot.engine.flow import Flow
 from bot.engine.inputs import (
     SCALE_OPTIONS,
@@ -35,6 +42,8 @@ from bot.engine.state import FlowState, RunStatus
 
 KEEP = "keep"
 CONFIRM = "confirm"
+# words that keep the answer a question already has (the same as /skip there)
+KEEP_WORDS = frozenset({KEEP, "keep it", "same", "unchanged", "保持", "不变", "保持不变", "照旧"})
 
 # ---------------------------------------------------------------- events
 
@@ -78,6 +87,13 @@ class Prompt:
     current: Any = None
     default: Any = None
     optional: bool = False
+    # ``progress[1]`` is an upper bound: later answers may still leave questions out
+    open_total: bool = False
+
+    @property
+    def keeps(self) -> Any:
+        """What /skip (or "keep") leaves as the answer: the current one, else the default."""
+        return self.current if self.current is not None else self.default
 
 
 @dataclass(frozen=True)
@@ -162,6 +178,19 @@ def path(flow: Flow, state: FlowState, facts: Facts) -> list[StepSpec]:
     return _walk(flow, state, facts)[0]
 
 
+def asked_answers(flow: Flow, state: FlowState, facts: Facts) -> dict[str, Any]:
+    """The answers of the questions this run asks (``None``: asked and skipped).
+
+    A conditional question that does not apply is absent, even if an earlier edit left an
+    answer to it in the state: it was not asked, which is not the same as skipped.
+    """
+    return {
+        step.id: state.answers[step.id]
+        for step in path(flow, state, facts)
+        if step.asks and step.id in state.answers
+    }
+
+
 # ---------------------------------------------------------------- transitions
 
 
@@ -189,11 +218,13 @@ def advance(
         return _back(flow, state, facts, step)
     if step.kind is StepKind.REVIEW:
         return _review(flow, state, event, facts, step)
-    if isinstance(event, Skip):
+    if isinstance(event, Skip) or _is_keep_word(flow, event, step, state, facts):
         return _skip(flow, state, facts, step)
     merged = run_facts(flow, state, facts)
     try:
-        value = parse_answer(flow, step, event, _default(step, facts), facts=merged, today=today)
+        value = parse_answer(
+            flow, step, event, _default(flow, step, facts), facts=merged, today=today
+        )
     except InvalidAnswer as exc:
         return _stay(flow, state, facts, step, Notice(exc.code, exc.params))
     return _answer(flow, state, facts, step, value)
@@ -217,7 +248,7 @@ def parse_answer(
     text = event.text
     if text.strip().startswith("/"):
         raise InvalidAnswer("unknown_command", command=text.strip().split()[0][:32])
-    if default is not None and text.strip().casefold() == KEEP:
+    if default is not None and text.strip().casefold() in KEEP_WORDS:
         return default
     labels = flow.option_labels(step.id) if step.options else {}
     match step.kind:
@@ -226,7 +257,7 @@ def parse_answer(
         case StepKind.NUMBER:
             return parse_number(text, step)
         case StepKind.CHOICE:
-            return match_option(text, step.options, labels)
+            return match_option(text, option_ids(step, facts or {}), labels)
         case StepKind.MULTI:
             return parse_multi(text, step, labels)
         case StepKind.YESNO:
@@ -238,6 +269,26 @@ def parse_answer(
         case StepKind.DATE:
             return parse_date(text, today)
     raise InvalidAnswer("unknown_option", count=0)  # pragma: no cover - review handled earlier
+
+
+def option_ids(step: StepSpec, facts: Facts) -> tuple[str, ...]:
+    """The options of a question, in the order they are shown and numbered.
+
+    The one definition every channel uses: the presenter numbers and labels these, a typed
+    number picks from them, and a button's position in callback data indexes them. Keeping
+    an earlier answer is not an option (it would shift the numbers): it is /skip, the
+    "keep" word, or the keep button.
+    """
+    if step.options_from is not None:
+        return dynamic_ids(len(dynamic_options(step, facts)))
+    match step.kind:
+        case StepKind.CHOICE | StepKind.MULTI:
+            return step.options
+        case StepKind.YESNO:
+            return YESNO_OPTIONS
+        case StepKind.SCALE:
+            return SCALE_OPTIONS
+    return ()
 
 
 def dynamic_options(step: StepSpec, facts: Facts) -> list[str]:
@@ -288,8 +339,6 @@ def _single(option_ids: Sequence[str], ids: Sequence[str]) -> str:
 
 
 def _parse_choice_ids(step: StepSpec, ids: Sequence[str], default: Any) -> Any:
-    if default is not None and tuple(ids) == (KEEP,):
-        return default
     match step.kind:
         case StepKind.CHOICE if len(ids) == 1 and ids[0] in step.options:
             return ids[0]
@@ -311,8 +360,23 @@ def _answer(flow: Flow, state: FlowState, facts: Facts, step: StepSpec, value: A
     return _go_next(flow, new_state, facts, saved=saved, profile=profile)
 
 
+def _is_keep_word(
+    flow: Flow, event: Event, step: StepSpec, state: FlowState, facts: Facts
+) -> bool:
+    """Whether the founder typed "keep" on a question that has something to keep."""
+    if not isinstance(event, TextAnswer) or _key_word(event.text) not in KEEP_WORDS:
+        return False
+    return state.answers.get(step.id) is not None or _default(flow, step, facts) is not None
+
+
+def _key_word(text: str) -> str:
+    return " ".join(text.casefold().split()).strip(" .。!！")
+
+
 def _skip(flow: Flow, state: FlowState, facts: Facts, step: StepSpec) -> Transition:
-    default = _default(step, facts)
+    if step.id in state.answers:  # back to an answered question: /skip keeps the answer
+        return _go_next(flow, state, facts, saved=())
+    default = _default(flow, step, facts)
     if default is not None:
         return _answer(flow, state, facts, step, default)
     if not step.optional:
@@ -399,22 +463,58 @@ def _stay(
     return Transition(state=state, prompt=_prompt(flow, state, facts, step), notice=notice)
 
 
-def _default(step: StepSpec, facts: Facts) -> Any:
-    if not step.shares:
+def _default(flow: Flow, step: StepSpec, facts: Facts) -> Any:
+    """The value a question offers to keep: a shared fact, or (``prefill``) the last run's."""
+    if step.shares:
+        shared_flow, shared_step = step.shares.split(".", 1)
+        value = facts.get(shared_flow, {}).get(shared_step)
+    elif flow.spec.prefill and step.asks and step.options_from is None:
+        value = facts.get(flow.id, {}).get(step.id)
+    else:
         return None
-    shared_flow, shared_step = step.shares.split(".", 1)
-    return facts.get(shared_flow, {}).get(shared_step)
+    return value if _still_valid(step, value) else None
+
+
+def _still_valid(step: StepSpec, value: Any) -> bool:
+    """Whether an old answer is still an answer to this step (options may have changed)."""
+    match step.kind:
+        case StepKind.CHOICE:
+            return value in step.options
+        case StepKind.MULTI:
+            return isinstance(value, list) and all(item in step.options for item in value)
+        case StepKind.YESNO:
+            return isinstance(value, bool)
+        case StepKind.SCALE:
+            return isinstance(value, int) and 1 <= value <= 5
+        case StepKind.NUMBER:
+            return isinstance(value, int | float) and not isinstance(value, bool)
+    return value is not None
 
 
 def _prompt(flow: Flow, state: FlowState, facts: Facts, step: StepSpec) -> Prompt:
-    asking = [s for s in path(flow, state, facts) if s.asks]
+    steps = path(flow, state, facts)
+    asking = [s for s in steps if s.asks]
     ids = [s.id for s in asking]
     index = ids.index(step.id) + 1 if step.id in ids else len(ids)
+    undecided = [
+        s for s in flow.spec.steps if s.asks and s not in steps and _undecided(flow, s, state)
+    ]
     return Prompt(
         step_id=step.id,
         kind=step.kind,
-        progress=(index, len(ids)),
+        progress=(index, len(ids) + len(undecided)),
         current=state.answers.get(step.id),
-        default=_default(step, facts),
+        default=_default(flow, step, facts),
         optional=step.optional,
+        open_total=bool(undecided),
     )
+
+
+def _undecided(flow: Flow, step: StepSpec, state: FlowState) -> bool:
+    """Whether a step left out now may still be asked (its condition reads answers to come)."""
+    if step.when is None:
+        return False
+    pending = {s.id for s in flow.spec.steps if s.asks and s.id not in state.answers}
+    if flow.spec.derived and pending:
+        pending |= set(flow.spec.derived)
+    return any(name in pending for owner, name in referenced_facts(step.when) if owner == flow.id)

@@ -163,6 +163,10 @@ class FlowSpec(_Strict):
     rules: tuple[RuleSpec, ...] = ()
     assessment: tuple[DimensionSpec, ...] = ()
     preview: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # on a re-run, offer each earlier answer to keep (a check-up, not a fresh interview)
+    prefill: bool = False
+    # flows that must have been completed first (their facts are used by this one)
+    requires: tuple[str, ...] = ()
 
     _check_flow_id = field_validator("id")(_check_id)
 

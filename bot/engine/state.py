@@ -26,6 +26,8 @@ class FlowState(BaseModel):
     step_id: str | None = None
     answers: dict[str, Any] = Field(default_factory=dict)
     status: RunStatus = RunStatus.ACTIVE
+    # /cancel pauses a run: it keeps its answers but is not the conversation under way
+    paused: bool = False
     context: dict[str, Any] = Field(default_factory=dict)
 
     def to_json(self) -> str:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-from bot.engine import FlowState, RunStatus, run_facts
+from bot.engine import FlowState, RunStatus, asked_answers, run_facts
 from bot.rendering import Target
 
 if TYPE_CHECKING:
@@ -258,29 +258,25 @@ def _flow_summary(
     for answer in records["answers"]:
         if answer["run_id"] == run["id"]:
             edits[answer["step_id"]] = answer["revision"] - 1
+    asked = asked_answers(flow, state, facts)
     answers = [
         AnswerItem(
             step=step.id,
             question=present.short_name(flow, step, merged),
-            answer=present.display(flow, step, state.answers[step.id]),
-            value=state.answers[step.id],
+            answer=present.display(flow, step, asked[step.id]),
+            value=asked[step.id],
             edits=edits.get(step.id, 0),
         )
         for step in flow.spec.steps
-        if step.asks and step.id in state.answers
+        if step.asks and step.id in asked
     ]
     changes: list[Change] = []
     if len(done) > 1:
-        before = _state(done[-2]).answers
-        for step in flow.spec.steps:
-            if step.asks and before.get(step.id) != state.answers.get(step.id):
-                changes.append(
-                    Change(
-                        question=present.short_name(flow, step, merged),
-                        before=present.display(flow, step, before.get(step.id)),
-                        after=present.display(flow, step, state.answers.get(step.id)),
-                    )
-                )
+        before = asked_answers(flow, _state(done[-2]), facts)
+        changes = [
+            Change(question=question, before=old, after=new)
+            for question, old, new in present.changed_answers(flow, before, asked, merged)
+        ]
     scores = [
         ScoreItem(
             dimension=s["dimension"], name=texts.assessment[s["dimension"]].name, score=s["score"]

@@ -93,14 +93,20 @@ async def touch(conn: aiosqlite.Connection, run_id: int, now: datetime) -> None:
 
 
 async def current(conn: aiosqlite.Connection, user_id: int) -> Run | None:
-    """The active run the founder touched last, if any."""
+    """The active, unpaused run the founder touched last, if any.
+
+    At most one run per flow is active, so this reads a handful of rows at most.
+    """
     async with conn.execute(
         f"""SELECT {_COLUMNS} FROM flow_runs WHERE user_id = ? AND status = 'active'
-            ORDER BY updated_at DESC, id DESC LIMIT 1""",
+            ORDER BY updated_at DESC, id DESC""",
         (user_id,),
     ) as rows:
-        row = await rows.fetchone()
-    return _run(row) if row else None
+        async for row in rows:
+            run = _run(row)
+            if not run.state.paused:
+                return run
+    return None
 
 
 async def get(conn: aiosqlite.Connection, user_id: int, run_id: int) -> Run | None:

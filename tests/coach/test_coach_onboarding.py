@@ -144,15 +144,24 @@ async def test_redoing_onboarding_says_what_changed(coach: Coach) -> None:
     assert changes.text.splitlines()[1:] == ["Team size: 4 → 12"]
 
 
-async def test_cancel_keeps_answers_and_shows_the_menu(coach: Coach, db_path: Path) -> None:
-    """/cancel stops the run; what was answered stays stored; the menu follows."""
+async def test_cancel_pauses_the_run_and_resume_keeps_its_answers(
+    coach: Coach, db_path: Path
+) -> None:
+    """/cancel pauses the run; the menu says so; opening it again resumes where it was."""
     await answer_onboarding(coach, ADA, upto=3)
     replies = await say(coach, ADA, "/cancel")
-    assert replies[0].text.startswith("Stopped Your profile")
-    assert last_question(replies).type == "menu"
+    assert replies[0].text.startswith("Paused Your profile")
+    menu = last_question(replies)
+    assert menu.type == "menu"
+    assert menu.options[0].label.startswith("Your profile: paused at question 4 of")
     assert len(_answers(db_path)) == 3
+    replies = await say(coach, ADA, "hello")  # at the menu, text is not an answer
+    assert len(_answers(db_path)) == 3
+    replies = await say(coach, ADA, "/onboarding")
+    assert replies[0].text == "Picking up Your profile where you left it."
+    assert last_question(replies).step == "stage"
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT status FROM flow_runs").fetchall() == [("cancelled",)]
+        assert conn.execute("SELECT status FROM flow_runs").fetchall() == [("active",)]
 
 
 async def test_menu_choice_by_number_starts_a_flow(coach: Coach) -> None:

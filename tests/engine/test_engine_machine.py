@@ -88,8 +88,8 @@ def at_review(flow: Flow, facts: Any = NO_FACTS, **overrides: str) -> Transition
 
 
 def test_start_prompt(flow: Flow) -> None:
-    """start() gives the first question with progress over the applicable questions."""
-    expected = Prompt(step_id="nickname", kind=StepKind.TEXT, progress=(1, 7))
+    """start() gives the first question; cash may still be asked, so 8 is an upper bound."""
+    expected = Prompt(step_id="nickname", kind=StepKind.TEXT, progress=(1, 8), open_total=True)
     assert start(flow, NO_FACTS).prompt == expected
 
 
@@ -138,7 +138,41 @@ def test_answer_is_stored(flow: Flow, step_id: str, event: Event, value: Any) ->
 def test_answer_moves_to_the_next_step(flow: Flow) -> None:
     """After an answer the prompt is the next step, with progress advanced."""
     after = advance(flow, start(flow, NO_FACTS).state, TextAnswer("Al"), NO_FACTS)
-    assert (after.prompt.step_id, after.prompt.progress) == ("stage", (2, 7))
+    assert (after.prompt.step_id, after.prompt.progress) == ("stage", (2, 8))
+
+
+@pytest.mark.parametrize(("stage", "total"), [("idea", 7), ("mvp", 8)])
+def test_progress_total_is_exact_once_conditions_are_decided(
+    flow: Flow, stage: str, total: int
+) -> None:
+    """Once the stage is known, whether cash is asked is decided and the total is exact."""
+    after = until(flow, "burn", stage=stage)
+    assert (after.prompt.progress[1], after.prompt.open_total) == (total, False)
+
+
+@pytest.mark.parametrize("stage", ["idea", "mvp"])
+def test_progress_total_never_grows_through_a_run(flow: Flow, stage: str) -> None:
+    """The total shown can shrink as answers rule questions out, but never jumps up."""
+    answers = {
+        "nickname": "Al",
+        "stage": stage,
+        "cash": "100k",
+        "burn": "10k",
+        "channels": "1",
+        "pipeline": "yes",
+        "confidence": "3",
+        "city": "Berlin",
+    }
+    transition = start(flow, NO_FACTS)
+    totals = [transition.prompt.progress[1]]
+    while transition.prompt is not None and transition.prompt.step_id in answers:
+        text = answers[transition.prompt.step_id]
+        transition = advance(flow, transition.state, TextAnswer(text), NO_FACTS)
+        if transition.prompt is not None:
+            totals.append(transition.prompt.progress[1])
+    assert totals == sorted(totals, reverse=True)
+    assert transition.prompt is not None
+    assert transition.prompt.step_id == "review"
 
 
 def test_profile_step_reports_the_profile_field(flow: Flow) -> None:
@@ -303,12 +337,43 @@ def test_shared_step_without_a_value_has_no_default(flow: Flow) -> None:
 
 
 @pytest.mark.parametrize(
-    "event", [Skip(), TextAnswer("keep"), TextAnswer(" KEEP "), Choose(("keep",))]
+    "event",
+    [Skip(), TextAnswer("keep"), TextAnswer(" KEEP "), TextAnswer("保持"), TextAnswer("不变")],
 )
 def test_keep_stores_the_shared_value(flow: Flow, event: Event) -> None:
-    """Skip, typing keep or tapping keep confirms the shared value as the answer."""
+    """Skip, or typing keep (in either language), confirms the shared value as the answer."""
     after = advance(flow, until(flow, "stage", SHARED).state, event, SHARED)
     assert (after.state.answers["stage"], after.prompt.step_id) == ("mvp", "cash")
+
+
+def test_keep_is_not_an_option_so_numbers_match_the_flow_options(flow: Flow) -> None:
+    """With a value to keep, 1 is still the first option shown (idea), not "keep"."""
+    after = advance(flow, until(flow, "stage", SHARED).state, TextAnswer("1"), SHARED)
+    assert after.state.answers["stage"] == "idea"
+    assert until(flow, "stage", SHARED).prompt.keeps == "mvp"
+
+
+def test_a_keep_button_from_an_older_keyboard_is_refused_as_stale(flow: Flow) -> None:
+    """Keep is the skip button now; an old keyboard's keep option changes nothing."""
+    after = advance(flow, until(flow, "stage", SHARED).state, Choose(("keep",)), SHARED)
+    assert (after.notice, "stage" in after.state.answers) == (Notice("stale_button"), False)
+
+
+def test_skip_after_back_keeps_a_required_answer(flow: Flow) -> None:
+    """/back to an answered required question, then /skip: the answer stays, no new revision."""
+    at_burn = until(flow, "burn", stage="idea")
+    back = advance(flow, at_burn.state, Back(), NO_FACTS)
+    assert back.prompt.step_id == "stage"
+    after = advance(flow, back.state, Skip(), NO_FACTS)
+    assert (after.notice, after.saved, after.prompt.step_id) == (None, (), "burn")
+    assert after.state.answers["stage"] == "idea"
+
+
+def test_back_then_keep_word_keeps_the_answer(flow: Flow) -> None:
+    """Typing keep after /back is the same as /skip there."""
+    back = advance(flow, until(flow, "burn", stage="idea").state, Back(), NO_FACTS)
+    after = advance(flow, back.state, TextAnswer("keep"), NO_FACTS)
+    assert (after.state.answers["stage"], after.prompt.step_id) == ("idea", "burn")
 
 
 def test_skip_shared_step_without_a_value_is_refused(flow: Flow) -> None:

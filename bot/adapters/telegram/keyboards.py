@@ -136,7 +136,8 @@ def keyboard(message: OutMessage, words: ButtonWords) -> InlineKeyboardMarkup | 
         if message.can_back:
             nav.append(InlineKeyboardButton(words.back, callback_data=_data("b", run, step)))
         if message.can_skip:
-            nav.append(InlineKeyboardButton(words.skip, callback_data=_data("s", run, step)))
+            label = message.keep_label or words.skip  # "Keep: MVP" when /skip keeps an answer
+            nav.append(InlineKeyboardButton(label, callback_data=_data("s", run, step)))
         if nav:
             rows.append(nav)
     return InlineKeyboardMarkup(rows) if rows else None
