@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -67,6 +68,7 @@ class FollowUps:
         if flow.id == CHECKIN_FLOW:
             await self._checkin_answered(turn, run_id, state, merged)
         if flow.id == UPDATE_FLOW:
+            await self._supersede(turn, state)
             row = await checkins.by_run(turn.conn, run_id)
             if row is not None:  # the scheduled update was answered (not a /update of one's own)
                 await checkins.set_status(
@@ -74,6 +76,45 @@ class FollowUps:
                 )
             await self._weekly_schedule(turn, merged)
         return await self._offer_commitments(turn, flow, merged)
+
+    async def same_day_correction(
+        self, turn: Any, flow: Flow, previous: Any
+    ) -> dict[str, Any] | None:
+        """A second weekly update on the same local day corrects the first, not a new week.
+
+        Returns how to start the run (the first one's answers, and the update before it as
+        `last`), or None for an ordinary new update.
+        """
+        if flow.id != UPDATE_FLOW or previous is None or previous.completed_at is None:
+            return None
+        if self._local_day(turn, previous.completed_at) != self._local_day(turn, self.clock.now()):
+            return None
+        older = await runs.last_completed(turn.conn, turn.user.id, UPDATE_FLOW, before=previous.id)
+        last: dict[str, Any] = {}
+        if older is not None:
+            known = await facts.load(turn.conn, turn.user.id)
+            known.pop(UPDATE_FLOW, None)  # the older run's own facts, not this week's
+            last = run_facts(flow, older.state, known).get(UPDATE_FLOW, {})
+        asked = {
+            step: value
+            for step, value in previous.state.answers.items()
+            if step in flow.spec.step_ids()
+        }
+        return {"context": {"corrects": previous.id, "last": last}, "answers": asked}
+
+    def _local_day(self, turn: Any, moment: datetime) -> date:
+        zone = ZoneInfo(turn.user.timezone or "UTC")
+        return moment.astimezone(zone).date()
+
+    async def _supersede(self, turn: Any, state: FlowState) -> None:
+        """A confirmed correction replaces the update it corrects (one week, not two)."""
+        corrected = state.context.get("corrects")
+        if not isinstance(corrected, int):
+            return
+        run = await runs.get(turn.conn, turn.user.id, corrected)
+        if run is not None and run.status is RunStatus.COMPLETED:
+            replaced = run.state.model_copy(update={"status": RunStatus.CANCELLED})
+            await runs.save(turn.conn, run.id, replaced, self.clock.now())
 
     async def _offer_commitments(self, turn: Any, flow: Flow, merged: dict[str, Any]) -> bool:
         """Advice with suggested commitments is followed by the offer to commit to some."""

@@ -442,16 +442,25 @@ class Coach(Account, FollowUps, Exports):
             turn.replies.append(
                 turn.present.message(turn.present.ui("notices.flow_started", title=texts.title))
             )
-        if previous is not None and previous.completed_at is not None:
+        if (
+            previous is not None
+            and previous.completed_at is not None
+            and flow.id not in FOLLOW_UP_FLOWS
+        ):
             date = turn.present.local_date(previous.completed_at, turn.user.timezone)
             turn.replies.append(
                 turn.present.message(
                     turn.present.ui("menu.redo_note", date=date, prefill=flow.spec.prefill)
                 )
             )
-        transition = start(flow, known)
-        intro = turn.present.template(texts.intro, run_facts(flow, transition.state, known))
-        turn.replies.append(turn.present.message(intro))
+        correction = await self.same_day_correction(turn, flow, previous)
+        if correction is not None:
+            transition = start(flow, known, **correction)
+            turn.replies.append(turn.present.message(turn.present.ui("notices.update_corrects")))
+        else:
+            transition = start(flow, known)
+            intro = turn.present.template(texts.intro, run_facts(flow, transition.state, known))
+            turn.replies.append(turn.present.message(intro))
         run_id = await runs.create(turn.conn, turn.user.id, transition.state, now)
         await self._after(turn, flow, run_id, transition, known)
 

@@ -143,7 +143,9 @@ def _walk(
     merged: dict[str, dict[str, Any]] = {key: dict(value) for key, value in facts.items()}
     # `last.<flow>`: what the founder said in their previous run of this flow (last week's
     # metric); `context`: what the run was started about (the commitment a check-in asks on)
-    merged["last"] = {flow.id: dict(facts.get(flow.id, {}))}
+    # (a run that corrects an earlier one carries the run before that as its own `last`)
+    last = state.context["last"] if "last" in state.context else facts.get(flow.id, {})
+    merged["last"] = {flow.id: dict(last)}
     merged["context"] = dict(state.context)
     own: dict[str, Any] = {}
     merged[flow.id] = own
@@ -194,9 +196,24 @@ def asked_answers(flow: Flow, state: FlowState, facts: Facts) -> dict[str, Any]:
 # ---------------------------------------------------------------- transitions
 
 
-def start(flow: Flow, facts: Facts, *, context: Mapping[str, Any] | None = None) -> Transition:
-    """Begin a new run at the first applicable step (``context``: what the run is about)."""
-    state = FlowState(flow_id=flow.id, version=flow.spec.version, context=dict(context or {}))
+def start(
+    flow: Flow,
+    facts: Facts,
+    *,
+    context: Mapping[str, Any] | None = None,
+    answers: Mapping[str, Any] | None = None,
+) -> Transition:
+    """Begin a new run at the first applicable unanswered step.
+
+    ``context``: what the run is about; ``answers``: answers it starts with (a correction
+    of an earlier run starts with that run's answers and so opens at the review).
+    """
+    state = FlowState(
+        flow_id=flow.id,
+        version=flow.spec.version,
+        context=dict(context or {}),
+        answers=dict(answers or {}),
+    )
     return _go_next(flow, state, facts, saved=())
 
 
