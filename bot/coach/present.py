@@ -185,8 +185,10 @@ class Presenter:
 
     def progress(self, prompt: Prompt) -> str:
         """ "(3/8)", or "(3 of up to 10)" while later answers may still leave questions out."""
-        key = "question.progress_open" if prompt.open_total else "question.progress"
-        return self.ui(key, step=prompt.progress[0], total=prompt.progress[1])
+        step, total = prompt.progress
+        if prompt.open_total:
+            return self.ui("question.progress_open", step=step, total=total)
+        return self.ui("question.progress", step=step, total=total)
 
     def _options(self, flow: Flow, step: StepSpec, prompt: Prompt, facts: Facts) -> list[Option]:
         """The question's options, exactly :func:`option_ids` in order, labelled."""
@@ -267,11 +269,10 @@ class Presenter:
     ) -> str:
         """A flow's status for the menu."""
         if active is not None:
-            return self.plain(
-                "menu.paused" if paused else "menu.in_progress",
-                step=active.progress[0],
-                total=active.progress[1],
-            )
+            step, total = active.progress
+            if paused:
+                return self.plain("menu.paused", step=step, total=total)
+            return self.plain("menu.in_progress", step=step, total=total)
         if completed_at is not None:
             return self.plain("menu.completed", date=self.local_date(completed_at, tz))
         return self.plain("menu.not_started")

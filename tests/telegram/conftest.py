@@ -146,7 +146,7 @@ def button(message: BotMessage, label: str) -> str:
 
 
 def progress(message: BotMessage) -> tuple[int, int] | None:
-    found = re.match(r"^\((\d+)/(\d+)\)", message.text or "")
+    found = re.match(r"^\((\d+)(?:/| of up to )(\d+)\)", message.text or "")
     return (int(found[1]), int(found[2])) if found else None
 
 

@@ -42,7 +42,7 @@ async def test_onboarding_then_team_flow_by_taps(
     assert facts["timezone"] == '"Asia/Shanghai"'
 
     menu = ada.messages()[-1]
-    question = await ada.tap(menu, "Team:", expect="(1/")
+    question = await ada.tap(menu, "Team:", expect="(1")
     # multiple choice: toggles show ✓ and change nothing stored until Done
     fake.user_taps(101, question.message_id, button(question, "Software engineer"))
     toggled = await _wait_markup(ada, question.message_id, "✓ Software engineer")
@@ -52,7 +52,7 @@ async def test_onboarding_then_team_flow_by_taps(
     assert rows(tmp_path / "bot.db", "SELECT COUNT(*) FROM answers WHERE flow_id = 'team'") == [
         (0,)
     ]
-    nxt = await ada.tap(toggled, "Done", expect="(2/")
+    nxt = await ada.tap(toggled, "Done", expect="(2")
     answered = ada.current(question.message_id)
     assert answered.reply_markup is None
     assert answered.text.endswith("Your answer: Software engineer, Product manager")
