@@ -4,6 +4,7 @@ and options that exclude the others refused on buttons too (issue #11)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -193,6 +194,10 @@ async def test_the_export_shows_the_zone_and_the_currency(full_coach: Coach) -> 
     assert "- Time zone: UTC\\-3\n" in text  # Markdown escapes the "-"
     assert "Etc/GMT" not in text
     assert "CAD 450,000" in text
+    await say(full_coach, ADA, "/export")
+    replies = await say(full_coach, ADA, "3")
+    data = json.loads(next(reply.file for reply in replies if reply.file is not None).data)
+    assert (data["timezone"], data["currency"]) == ("Etc/GMT+3", "CAD")  # data: IANA, ISO
 
 
 # ---------------------------------------------------------------- 5, 6. dates and times
