@@ -16,6 +16,7 @@ import aiosqlite
 
 from bot.checkins import planner
 from bot.engine import Flow, FlowState, RunStatus, current_prompt, run_facts, start, top_advice
+from bot.engine.inputs import option_time
 from bot.models import Option, OutMessage
 from bot.rendering import Target
 from bot.storage import checkins, facts, runs, users
@@ -35,11 +36,10 @@ MAX_OFFERED = 6
 ACTIONS = ("later", "pause", "resume", "cancel")
 
 
-def hour_of(option: Any, default: int = 9) -> int:
-    """``h09`` (an hour option of the flows) as an hour."""
-    if isinstance(option, str) and option.startswith("h") and option[1:].isdigit():
-        return int(option[1:]) % 24
-    return default
+def hour_of(option: Any, default: int = 9) -> time:
+    """``h09`` (an hour option of the flows) or ``21:30`` (a time typed there) as a time."""
+    hour, minute = option_time(option) or (default, 0)
+    return time(hour, minute)
 
 
 class FollowUps:
@@ -159,8 +159,8 @@ class FollowUps:
             return
         now = self.clock.now()
         zone = turn.user.timezone or "UTC"
-        hour = hour_of(own.get("hour", merged.get("last", {}).get(COMMIT_FLOW, {}).get("hour")))
-        due, intent = self._due_for(own.get("when"), own.get("date"), now, zone, hour)
+        at = hour_of(own.get("hour", merged.get("last", {}).get(COMMIT_FLOW, {}).get("hour")))
+        due, intent = self._due_for(own.get("when"), own.get("date"), now, zone, at)
         topic = str(state.context.get("topic", "own"))
         for text in chosen[:3]:
             commitment_id = await checkins.add_commitment(
@@ -174,9 +174,8 @@ class FollowUps:
         )
 
     def _due_for(
-        self, when: Any, day: Any, now: datetime, zone: str, hour: int
+        self, when: Any, day: Any, now: datetime, zone: str, at: time
     ) -> tuple[datetime, planner.LocalIntent]:
-        at = time(hour, 0)
         if when == "on_date" and isinstance(day, str):
             due, intent = planner.on_day(date.fromisoformat(day), at, zone)
         else:
@@ -205,8 +204,8 @@ class FollowUps:
         zone = turn.user.timezone or row.timezone
         if again in DAYS and row.commitment_id is not None:
             intent = planner.LocalIntent.from_text(row.local_intent) if row.local_intent else None
-            hour = intent.at.hour if intent else 9
-            due, new_intent = self._due_for(again, None, now, zone, hour)
+            at = intent.at if intent else time(9, 0)
+            due, new_intent = self._due_for(again, None, now, zone, at)
             await self._schedule(turn, COMMITMENT, due, new_intent, zone, row.commitment_id)
             turn.replies.append(
                 turn.present.message(
@@ -218,10 +217,10 @@ class FollowUps:
         """After an update: make sure the next one is scheduled on the chosen day and hour."""
         answers = {**merged.get("last", {}).get(UPDATE_FLOW, {}), **merged.get(UPDATE_FLOW, {})}
         weekday = WEEKDAYS.index(answers["weekday"]) if answers.get("weekday") in WEEKDAYS else 0
-        hour = hour_of(answers.get("hour"))
+        at = hour_of(answers.get("hour"))
         zone = turn.user.timezone or "UTC"
         now = self.clock.now()
-        due, intent = planner.next_weekly(now + timedelta(days=1), weekday, time(hour, 0), zone)
+        due, intent = planner.next_weekly(now + timedelta(days=1), weekday, at, zone)
         due = planner.respect_quiet_hours(due, zone, self.quiet)
         for row in await checkins.for_user(turn.conn, turn.user.id):
             if row.kind == WEEKLY_UPDATE:
@@ -274,7 +273,8 @@ class FollowUps:
         if not rows:
             turn.replies.append(present.message(present.ui("checkins.none")))
             return
-        turn.replies.append(present.message(present.ui("checkins.title")))
+        zone_now = turn.user.timezone or "UTC"
+        turn.replies.append(present.message(present.ui("checkins.title", zone=zone_now)))
         for row in rows:
             zone = turn.user.timezone or row.timezone
             what = row.commitment or present.plain("checkins.weekly_name")

@@ -8,11 +8,12 @@ back into the founder's words (option labels, formatted money).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.engine import CONFIRM, Flow, FlowState, Prompt, Score, StepKind, review_options
+from bot.engine.inputs import example_date
 from bot.engine.machine import dynamic_options, option_ids
 from bot.engine.spec import RuleSpec, StepSpec, Unit
 from bot.models import Option, OutMessage
@@ -30,10 +31,20 @@ def _clip(text: str) -> str:
 class Presenter:
     """Renders questions, menus, reviews and advice for one locale and target."""
 
-    def __init__(self, renderer: Renderer, locale: str, target: Target) -> None:
+    def __init__(
+        self,
+        renderer: Renderer,
+        locale: str,
+        target: Target,
+        *,
+        today: date | None = None,
+        currency: str | None = None,
+    ) -> None:
         self.renderer = renderer
         self.locale = locale
         self.target = target
+        self.today = today  # the founder's local date: date examples are computed from it
+        self.currency = currency  # the founder's working currency, for money
 
     # ------------------------------------------------------------ basics
 
@@ -50,7 +61,11 @@ class Presenter:
     ) -> str:
         """Render a content template over the founder's facts."""
         return self.renderer.render(
-            source, {**facts, **extra}, locale=self.locale, target=target or self.target
+            source,
+            {**facts, **extra},
+            locale=self.locale,
+            target=target or self.target,
+            currency=self.currency,
         )
 
     def texts(self, flow: Flow) -> Any:
@@ -90,7 +105,9 @@ class Presenter:
             case StepKind.YESNO:
                 return self.plain("question.yes" if value else "question.no")
             case StepKind.NUMBER if step.unit is Unit.MONEY:
-                return fmt.format_money(value, self.locale)
+                return fmt.format_money(value, self.locale, self.currency)
+            case StepKind.TIMEZONE:
+                return fmt.zone_label(value, self.locale)
             case StepKind.NUMBER if step.unit is Unit.MONTHS:
                 return fmt.format_months(value, self.locale)
             case StepKind.NUMBER if step.unit is Unit.PERCENT:
@@ -165,7 +182,9 @@ class Presenter:
             StepKind.DATE: "question.hint_date",
         }.get(step.kind)
         if kind_hint and not (step.kind is StepKind.SCALE and texts.hint):
-            hints.append(self.plain(kind_hint))  # a scale's own hint says what 1 and 5 mean
+            # a scale's own hint says what 1 and 5 mean; a date's example is a week from today
+            example = example_date(self.today) if self.today else None
+            hints.append(self.plain(kind_hint, example=example))
         if step.optional and keeps is None:
             hints.append(self.plain("question.skip_hint"))
         return OutMessage(

@@ -48,7 +48,7 @@ from bot.engine import (
     start,
     top_advice,
 )
-from bot.engine.inputs import InvalidAnswer, match_option
+from bot.engine.inputs import InvalidAnswer, match_option, settle_currency
 from bot.errors import RenderError, StorageError
 from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
 from bot.rendering import Renderer, Target
@@ -249,7 +249,9 @@ class Coach(Account, FollowUps, Exports):
 
     def _presenter(self, user: User) -> Presenter:
         locale = pick_locale(user, locales=self.catalog.locales, default=self.default_locale)
-        return Presenter(self.renderer, locale, self.target)
+        return Presenter(
+            self.renderer, locale, self.target, today=self._today(user), currency=user.currency
+        )
 
     def _fallback(self, who: UserRef, code: str) -> OutMessage:
         locale = (who.language_code or "").split("-")[0]
@@ -666,6 +668,8 @@ class Coach(Account, FollowUps, Exports):
         for name, value in profile.items():
             if value is None:
                 continue
+            if name == "currency":  # a bare $ keeps the founder's dollar (C$ earlier: CAD)
+                value = settle_currency(value, turn.user.currency)
             changes["display_name" if name == "name" else name] = value
         await self._set_user(turn, **changes)
 
@@ -674,7 +678,7 @@ class Coach(Account, FollowUps, Exports):
             return
         await users.update(turn.conn, turn.user.id, self.clock.now(), **changes)
         turn.user = turn.user.model_copy(update=changes)
-        if "locale" in changes:
+        if "locale" in changes or "currency" in changes:
             turn.present = self._presenter(turn.user)
 
 

@@ -17,6 +17,8 @@ from jinja2 import ChainableUndefined, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from bot.engine.inputs import split_items
+
 Facts = Mapping[str, Mapping[str, Any]]
 """Facts grouped by flow id: ``{"funding": {"cash": 600000}}``."""
 
@@ -75,7 +77,8 @@ class FactsEnvironment(ImmutableSandboxedEnvironment):
 _ENV = FactsEnvironment(undefined=_MissingFact)
 _ENV.globals.clear()
 _ENV.globals.update({"none": None, "true": True, "false": False})
-_ENV.filters.update({"min": min, "max": max})
+# split_items: goals typed as one text ("a; b", "1. a 2. b", one per line) as a list
+_ENV.filters.update({"min": min, "max": max, "split_items": split_items})
 
 
 def _compile(source: str) -> Any:

@@ -57,6 +57,47 @@ def parse_text(raw: str, step: StepSpec) -> str:
     return text
 
 
+# A numbered list, as founders type it on one line or several: "1. a 2. b", "1) a",
+# "1、a", "(1) a", "①a"; and bullets at the start of a line: "- a", "• a", "* a".
+_NUMBER_MARK = re.compile(
+    r"(?:(?<=\s)|^)(\d{1,2})[.)）、:：](?!\d)\s*"  # 1. 1) 1、 after a blank or at the start
+    r"|[(（](\d{1,2})[)）]\s*"  # (1) anywhere
+    r"|([①-⑳])\s*"  # ① anywhere
+)
+_BULLET = re.compile(r"^[-•·*]\s+")
+_ITEM_BREAKS = re.compile(r"\s*(?:\n|;|；)\s*")
+
+
+def split_items(text: Any) -> list[str]:
+    """Several items typed as one answer: one per line, split by ``;``/``；``, or numbered.
+
+    A number only starts an item when the numbers run 1, 2, 3 from the very start, so
+    ``Hire 2. engineers`` or ``Raise 1.5M`` stay whole. Items come back trimmed, in order,
+    without empty ones. Anything that is not text gives no items.
+    """
+    if not isinstance(text, str):
+        return []
+    items: list[str] = []
+    for piece in _numbered(text.strip()):
+        for line in _ITEM_BREAKS.split(piece):
+            items.append(_BULLET.sub("", line.strip()))
+    return [item for item in (item.strip(" \t,，") for item in items) if item]
+
+
+def _numbered(text: str) -> list[str]:
+    """Cut at list numbers that run 1, 2, 3 ... from the start of the text."""
+    cuts: list[re.Match[str]] = []
+    for marker in _NUMBER_MARK.finditer(text):
+        digits = marker[1] or marker[2]
+        number = int(digits) if digits else ord(marker[3]) - ord("①") + 1
+        if number == len(cuts) + 1 and (cuts or marker.start() == 0):
+            cuts.append(marker)
+    if not cuts:
+        return [text]
+    ends = [marker.start() for marker in cuts[1:]] + [len(text)]
+    return [text[marker.end() : end] for marker, end in zip(cuts, ends, strict=True)]
+
+
 # ---------------------------------------------------------------- numbers
 
 _MULTIPLIERS: dict[str, int] = {
@@ -67,73 +108,220 @@ _MULTIPLIERS: dict[str, int] = {
     "b": 1000000000, "bn": 1000000000, "billion": 1000000000,
     "亿": 100000000, "億": 100000000,
 }  # fmt: skip
+
+DOLLAR = "$"
+"""A bare ``$``: US dollars unless the founder already works in another dollar."""
+DOLLAR_CURRENCIES = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "TWD"})
+
+# What founders write for a currency, before or after the amount (matched after NFKC and
+# casefolding, so ＄ is $ and ￥ is ¥). Longest first, so 美元 is not read as 元.
+_CURRENCY_WORDS: dict[str, str] = {
+    "us$": "USD", "usd": "USD", "美元": "USD", "美金": "USD", "dollars": DOLLAR,
+    "dollar": DOLLAR, "bucks": DOLLAR, "$": DOLLAR,
+    "c$": "CAD", "ca$": "CAD", "cad": "CAD", "加元": "CAD", "加币": "CAD",
+    "a$": "AUD", "au$": "AUD", "aud": "AUD", "澳元": "AUD", "澳币": "AUD",
+    "nz$": "NZD", "nzd": "NZD", "s$": "SGD", "sg$": "SGD", "sgd": "SGD", "新加坡元": "SGD",
+    "新币": "SGD", "hk$": "HKD", "hkd": "HKD", "港元": "HKD", "港币": "HKD", "nt$": "TWD",
+    "twd": "TWD", "新台币": "TWD",
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "欧元": "EUR",
+    "£": "GBP", "gbp": "GBP", "pounds": "GBP", "英镑": "GBP",
+    "¥": "CNY", "rmb": "CNY", "cny": "CNY", "yuan": "CNY", "人民币": "CNY", "元": "CNY",
+    "块钱": "CNY", "块": "CNY",
+    "jpy": "JPY", "日元": "JPY", "krw": "KRW", "₩": "KRW", "韩元": "KRW", "inr": "INR",
+    "₹": "INR", "卢比": "INR", "chf": "CHF", "瑞郎": "CHF", "瑞士法郎": "CHF", "sek": "SEK",
+    "nok": "NOK", "dkk": "DKK", "ils": "ILS", "₪": "ILS", "aed": "AED", "brl": "BRL",
+}  # fmt: skip
 _CURRENCY = re.compile(
-    r"(usd|rmb|cny|eur|gbp|hkd|sgd|us\$|\$|¥|￥|€|£|人民币|美元|美金|元|块|欧元)", re.IGNORECASE
+    "|".join(
+        # a word of latin letters must stand alone: "cad" is no currency inside "decade"
+        rf"(?<![a-z]){re.escape(word)}(?![a-z])"
+        if word[-1].isascii() and word[-1].isalpha()
+        else re.escape(word)
+        for word in sorted(_CURRENCY_WORDS, key=len, reverse=True)
+    )
+)
+# "a month" on an amount: burn, compute, budget and salaries are all asked per month
+_PER_MONTH = re.compile(
+    r"每个?月|月均|月薪|一个月|per\s+month|a\s+month|monthly|/\s*(?:month|mo|个月|月)"
 )
 _UNIT_WORDS = re.compile(
-    r"(people|persons|person|ppl|members|hires|months|month|mos|mo|个月|月|人|个|名|位|次)$",
+    r"(people|persons|person|ppl|members|hires|months|month|mos|mo|个月|月|人|个|名|位|次|家)$",
     re.IGNORECASE,
 )
+# A Chinese counter may carry its noun: 4家律所, 15个客户, 3位工程师
+_COUNTED = re.compile(r"^(.*?)\s*[个名位次家条笔份场单户项款台张所件]\s*[\u4e00-\u9fff]{0,8}$")
 _NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?|\.\d+)\s*([a-z\u4e00-\u9fff]*)$", re.IGNORECASE)
 _SCALED_UNITS = (Unit.MONEY, Unit.COUNT)
 _WHOLE_UNITS = (Unit.PEOPLE, Unit.COUNT)
 
 
-def _normalise_number_text(raw: str, unit: Unit | None) -> str:
-    text = unicodedata.normalize("NFKC", clean_text(raw)).lower()
-    text = _CURRENCY.sub("", text)
+def _split_currency(text: str) -> tuple[str, str | None]:
+    """The text without its currency words, and the currency they name (``$``: a dollar)."""
+    found = {_CURRENCY_WORDS[match] for match in _CURRENCY.findall(text)}
+    if len(found) > 1 and DOLLAR in found:
+        found.discard(DOLLAR)  # "$50k USD", "C$ 450k CAD"
+    if len(found) > 1:
+        raise InvalidAnswer("two_currencies")
+    return _CURRENCY.sub(" ", text), (found.pop() if found else None)
+
+
+def settle_currency(typed: str, current: str | None) -> str:
+    """The founder's currency after typing ``typed``: a bare ``$`` keeps a dollar currency
+    they already use (CAD after ``C$450k``) and is US dollars otherwise."""
+    if typed != DOLLAR:
+        return typed
+    return current if current in DOLLAR_CURRENCIES else "USD"
+
+
+def typed_currency(raw: str) -> str | None:
+    """The currency written with an amount (``CAD``; :data:`DOLLAR` for a bare ``$``), if any."""
+    try:
+        return _split_currency(unicodedata.normalize("NFKC", clean_text(raw)).casefold())[1]
+    except InvalidAnswer:
+        return None
+
+
+def _normalise_number_text(raw: str, unit: Unit | None) -> tuple[str, str | None]:
+    text = unicodedata.normalize("NFKC", clean_text(raw)).casefold()
+    text, currency = _split_currency(text)
+    if unit is Unit.MONEY:
+        text = _PER_MONTH.sub(" ", text)
     if unit is Unit.PERCENT:
         text = text.replace("%", "")
     text = text.strip().rstrip(".。")
-    text = _UNIT_WORDS.sub("", text).strip()
+    for _ in range(2):  # 两个人: a counter and a unit word
+        text = _UNIT_WORDS.sub("", text).strip()
+    if unit in _WHOLE_UNITS and (counted := _COUNTED.match(text)) and counted[1]:
+        text = counted[1].strip()
     # thousands separators: 1,200,000 / 1 200 000 / 1_200
     if re.fullmatch(r"[+-]?\d{1,3}([, _]\d{3})+(\.\d+)?\s*[a-z\u4e00-\u9fff]*", text):
         text = re.sub(r"(?<=\d)[, _](?=\d{3})", "", text)
-    return text
+    return text, currency
 
 
 def parse_number(raw: str, step: StepSpec) -> int | float:
-    """A number in the step's unit and bounds; accepts ``12k``, ``1.5m``, ``300万``."""
+    """A number in the step's unit and bounds; accepts ``12k``, ``1.5m``, ``300万``, ``两万五``."""
+    return parse_amount(raw, step)[0]
+
+
+def parse_amount(raw: str, step: StepSpec) -> tuple[int | float, str | None]:
+    """A number as :func:`parse_number` reads it, and the currency typed with it (if any).
+
+    The currency is an ISO code (``CAD``), or :data:`DOLLAR` for a bare ``$``.
+    """
     unit = step.unit
-    text = _normalise_number_text(raw, unit)
+    text, currency = _normalise_number_text(raw, unit)
     if not text:
         raise InvalidAnswer("empty")
-    match = _NUMBER.match(text)
-    if match is None:
-        raise InvalidAnswer("not_a_number", example=_example(unit))
-    sign, digits, suffix = match.groups()
-    exact = Decimal(digits)  # exact: 4.1m is 4100000, not 4099999.9999999995
-    if suffix:
-        if suffix not in _MULTIPLIERS:
-            raise InvalidAnswer("not_a_number", example=_example(unit))
-        if unit not in _SCALED_UNITS:
-            raise InvalidAnswer("no_suffix", example=_example(unit))
-        exact *= Decimal(_MULTIPLIERS[suffix])
-    if sign == "-":
-        exact = -exact
-    if unit in _WHOLE_UNITS and exact != exact.to_integral_value():
-        raise InvalidAnswer("not_whole")
+    exact = _read_number(text, unit)
     value = float(exact)
     if not math.isfinite(value):  # more digits than a float holds, on a step without a max
-        raise InvalidAnswer("not_a_number", example=_example(unit))
+        raise InvalidAnswer("not_a_number", unit=_unit_name(unit))
     low = 0.0 if step.min is None else step.min
     if value < low:
         raise InvalidAnswer("too_small", min=low, unit=str(unit))
     if step.max is not None and value > step.max:
         raise InvalidAnswer("too_large", max=step.max, unit=str(unit))
     if exact == exact.to_integral_value() and abs(exact) < 2**53:
-        return int(exact)
-    return round(value, 4)
+        return int(exact), currency
+    return round(value, 4), currency
 
 
-def _example(unit: Unit | None) -> str:
-    return {
-        Unit.MONEY: "250k",
-        Unit.COUNT: "12",
-        Unit.PEOPLE: "5",
-        Unit.MONTHS: "18",
-        Unit.PERCENT: "20%",
-    }.get(unit or Unit.COUNT, "12")
+def _read_number(text: str, unit: Unit | None) -> Decimal:
+    match = _NUMBER.match(text)
+    if match is None:
+        sign = "-" if text.startswith(("-", "−")) else ""
+        chinese = chinese_number(text.lstrip("+-−").strip())
+        if chinese is None:
+            raise InvalidAnswer("not_a_number", unit=_unit_name(unit))
+        exact, scaled = chinese
+        if scaled and unit not in _SCALED_UNITS:
+            raise InvalidAnswer("no_suffix", unit=_unit_name(unit))
+        exact = -exact if sign else exact
+    else:
+        sign, digits, suffix = match.groups()
+        exact = Decimal(digits)  # exact: 4.1m is 4100000, not 4099999.9999999995
+        if suffix:
+            if suffix not in _MULTIPLIERS:
+                raise InvalidAnswer("not_a_number", unit=_unit_name(unit))
+            if unit not in _SCALED_UNITS:
+                raise InvalidAnswer("no_suffix", unit=_unit_name(unit))
+            exact *= Decimal(_MULTIPLIERS[suffix])
+        if sign == "-":
+            exact = -exact
+    if unit in _WHOLE_UNITS and exact != exact.to_integral_value():
+        raise InvalidAnswer("not_whole")
+    return exact
+
+
+def _unit_name(unit: Unit | None) -> str:
+    """The unit an error's example is worded for (each locale words its own example)."""
+    return str(unit or Unit.COUNT)
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "兩": 2, "三": 3,
+              "叁": 3, "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7,
+              "八": 8, "捌": 8, "九": 9, "玖": 9}  # fmt: skip
+_CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_CN_LARGE = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+_CN_TOKEN = re.compile(
+    r"\d+(?:\.\d+)?|[零〇一壹二贰两兩三叁四肆五伍六陆七柒八捌九玖十拾百佰千仟万萬亿億]"
+)
+
+
+def chinese_number(text: str) -> tuple[Decimal, bool] | None:
+    """A number written with Chinese numerals (``二十五万``, ``两万五``, ``一千二百``, ``2万5``).
+
+    Returns the value and whether 万 or 亿 scaled it (not allowed for people or months),
+    or None if ``text`` is not such a number. Arabic digits may stand for a digit group.
+    """
+    tokens = _CN_TOKEN.findall(text)
+    if not tokens or "".join(tokens) != text.replace(" ", "") or len(tokens) > 40:
+        return None
+    total = Decimal(0)  # the finished 亿 and 万 groups
+    section = Decimal(0)  # the group under way (below 万)
+    number: Decimal | None = None  # a digit waiting for its unit
+    last_unit = 0  # the unit just before a trailing digit: 两万五 is 25000
+    last_large = 10**9
+    scaled = False
+    for token in tokens:
+        if token in _CN_DIGITS or token[0].isdigit():
+            if number is not None:
+                return None  # two numbers in a row: 一二, 3五
+            if token in ("零", "〇"):
+                last_unit = 0  # 一百零五: the 5 is ones again
+                number = None if len(tokens) > 1 else Decimal(0)
+                continue
+            number = Decimal(_CN_DIGITS[token]) if token in _CN_DIGITS else Decimal(token)
+        elif token in _CN_SMALL:
+            unit = _CN_SMALL[token]
+            if number is None:
+                if unit != 10 or section or total:
+                    return None  # 十五 starts with 十; 百五 is not a number
+                number = Decimal(1)
+            section += number * unit
+            number, last_unit = None, unit
+        else:
+            unit = _CN_LARGE[token]
+            if unit >= last_large:
+                return None  # 万 after 万
+            group = section + (number or 0)
+            if unit == 10**8:
+                if not group and not total:
+                    return None
+                total = (total + group) * unit
+            else:
+                if not group:
+                    return None
+                total += group * unit
+                last_large = unit
+            section, number, last_unit, scaled = Decimal(0), None, unit, True
+    if number is not None:
+        whole_digit = number == number.to_integral_value() and 0 < number < 10
+        if last_unit >= 10 and whole_digit and len(tokens) > 1:
+            number *= Decimal(last_unit) / 10
+        section += number
+    return total + section, scaled
 
 
 # ---------------------------------------------------------------- choices
@@ -146,6 +334,11 @@ def _key(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().strip()
     text = re.sub(r"\s+", " ", text)
     return text.strip(" .。!！?？'\"“”‘’`")
+
+
+def _loose(key: str) -> str:
+    """A key with no spaces around slashes: "Marketing / sales" is "marketing/sales"."""
+    return re.sub(r"\s*/\s*", "/", key)
 
 
 def match_option(raw: str, options: Sequence[str], labels: Mapping[str, Iterable[str]]) -> str:
@@ -161,41 +354,96 @@ def match_option(raw: str, options: Sequence[str], labels: Mapping[str, Iterable
     for option in options:
         if key == option or key == option.replace("_", " "):
             return option
+    loose = _loose(key)
     for option in options:
-        if any(key == _key(label) for label in labels.get(option, ())):
+        if any(loose == _loose(_key(label)) for label in labels.get(option, ())):
             return option
     raise InvalidAnswer("unknown_option", count=len(options))
 
 
-_SEPARATORS = re.compile(r"[,，、;；\n/]+")
+# Between picks: commas, enumeration commas, semicolons, new lines and slashes ("1/3").
+# A label may contain any of them ("Marketing / sales", "软件/研发工程师"), so whole
+# labels are matched before the text is cut there (see _segment).
+_SEPARATORS = re.compile(r"([,，、;；\n/]+)")
+_LONGEST_LABEL = 4  # pieces a label may span (labels hold at most a few separators)
 
 
 _NONE = {"none", "nothing", "no", "-", "0", "无", "没有", "都没有", "暂无", "不", "否"}
 
 
-def parse_multi(raw: str, step: StepSpec, labels: Mapping[str, Iterable[str]]) -> list[str]:
-    """Several options, comma separated; each by number, id or label ('none' if allowed)."""
+def parse_multi(
+    raw: str, step: StepSpec, labels: Mapping[str, Iterable[str]], *, key: str | None = None
+) -> list[str]:
+    """Several options, comma separated; each by number, id or label ('none' if allowed).
+
+    ``key`` (``flow.step``) lets a refusal name an option's label in the founder's words.
+    """
     text = clean_text(raw)
     if not text:
         raise InvalidAnswer("empty")
     if step.min_choices == 0 and _key(text) in _NONE:
         return []
-    try:  # a whole label may itself contain a separator ("marketing/sales")
-        return _check_count([match_option(text, step.options, labels)], step)
+    pieces = _SEPARATORS.split(text)  # text, separator, text, ... (odd indexes: separators)
+    chosen = _segment(pieces, step, labels)
+    if chosen is None:  # say why, part by part, as a founder reads the list
+        chosen = []
+        for part in pieces[::2]:
+            if part.strip():
+                chosen += _pick_part(part, step, labels) or [
+                    match_option(part, step.options, labels)
+                ]
+    unique: list[str] = []
+    for option in chosen:
+        if option not in unique:
+            unique.append(option)
+    return _check_count(unique, step, key)
+
+
+def _pick_part(part: str, step: StepSpec, labels: Mapping[str, Iterable[str]]) -> list[str] | None:
+    """The options one piece of text names: an option, or numbers apart ("1 3"); or None."""
+    try:
+        return [match_option(part, step.options, labels)]
     except InvalidAnswer:
         pass
-    parts = [part for part in _SEPARATORS.split(text) if part.strip()]
-    if len(parts) == 1 and re.fullmatch(r"\d+(\s+\d+)+", parts[0].strip()):
-        parts = parts[0].split()
-    chosen: list[str] = []
-    for part in parts:
-        option = match_option(part, step.options, labels)
-        if option not in chosen:
-            chosen.append(option)
-    return _check_count(chosen, step)
+    if re.fullmatch(r"\s*\d+(\s+\d+)+\s*", part):
+        try:
+            return [match_option(number, step.options, labels) for number in part.split()]
+        except InvalidAnswer:
+            return None
+    return None
 
 
-def validate_multi(option_ids: Sequence[str], step: StepSpec) -> list[str]:
+def _segment(
+    pieces: list[str], step: StepSpec, labels: Mapping[str, Iterable[str]]
+) -> list[str] | None:
+    """Cut the text into options, longest labels first; None if there is no such cut.
+
+    ``pieces`` alternate text and separators; a cut joins neighbouring texts through the
+    separators between them when together they are one label.
+    """
+    texts = pieces[::2]
+    count = len(texts)
+    # best[i]: the options that texts[i:] name, or None if they cannot be read as options
+    best: list[list[str] | None] = [None] * count + [[]]
+    for start in range(count - 1, -1, -1):
+        if not texts[start].strip():  # an empty piece between two separators: ",,"
+            best[start] = best[start + 1]
+            continue
+        for span in range(min(_LONGEST_LABEL, count - start), 0, -1):
+            rest = best[start + span]
+            if rest is None:
+                continue
+            joined = "".join(pieces[2 * start : 2 * (start + span) - 1])
+            picked = _pick_part(joined, step, labels)
+            if picked is not None:
+                best[start] = picked + rest
+                break
+    return best[0]
+
+
+def validate_multi(
+    option_ids: Sequence[str], step: StepSpec, *, key: str | None = None
+) -> list[str]:
     """Options picked by id (buttons): known ids, no repeats, within the bounds."""
     chosen: list[str] = []
     for option in option_ids:
@@ -203,31 +451,72 @@ def validate_multi(option_ids: Sequence[str], step: StepSpec) -> list[str]:
             raise InvalidAnswer("unknown_option", count=len(step.options))
         if option not in chosen:
             chosen.append(option)
-    return _check_count(chosen, step)
+    return _check_count(chosen, step, key)
 
 
-def _check_count(chosen: list[str], step: StepSpec) -> list[str]:
+def _check_count(chosen: list[str], step: StepSpec, key: str | None = None) -> list[str]:
     if len(chosen) < step.min_choices:
         raise InvalidAnswer("too_few_choices", min=step.min_choices)
     if len(chosen) > step.choice_limit:
         raise InvalidAnswer("too_many_choices", max=step.choice_limit)
+    if len(chosen) > 1:
+        for option in step.exclusive:
+            if option in chosen:  # "None of these yet" with a milestone
+                raise InvalidAnswer("exclusive_choice", option=option, question_key=key)
     return chosen
 
 
-_YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "true", "是", "是的", "对",
-        "对的", "有", "好", "嗯", "当然", "已经", "已"}  # fmt: skip
-_NO = {"no", "n", "nope", "nah", "not yet", "false", "否", "不", "不是", "没有", "没", "无",
-       "还没", "还没有", "未"}  # fmt: skip
+_YES = {"yes", "y", "yeah", "yep", "yup", "yes please", "sure", "ok", "okay", "true",
+        "of course", "absolutely", "definitely", "certainly", "correct", "right", "indeed",
+        "that's right", "no problem", "no worries", "we have", "we do", "we did", "i have",
+        "i do", "i did", "yes we have", "yes we do", "yes we did", "yes i have", "yes i do",
+        "是", "是的", "对", "对的", "对啊", "有", "有的", "好", "好的", "嗯", "嗯嗯", "当然",
+        "当然了", "已经", "已", "能", "可以", "行", "没问题", "没错", "要", "需要", "会",
+        "签了", "做了", "写了", "定了", "谈好了", "已经有了", "有了", "当然有",
+        "肯定"}  # fmt: skip
+_NO = {"no", "n", "nope", "nah", "not yet", "false", "never", "not really", "no thanks",
+       "no we haven't", "no we don't", "no we didn't", "we haven't", "we don't", "not at all",
+       "否", "不", "不是", "没有", "没", "无", "还没", "还没有", "未", "不能", "不可以", "不行",
+       "不要", "不用", "不需要", "不会", "没呢", "还没呢", "暂时没有", "暂无", "目前没有",
+       "还没有呢", "没签", "没做", "没写", "没定"}  # fmt: skip
+# Chinese answers a yes/no question by echoing its verb: 不能, 没签, 还没做 are all a no.
+_ZH_NO = re.compile(r"^(?:还|暂时|目前|现在)?(?:不|没|未)[\u4e00-\u9fff]{1,2}$")
+# ... but these are a yes, or no answer at all
+_ZH_NOT_NO = {"没问题", "没错", "不错", "不客气", "不确定", "不知道", "不清楚", "不一定", "不好说"}
+_PARTICLES = re.compile(r"(?<=[\u4e00-\u9fff])[啊呀呢吧哦嘛啦哈的]+$")
+_FIRST_CLAUSE = re.compile(r"^([^,，;；:：.。!！]+)[,，;；:：.。!！]")
+_POLITE = re.compile(r"\s+(?:please|thanks|thank you|thx)$")
 YESNO_OPTIONS = ("yes", "no")
 
 
-def parse_yesno(raw: str, labels: Mapping[str, Iterable[str]]) -> bool:
-    """Yes or no, in either language, or by number (1 yes, 2 no)."""
-    key = _key(raw)
+def _yes_or_no(key: str) -> bool | None:
+    key = _POLITE.sub("", key)
     if key in _YES:
         return True
     if key in _NO:
         return False
+    bare = _PARTICLES.sub("", key)  # 是啊, 可以的, 不行啊
+    if bare in _YES:
+        return True
+    if bare in _NO:
+        return False
+    if bare not in _ZH_NOT_NO and _ZH_NO.match(bare):
+        return False
+    return None
+
+
+def parse_yesno(raw: str, labels: Mapping[str, Iterable[str]]) -> bool:
+    """Yes or no, in either language, or by number (1 yes, 2 no).
+
+    Also as a founder says it: ``yes please``, ``nope``, ``不能``, ``没问题``, ``可以``,
+    or first in a longer answer: ``yes, we did``, ``没有，还在谈``.
+    """
+    key = _key(raw)
+    meaning = _yes_or_no(key)
+    if meaning is None and (clause := _FIRST_CLAUSE.match(key)):
+        meaning = _yes_or_no(_key(clause[1]))
+    if meaning is not None:
+        return meaning
     return match_option(raw, YESNO_OPTIONS, labels) == "yes"
 
 
@@ -332,44 +621,168 @@ def is_timezone(name: str) -> bool:
 
 # ---------------------------------------------------------------- dates
 
-_RELATIVE = {"today": 0, "今天": 0, "tomorrow": 1, "明天": 1, "后天": 2, "day after tomorrow": 2}
-_IN_DAYS = re.compile(r"^(?:in\s+)?(\d{1,3})\s*(?:days?|天后|天之后|天)$")
-_IN_WEEKS = re.compile(r"^(?:in\s+)?(\d{1,2})\s*(?:weeks?|周后|周|个星期后|星期后)$")
-_FULL = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-_SHORT = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
+_RELATIVE = {"today": 0, "今天": 0, "tomorrow": 1, "明天": 1, "明日": 1, "后天": 2,
+             "day after tomorrow": 2, "the day after tomorrow": 2, "大后天": 3,
+             "next week": 7, "下周": 7, "下星期": 7, "下礼拜": 7, "一周后": 7,
+             "a week from now": 7, "in a week": 7, "in a fortnight": 14}  # fmt: skip
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+                "twelve": 12}  # fmt: skip
+_AMOUNT = r"(\d{1,3}|" + "|".join(_COUNT_WORDS) + r"|[一二两三四五六七八九十]{1,3})"
+_IN_DAYS = re.compile(rf"^(?:in\s+)?{_AMOUNT}\s*(?:days?|天后|天之后|天)(?:\s+from\s+now)?$")
+_IN_WEEKS = re.compile(
+    rf"^(?:in\s+)?{_AMOUNT}\s*(?:weeks?|周后|周之后|周|个星期后|星期后|个礼拜后)(?:\s+from\s+now)?$"
+)
+_IN_MONTHS = re.compile(rf"^(?:in\s+)?{_AMOUNT}\s*(?:months?|个月后|个月之后)(?:\s+from\s+now)?$")
+_WEEKDAYS_EN = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2,
+                "wed": 2, "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4,
+                "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6}  # fmt: skip
+_WEEKDAYS_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "1": 0,
+                "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}  # fmt: skip
+_WEEKDAY_EN = re.compile(
+    r"^(?:on\s+)?(?:(this|coming|the\s+coming|next)\s+)?(" + "|".join(_WEEKDAYS_EN) + r")$"
+)
+_WEEKDAY_ZH = re.compile(r"^(下下个?|下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])$")
+_MONTHS = {"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+           "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+           "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
+           "nov": 11, "december": 12, "dec": 12}  # fmt: skip
+_MONTH_NAME = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
+_DAY_MONTH = re.compile(rf"^{_ORDINAL}\s*(?:of\s+)?{_MONTH_NAME},?(?:\s+(\d{{4}}))?$")
+_MONTH_DAY = re.compile(rf"^{_MONTH_NAME}\s*{_ORDINAL},?(?:\s+(\d{{4}}))?$")
+_FULL = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+_ZH_SHORT = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
+# digits only, no month word: 12/20 and 20/12 are clear, 12/01 is not (1 Dec or 12 Jan?)
+_NUMERIC = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{4}))?$")
 MAX_DAYS_AHEAD = 366
 
 
 def parse_date(raw: str, today: date | None) -> str:
-    """A future date as ISO text (``2026-12-01``, ``12/01``, ``12月1日``, ``tomorrow``).
+    """A future date as ISO text, from what a founder would type.
 
-    ``today`` is the founder's local date, passed in (the engine never reads a clock).
+    ``2026-12-20``, ``20 Dec``, ``Dec 20``, ``12月20日``, ``12/20``; ``tomorrow``, ``明天``,
+    ``in 2 weeks``, ``两周后``; ``friday``, ``next friday``, ``周五``, ``下周三``. Numbers
+    alone that could be either day or month first (``12/01``) are refused with
+    ``date_ambiguous``. ``today`` is the founder's local date, passed in (the engine never
+    reads a clock).
     """
     key = _key(raw)
     if not key:
         raise InvalidAnswer("empty")
     if today is None:
         raise InvalidAnswer("not_a_date")
-    day: date | None = None
-    if key in _RELATIVE:
-        day = today + timedelta(days=_RELATIVE[key])
-    elif match := _IN_DAYS.match(key):
-        day = today + timedelta(days=int(match[1]))
-    elif match := _IN_WEEKS.match(key):
-        day = today + timedelta(weeks=int(match[1]))
-    elif match := _FULL.match(key):
-        day = _make_date(int(match[1]), int(match[2]), int(match[3]))
-    elif match := _SHORT.match(key):
-        day = _make_date(today.year, int(match[1]), int(match[2]))
-        if day is None or day < today:  # None: 2/29 of next year, typed in a common year
-            day = _make_date(today.year + 1, int(match[1]), int(match[2]))
+    day = _read_date(key, today)
     if day is None:
-        raise InvalidAnswer("not_a_date")
+        raise InvalidAnswer("not_a_date", example=example_date(today))
     if day <= today:
-        raise InvalidAnswer("date_not_future")
+        raise InvalidAnswer("date_not_future", example=example_date(today))
     if (day - today).days > MAX_DAYS_AHEAD:
-        raise InvalidAnswer("date_too_far")
+        raise InvalidAnswer("date_too_far", example=example_date(today))
     return day.isoformat()
+
+
+def example_date(today: date) -> str:
+    """The date hints and errors show as an example: a week from the founder's today."""
+    return (today + timedelta(days=7)).isoformat()
+
+
+def _amount(word: str) -> int | None:
+    if word.isdecimal():
+        return int(word)
+    if word in _COUNT_WORDS:
+        return _COUNT_WORDS[word]
+    chinese = chinese_number(word)
+    return int(chinese[0]) if chinese is not None else None
+
+
+def _read_date(key: str, today: date) -> date | None:
+    key = re.sub(r"^(?:on|by)\s+", "", key)
+    if key in _RELATIVE:
+        return today + timedelta(days=_RELATIVE[key])
+    if match := _IN_DAYS.match(key):
+        count = _amount(match[1])
+        return None if count is None else today + timedelta(days=count)
+    if match := _IN_WEEKS.match(key):
+        count = _amount(match[1])
+        return None if count is None or count > 60 else today + timedelta(weeks=count)
+    if match := _IN_MONTHS.match(key):
+        count = _amount(match[1])
+        return None if count is None or count > 24 else _add_months(today, count)
+    if match := _WEEKDAY_EN.match(key):
+        which = (match[1] or "").replace("the ", "")
+        return _weekday(today, _WEEKDAYS_EN[match[2]], "next" if which == "next" else "")
+    if match := _WEEKDAY_ZH.match(key):
+        which = {"下下": "after_next", "下": "next", "这": "this", "本": "this"}
+        return _weekday(
+            today, _WEEKDAYS_ZH[match[2]], which.get((match[1] or "")[:2].rstrip("个"), "")
+        )
+    if match := _FULL.match(key):
+        return _make_date(int(match[1]), int(match[2]), int(match[3]))
+    if match := _ZH_SHORT.match(key):
+        return _next_such_day(today, int(match[1]), int(match[2]))
+    if match := _DAY_MONTH.match(key):
+        return _named(today, _MONTHS[match[2]], int(match[1]), match[3])
+    if match := _MONTH_DAY.match(key):
+        return _named(today, _MONTHS[match[1]], int(match[2]), match[3])
+    if match := _NUMERIC.match(key):
+        return _numeric(today, int(match[1]), int(match[2]), match[3])
+    return None
+
+
+def _weekday(today: date, weekday: int, which: str) -> date:
+    """The day of the week: the next one (bare), or in this/next/the week after next."""
+    monday = today - timedelta(days=today.weekday())
+    if which == "this":
+        return monday + timedelta(days=weekday)  # may be today or past: refused then
+    if which == "next":
+        return monday + timedelta(days=7 + weekday)
+    if which == "after_next":
+        return monday + timedelta(days=14 + weekday)
+    ahead = (weekday - today.weekday()) % 7 or 7
+    return today + timedelta(days=ahead)
+
+
+def _named(today: date, month: int, day: int, year: str | None) -> date | None:
+    if year is not None:
+        return _make_date(int(year), month, day)
+    return _next_such_day(today, month, day)
+
+
+def _numeric(today: date, first: int, second: int, year: str | None) -> date | None:
+    """``12/20`` or ``20/12`` (or with a year after): refused when both readings are dates."""
+    readings = {(first, second), (second, first)}  # (month, day)
+    dates = {
+        reading: (_make_date(int(year), *reading) if year else _next_such_day(today, *reading))
+        for reading in readings
+    }
+    valid = {reading: day for reading, day in dates.items() if day is not None}
+    if len(valid) > 1:
+        month_first, day_first = valid[(first, second)], valid[(second, first)]
+        raise InvalidAnswer(
+            "date_ambiguous",
+            month_first=month_first.isoformat(),
+            day_first=day_first.isoformat(),
+        )
+    return next(iter(valid.values()), None)
+
+
+def _next_such_day(today: date, month: int, day: int) -> date | None:
+    """The next ``month``/``day`` after today (this year or next)."""
+    found = _make_date(today.year, month, day)
+    if found is None or found <= today:  # None: 2/29 of next year, typed in a common year
+        found = _make_date(today.year + 1, month, day)
+    return found
+
+
+def _add_months(today: date, months: int) -> date:
+    month_index = today.month - 1 + months
+    year, month = today.year + month_index // 12, month_index % 12 + 1
+    for day in range(today.day, 27, -1):
+        found = _make_date(year, month, day)
+        if found is not None:
+            return found
+    return date(year, month, min(today.day, 28))
 
 
 def _make_date(year: int, month: int, day: int) -> date | None:
@@ -377,3 +790,70 @@ def _make_date(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+# ---------------------------------------------------------------- times of day
+
+_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m|p\.m)?$")
+_ZH_CLOCK = re.compile(
+    r"^(早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里|凌晨)?\s*"
+    r"(\d{1,2}|[零一二两三四五六七八九十]{1,3})\s*[点點时:：]\s*"
+    r"(半|一刻|三刻|\d{1,2}|[零一二三四五六七八九十]{1,3})?\s*分?$"
+)
+_AFTERNOON = {"下午", "傍晚", "晚上", "夜里"}
+_NAMED_TIMES = {"noon": (12, 0), "midday": (12, 0), "中午": (12, 0), "midnight": (0, 0)}
+
+
+def parse_time_of_day(raw: str) -> tuple[int, int]:
+    """A time of day as (hour, minute): ``9am``, ``3:30 pm``, ``09:00``, ``21:30``, ``9点``,
+    ``下午3点``, ``晚上8点半``. A bare number is not a time (it picks an option by number)."""
+    key = _key(raw).replace(" ", "").replace("：", ":")
+    if key in _NAMED_TIMES:
+        return _NAMED_TIMES[key]
+    if (match := _CLOCK.match(key)) and (match[2] or match[3]):
+        hour, minute = int(match[1]), int(match[2] or 0)
+        if match[3]:
+            if not 1 <= hour <= 12:
+                raise InvalidAnswer("not_a_time")
+            hour = hour % 12 + (12 if match[3].startswith("p") else 0)
+        return _checked_time(hour, minute)
+    if match := _ZH_CLOCK.match(key):
+        hour = _amount(match[2])
+        minutes = {"半": 30, "一刻": 15, "三刻": 45}.get(match[3] or "") or _amount(
+            match[3] or "0"
+        )
+        if hour is None or minutes is None:
+            raise InvalidAnswer("not_a_time")
+        if match[1] in _AFTERNOON and hour < 12:
+            hour += 12
+        elif match[1] == "中午" and hour < 6:
+            hour += 12  # 中午1点 is 13:00
+        return _checked_time(hour, minutes)
+    raise InvalidAnswer("not_a_time")
+
+
+def _checked_time(hour: int, minute: int) -> tuple[int, int]:
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise InvalidAnswer("not_a_time")
+    return hour, minute
+
+
+def time_answer(raw: str, options: Sequence[str]) -> str:
+    """A typed time at a question of hour options: ``h09`` if there is that option, else
+    ``HH:MM`` (see :func:`option_time`)."""
+    hour, minute = parse_time_of_day(raw)
+    option = f"h{hour:02d}"
+    if minute == 0 and option in options:
+        return option
+    return f"{hour:02d}:{minute:02d}"
+
+
+def option_time(value: Any) -> tuple[int, int] | None:
+    """The time an hour answer stands for: ``h09`` (an option) or ``21:30`` (typed)."""
+    if isinstance(value, str):
+        if match := re.fullmatch(r"h(\d{2})", value):
+            return int(match[1]) % 24, 0
+        if match := re.fullmatch(r"(\d{2}):(\d{2})", value):
+            hour, minute = int(match[1]), int(match[2])
+            return (hour, minute) if hour < 24 and minute < 60 else None
+    return None

@@ -10,7 +10,7 @@ after a back or an edit from the review the founder returns to where they were.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -35,9 +35,11 @@ from bot.engine.inputs import (
     parse_text,
     parse_timezone,
     parse_yesno,
+    time_answer,
+    typed_currency,
     validate_multi,
 )
-from bot.engine.spec import StepKind, StepSpec
+from bot.engine.spec import StepKind, StepSpec, Unit
 from bot.engine.state import FlowState, RunStatus
 
 KEEP = "keep"
@@ -243,8 +245,58 @@ def advance(
             flow, step, event, _default(flow, step, facts), facts=merged, today=today
         )
     except InvalidAnswer as exc:
-        return _stay(flow, state, facts, step, Notice(exc.code, exc.params))
-    return _answer(flow, state, facts, step, value)
+        notice = Notice(exc.code, exc.params)
+        try:
+            taken = _alternative(flow, state, facts, step, event, merged, today)
+        except InvalidAnswer as understood:  # read as the other step's answer, but refused
+            notice, taken = Notice(understood.code, understood.params), None
+        return taken or _stay(flow, state, facts, step, notice)
+    transition = _answer(flow, state, facts, step, value)
+    if step.unit is Unit.MONEY and isinstance(event, TextAnswer):
+        currency = typed_currency(event.text)  # "450k CAD": the founder works in CAD
+        if currency:
+            transition = replace(transition, profile={**transition.profile, "currency": currency})
+    return transition
+
+
+# Codes that mean "this is not that kind of answer at all" rather than "close, but no".
+_NOT_UNDERSTOOD = frozenset(
+    {"empty", "not_a_date", "not_a_number", "not_a_time", "unknown_option", "no_such_number",
+     "unknown_timezone", "not_scale", "no_suffix", "unknown_command"}
+)  # fmt: skip
+
+
+def _alternative(
+    flow: Flow,
+    state: FlowState,
+    facts: Facts,
+    step: StepSpec,
+    event: Event,
+    merged: Facts,
+    today: date | None,
+) -> Transition | None:
+    """Text that is no option of ``step`` but answers its ``alternative`` step: both answered.
+
+    ``明天`` at "when should I check in?" is "on a date" and that date. Raises the other
+    step's refusal when the text reads as its kind of answer but is refused (a past date).
+    """
+    if step.alternative is None or not isinstance(event, TextAnswer):
+        return None
+    target = flow.step(step.alternative.step)
+    try:
+        value = parse_answer(flow, target, event, None, facts=merged, today=today)
+    except InvalidAnswer as exc:
+        if exc.code in _NOT_UNDERSTOOD:
+            return None
+        raise
+    option = step.alternative.option
+    answers = {**state.answers, step.id: option, target.id: value}
+    saved = (
+        SavedAnswer(step.id, option, step.id in state.answers),
+        SavedAnswer(target.id, value, target.id in state.answers),
+    )
+    new_state = state.model_copy(update={"answers": answers})
+    return _go_next(flow, new_state, facts, saved=saved)
 
 
 def parse_answer(
@@ -260,7 +312,7 @@ def parse_answer(
     if step.options_from is not None:
         return _parse_dynamic(step, event, facts or {})
     if isinstance(event, Choose):
-        return _parse_choice_ids(step, event.option_ids, default)
+        return _parse_choice_ids(step, event.option_ids, default, key=f"{flow.id}.{step.id}")
     assert isinstance(event, TextAnswer)
     text = event.text
     if text.strip().startswith("/"):
@@ -273,10 +325,19 @@ def parse_answer(
             return parse_text(text, step)
         case StepKind.NUMBER:
             return parse_number(text, step)
+        case StepKind.CHOICE if step.any_time:
+            try:
+                return match_option(text, step.options, labels)
+            except InvalidAnswer:
+                try:
+                    return time_answer(text, step.options)  # 9点, 下午3点, 9am, 21:30
+                except InvalidAnswer:
+                    pass
+                raise
         case StepKind.CHOICE:
             return match_option(text, option_ids(step, facts or {}), labels)
         case StepKind.MULTI:
-            return parse_multi(text, step, labels)
+            return parse_multi(text, step, labels, key=f"{flow.id}.{step.id}")
         case StepKind.YESNO:
             return parse_yesno(text, {})
         case StepKind.SCALE:
@@ -355,12 +416,14 @@ def _single(option_ids: Sequence[str], ids: Sequence[str]) -> str:
     return option_ids[0]
 
 
-def _parse_choice_ids(step: StepSpec, ids: Sequence[str], default: Any) -> Any:
+def _parse_choice_ids(
+    step: StepSpec, ids: Sequence[str], default: Any, *, key: str | None = None
+) -> Any:
     match step.kind:
         case StepKind.CHOICE if len(ids) == 1 and ids[0] in step.options:
             return ids[0]
         case StepKind.MULTI if all(option in step.options for option in ids):
-            return validate_multi(ids, step)
+            return validate_multi(ids, step, key=key)
         case StepKind.YESNO if len(ids) == 1 and ids[0] in YESNO_OPTIONS:
             return ids[0] == "yes"
         case StepKind.SCALE if len(ids) == 1 and ids[0] in SCALE_OPTIONS:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_STEP_ID = 32  # step ids travel in Telegram's 64-byte callback data
 RESERVED_OPTION_IDS = frozenset({"keep", "confirm"})  # the engine's own option ids
+HOUR_OPTION = re.compile(r"^h(?:[01][0-9]|2[0-3])$")  # h09: the options of an hour question
 
 
 def _check_id(value: str) -> str:
@@ -54,6 +55,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class AlternativeSpec(_Strict):
+    """A typed answer to a later step that also answers a choice (see ``alternative``)."""
+
+    option: str
+    step: str
+
+
 class StepSpec(_Strict):
     """One step of a flow."""
 
@@ -72,6 +80,13 @@ class StepSpec(_Strict):
     when: str | None = None
     shares: str | None = None
     profile: ProfileField | None = None
+    # multi: options that cannot be picked together with any other ("None of these yet")
+    exclusive: tuple[str, ...] = ()
+    # choice of hour options (h08, h09 ...): any typed time of day is an answer too
+    any_time: bool = False
+    # choice: typed text that is none of the options may answer ``step`` (a later step)
+    # instead; this step is then answered with ``option`` ("on a date" + the date)
+    alternative: AlternativeSpec | None = None
 
     @field_validator("id")
     @classmethod
@@ -117,6 +132,22 @@ class StepSpec(_Strict):
             raise ValueError("shares names a fact as <flow>.<step>")
         if self.kind is StepKind.REVIEW and (self.optional or self.when or self.shares):
             raise ValueError("a review step cannot be optional, conditional or shared")
+        if self.exclusive:
+            if self.kind is not StepKind.MULTI or self.options_from is not None:
+                raise ValueError("exclusive belongs to multi steps with options")
+            unknown = [option for option in self.exclusive if option not in self.options]
+            if unknown:
+                raise ValueError(f"exclusive names unknown options: {', '.join(unknown)}")
+        if self.any_time:
+            if self.kind is not StepKind.CHOICE or self.options_from is not None:
+                raise ValueError("any_time belongs to choice steps with options")
+            if not all(HOUR_OPTION.match(option) for option in self.options):
+                raise ValueError("any_time needs hour options: h00 to h23")
+        if self.alternative is not None:
+            if self.kind is not StepKind.CHOICE or self.options_from is not None:
+                raise ValueError("alternative belongs to choice steps with options")
+            if self.alternative.option not in self.options:
+                raise ValueError(f"alternative names unknown option {self.alternative.option!r}")
         return self
 
     @property

@@ -72,6 +72,25 @@ def _structure(flow: Flow) -> list[Problem]:
     for name in spec.derived:
         if name in spec.step_ids():
             problems.append(Problem(flow.source, f"derived {name!r}", "clashes with a step id"))
+    ids = spec.step_ids()
+    for position, step in enumerate(spec.steps):
+        if step.alternative is None:
+            continue
+        target = step.alternative.step
+        later = ids[position + 1 :]
+        if target not in later:
+            why = "is not a step of this flow" if target not in ids else "must come after it"
+            problems.append(
+                Problem(flow.source, f"step {step.id!r}: alternative", f"{target!r} {why}")
+            )
+        elif spec.step(target).kind in (StepKind.REVIEW, StepKind.CHOICE, StepKind.MULTI):
+            problems.append(
+                Problem(
+                    flow.source,
+                    f"step {step.id!r}: alternative",
+                    f"{target!r} must be a step that takes typed text (not a choice or review)",
+                )
+            )
     return problems
 
 

@@ -152,6 +152,11 @@ class Summary(BaseModel):
     founder: str
     startup: str | None = None
     timezone: str
+    currency: str | None = Field(
+        default=None,
+        description="ISO code of the currency the founder typed amounts in (e.g. CAD), if any;"
+        " money answers are plain numbers in it.",
+    )
     flows: list[FlowSummary] = Field(default_factory=list)
     commitments: list[CommitmentItem] = Field(default_factory=list)
     weekly_updates: list[WeeklyUpdate] = Field(default_factory=list)
@@ -188,6 +193,7 @@ def build_summary(
         founder=founder,
         startup=str(facts.get("onboarding", {}).get("startup") or "") or None,
         timezone=zone,
+        currency=present.currency,
     )
     for flow_id in [*COACHING_FLOWS, *[f for f in catalog.flows if f not in COACHING_FLOWS]]:
         flow = catalog.flows.get(flow_id)

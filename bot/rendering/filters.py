@@ -1,12 +1,16 @@
-"""Formatting filters for templates: money, numbers, months, percentages, option labels.
+"""Formatting filters for templates: money, numbers, months, percentages, option labels,
+days and time zones.
 
 Numbers are formatted the way a founder reading that language expects: ``1.5M`` in
-English, ``150万`` in Chinese. Filters read ``locale`` from the template context.
+English, ``150万`` in Chinese. Filters read ``locale`` (and, for money, the founder's
+``currency``) from the template context.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from datetime import date
 from typing import Any
 
 
@@ -29,23 +33,44 @@ def format_num(value: Any, locale: str = "en") -> str:
     return _trim(number, 1)
 
 
-def format_money(value: Any, locale: str = "en") -> str:
-    """An amount without currency: ``600,000`` / ``1.5M`` (en), ``60万`` / ``1.5亿`` (zh)."""
+# How an amount in a currency is written: English puts a sign (or the ISO code) before
+# the number, Chinese puts the currency's name after it.
+_SIGNS_EN = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥"}
+_NAMES_ZH = {"CNY": "元", "USD": "美元", "EUR": "欧元", "GBP": "英镑", "CAD": "加元",
+             "AUD": "澳元", "NZD": "新西兰元", "SGD": "新加坡元", "HKD": "港元", "TWD": "新台币",
+             "JPY": "日元", "KRW": "韩元", "INR": "卢比", "CHF": "瑞士法郎"}  # fmt: skip
+
+
+def format_money(value: Any, locale: str = "en", currency: str | None = None) -> str:
+    """An amount: ``600,000`` / ``1.5M`` (en), ``60万`` / ``1.5亿`` (zh); with the founder's
+    currency ``$600,000``, ``CAD 1.5M`` (en), ``60万元``, ``60万加元`` (zh)."""
     number = _as_number(value)
     if number is None:
         return str(value)
     size = abs(number)
     if locale == "zh":
         if size >= 1e8:
-            return f"{_trim(number / 1e8, 2)}亿"
-        if size >= 1e4:
-            return f"{_trim(number / 1e4, 1)}万"
-        return _trim(number, 0)
+            amount = f"{_trim(number / 1e8, 2)}亿"
+        elif size >= 1e4:
+            amount = f"{_trim(number / 1e4, 1)}万"
+        else:
+            amount = _trim(number, 0)
+        if not currency:
+            return amount
+        name = _NAMES_ZH.get(currency)
+        return f"{amount}{name}" if name else f"{amount} {currency}"
     if size >= 1e9:
-        return f"{_trim(number / 1e9, 2)}B"
-    if size >= 1e6:
-        return f"{_trim(number / 1e6, 2)}M"
-    return _trim(number, 0)
+        amount = f"{_trim(size / 1e9, 2)}B"
+    elif size >= 1e6:
+        amount = f"{_trim(size / 1e6, 2)}M"
+    else:
+        amount = _trim(size, 0)
+    sign = "-" if number < 0 else ""
+    if not currency:
+        return f"{sign}{amount}"
+    if currency in _SIGNS_EN:
+        return f"{sign}{_SIGNS_EN[currency]}{amount}"
+    return f"{sign}{currency} {amount}"
 
 
 def format_months(value: Any, locale: str = "en") -> str:
@@ -70,3 +95,38 @@ def format_pct(value: Any, locale: str = "en") -> str:
 def join_labels(labels: list[str], locale: str = "en") -> str:
     """Join labels the way the language does: ``a, b`` / ``a、b``."""
     return ("、" if locale == "zh" else ", ").join(labels)
+
+
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_day(value: Any, locale: str = "en") -> str:
+    """An ISO date the way a person writes it, with no doubt about day and month:
+    ``11 Dec`` (en), ``12月11日`` (zh). Anything else is shown as it is."""
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if locale == "zh":
+        return f"{day.month}月{day.day}日"
+    return f"{day.day} {_MONTH_ABBR[day.month - 1]}"
+
+
+_ETC_OFFSET = re.compile(r"^Etc/GMT([+-])(\d{1,2})$")
+
+
+def zone_label(name: Any, locale: str = "en") -> str:
+    """A time zone as a person writes it: ``Etc/GMT+3`` is ``UTC-3``.
+
+    POSIX ``Etc/`` zones invert the sign (``Etc/GMT+3`` is three hours *behind* UTC); the
+    store keeps the IANA name, and this is what a founder reads. Named zones
+    (``Asia/Shanghai``) are shown as they are.
+    """
+    text = str(name)
+    if text in ("UTC", "Etc/UTC", "Etc/GMT", "Etc/GMT+0", "Etc/GMT-0", "GMT", "Etc/Zulu"):
+        return "UTC"
+    match = _ETC_OFFSET.match(text)
+    if match:
+        sign = "-" if match[1] == "+" else "+"
+        return f"UTC{sign}{int(match[2])}"
+    return text

@@ -77,9 +77,16 @@ class Renderer:
 
             return apply
 
+        @pass_context
+        def money(context: Context, value: Any) -> str:
+            locale = context.get("locale", self.default_locale)
+            return filters.format_money(value, locale, context.get("currency"))
+
         env.filters.update(
-            money=localised(filters.format_money),
+            money=money,
             num=localised(filters.format_num),
+            day=localised(filters.format_day),
+            zone=localised(filters.zone_label),
             months=localised(filters.format_months),
             pct=localised(filters.format_pct),
             label=self._label_filter(),
@@ -127,12 +134,24 @@ class Renderer:
         return template
 
     def render(
-        self, source: str, context: Mapping[str, Any], *, locale: str, target: Target
+        self,
+        source: str,
+        context: Mapping[str, Any],
+        *,
+        locale: str,
+        target: Target,
+        currency: str | None = None,
     ) -> str:
-        """Render one template source; raises :class:`RenderError` on any failure."""
+        """Render one template source; raises :class:`RenderError` on any failure.
+
+        ``currency``: the founder's working currency, for the ``money`` filter.
+        """
         template = self.compile(source, target)
+        extra = (
+            {"locale": locale} if currency is None else {"locale": locale, "currency": currency}
+        )
         try:
-            return tidy(template.render({**context, "locale": locale}))
+            return tidy(template.render({**context, **extra}))
         except (TemplateError, SecurityError, TypeError, ValueError, ArithmeticError) as exc:
             raise RenderError(f"{type(exc).__name__}: {exc}") from exc
 

@@ -193,12 +193,21 @@ UPDATE_LEDGER = Migration(
     ),
 )
 
+CURRENCY = Migration(
+    6,
+    "working currency",
+    # The currency the founder typed with an amount (ISO code: USD, CAD, CNY); money they
+    # give is shown in it. NULL: never said, amounts are shown as plain numbers.
+    ("ALTER TABLE users ADD COLUMN currency TEXT",),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL_SCHEMA,
     PROCESSED_UPDATES,
     CONSENT,
     CHECKINS,
     UPDATE_LEDGER,
+    CURRENCY,
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -25,6 +25,7 @@ class User(BaseModel):
     pending: str | None
     active: bool
     consented_at: str | None = None
+    currency: str | None = None  # ISO code of the money the founder works in (CAD), if said
 
     @property
     def consented(self) -> bool:
@@ -34,7 +35,7 @@ class User(BaseModel):
 
 _COLUMNS = (
     "id, channel, external_id, display_name, locale, client_language, timezone, pending,"
-    " active, consented_at"
+    " active, consented_at, currency"
 )
 
 
@@ -93,7 +94,7 @@ async def find(conn: aiosqlite.Connection, *, channel: str, external_id: str) ->
     return _user(row) if row else None
 
 
-_SETTABLE = {"display_name", "locale", "timezone", "pending", "active", "consented_at"}
+_SETTABLE = {"display_name", "locale", "timezone", "pending", "active", "consented_at", "currency"}
 
 
 async def update(

@@ -207,7 +207,7 @@ def test_derived_value_is_a_fact(flow: Flow) -> None:
         ("nickname", "   ", Notice("empty")),
         ("stage", "7", Notice("no_such_number", {"count": 3})),
         ("stage", "scaling", Notice("unknown_option", {"count": 3})),
-        ("cash", "lots", Notice("not_a_number", {"example": "250k"})),
+        ("cash", "lots", Notice("not_a_number", {"unit": "money"})),
         ("cash", "2b", Notice("too_large", {"max": 1e9, "unit": "money"})),
         ("burn", "0", Notice("too_small", {"min": 1, "unit": "money"})),
         ("channels", "1, 2, 3", Notice("too_many_choices", {"max": 2})),

@@ -41,6 +41,7 @@ from bot.engine.inputs import (
     InvalidAnswer,
     is_timezone,
     match_option,
+    option_time,
     parse_date,
     parse_number,
     parse_scale,
@@ -203,12 +204,13 @@ def check_value(station: Station, value: Any, merged: Any) -> None:
             assert (0 if step.min is None else step.min) <= value
             assert step.max is None or value <= step.max
         case StepKind.CHOICE:
-            assert value in step.options
+            assert value in step.options or (step.any_time and option_time(value) is not None)
         case StepKind.MULTI:
             assert isinstance(value, list)
             assert len(set(value)) == len(value)
             assert set(value) <= set(step.options)
             assert step.min_choices <= len(value) <= step.choice_limit
+            assert len(value) == 1 or not set(value) & set(step.exclusive)
         case StepKind.YESNO:
             assert isinstance(value, bool)
         case StepKind.SCALE:
@@ -248,7 +250,16 @@ def check_transition(station: Station, event: Event, error_codes: set[str]) -> N
     prompt = current_prompt(flow, state, FACTS)
     assert prompt is not None
     merged = run_facts(flow, state, FACTS)
-    expected = parse_answer(flow, step, event, prompt.default, facts=merged, today=TODAY)
+    try:
+        expected = parse_answer(flow, step, event, prompt.default, facts=merged, today=TODAY)
+    except InvalidAnswer:  # no option, but the answer of the step's alternative: both answered
+        assert step.alternative is not None
+        assert isinstance(event, TextAnswer)
+        target = flow.step(step.alternative.step)
+        value = parse_answer(flow, target, event, None, facts=merged, today=TODAY)
+        option = step.alternative.option
+        assert transition.state.answers == {**state.answers, step.id: option, target.id: value}
+        return
     assert transition.state.answers == {**state.answers, step.id: expected}
     assert transition.saved == (SavedAnswer(step.id, expected, step.id in state.answers),)
     assert transition.completed or transition.state.step_id != step.id
@@ -261,7 +272,8 @@ KIND_WORDS: dict[StepKind, list[str]] = {
     StepKind.TIMEZONE: ["Berlin", "北京", "UTC+8", "utc-3:30", "GMT+14", "UTC+15", "Asia/Shanghai",
                         "new york", "Atlantis"],
     StepKind.DATE: ["tomorrow", "today", "in 5 days", "in 400 days", "2 weeks", "12/01",
-                    "2026-12-01", "2026-02-30", "2/29", "3月5日", "明天"],
+                    "2026-12-01", "2026-02-30", "2/29", "3月5日", "明天", "下周三", "周五",
+                    "next friday", "这周一", "20 Dec", "Dec 20", "12/20", "yesterday"],
 }  # fmt: skip
 DECOR = st.sampled_from(["", "", "", " ", "\n", ".", "!", "\u200f", "\x00", "😀", "/"])
 
@@ -276,6 +288,10 @@ def answers_for(station: Station) -> st.SearchStrategy[str]:
     elif step.kind is StepKind.REVIEW:
         options = list(review_options(flow, station.state, FACTS))
     words = [*KIND_WORDS.get(step.kind, []), *options]
+    if step.alternative is not None:  # a date typed at "when should I check in?"
+        words += KIND_WORDS[flow.step(step.alternative.step).kind]
+    if step.any_time:
+        words += ["9点", "下午3点", "9am", "09:00", "21:30", "25:00", "12pm", "晚上8点半"]
     words += [option.replace("_", " ") for option in options]
     words += [str(index) for index in range(1, len(options) + 1)]
     for labels in flow.option_labels(step.id).values() if step.options else ():
@@ -376,7 +392,7 @@ def test_parse_number_is_finite_and_within_bounds(step: StepSpec, text: str) -> 
     value, refused = outcome(parse_number, text, step)
     if refused is not None:
         assert refused in {"empty", "not_a_number", "no_suffix", "not_whole", "too_small",
-                           "too_large"}  # fmt: skip
+                           "too_large", "two_currencies"}  # fmt: skip
         return
     assert isinstance(value, int | float)
     assert not isinstance(value, bool)
@@ -498,7 +514,8 @@ DAYS = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
 def test_parse_date_gives_a_date_in_the_next_year_or_refuses(text: str, today: date) -> None:
     value, refused = outcome(parse_date, text, today)
     if refused is not None:
-        assert refused in {"empty", "not_a_date", "date_not_future", "date_too_far"}
+        assert refused in {"empty", "not_a_date", "date_not_future", "date_too_far",
+                           "date_ambiguous"}  # fmt: skip
         return
     assert today < date.fromisoformat(value) <= today + timedelta(days=MAX_DAYS_AHEAD)
 
@@ -519,12 +536,21 @@ def test_parse_date_reads_back_full_and_relative_forms(today: date, ahead: int) 
 @example(today=date(2027, 3, 10), ahead=356)  # 2/29 of next year, typed in a common year
 def test_parse_date_reads_month_and_day_as_the_next_such_day(today: date, ahead: int) -> None:
     day = today + timedelta(days=ahead)
-    for text in [f"{day.month}/{day.day}", f"{day:%m-%d}", f"{day.month}月{day.day}日"]:
+    month = f"{day:%b}"
+    for text in [f"{day.month}月{day.day}日", f"{day.day} {month}", f"{month} {day.day}",
+                 f"{day.day} {day:%B}", f"{day:%B} {day.day}th"]:  # fmt: skip
         assert parse_date(text, today) == day.isoformat(), text
+    for text in [f"{day.month}/{day.day}", f"{day:%m-%d}", f"{day.day}/{day.month}"]:
+        if day.day > 12 or day.day == day.month:  # only one reading is a date
+            assert parse_date(text, today) == day.isoformat(), text
+        else:  # 12/01: 1 Dec or 12 Jan? Never guessed
+            assert outcome(parse_date, text, today) == (None, "date_ambiguous"), text
 
 
-YES_WORDS = ["yes", "Y", "yeah", "sure", "OK", "是", "是的", "对", "有", "好", "1"]
-NO_WORDS = ["no", "N", "nope", "not yet", "否", "不", "没有", "还没", "2"]
+YES_WORDS = ["yes", "Y", "yeah", "sure", "OK", "是", "是的", "对", "有", "好", "1", "能", "可以",
+             "行", "没问题", "yes please", "of course", "可以的", "是啊"]  # fmt: skip
+NO_WORDS = ["no", "N", "nope", "not yet", "否", "不", "没有", "还没", "2", "不能", "不可以",
+            "不行", "no thanks", "还没签", "没有呢"]  # fmt: skip
 
 
 @FAST

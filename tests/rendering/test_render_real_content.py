@@ -28,16 +28,22 @@ UI_SAMPLES: dict[str, Any] = {
     "value": "Acme AI",
     "question": "Name",
     "answer": "Ada",
-    "example": "250k",
+    "example": "2026-03-09",
+    "month_first": "2026-12-01",
+    "day_first": "2027-01-12",
+    "question_key": "onboarding.stage",
+    "option": "idea",
+    "unit": "money",
     "command": "/foo",
     "why": "You said so.",
     "reason": "Fine.",
-    "zone": "Europe/Berlin",
+    "zone": "Etc/GMT+3",
     "rate": 0.5,
 }
 SAMPLE_NUMBER = 3
 _PARSER = Environment()
-_PARSER.filters.update(dict.fromkeys(("money", "num", "months", "pct", "label"), str))
+FILTERS = ("money", "num", "months", "pct", "label", "day", "zone")
+_PARSER.filters.update(dict.fromkeys(FILTERS, str))
 
 
 def ui_context(source: str) -> dict[str, Any]:

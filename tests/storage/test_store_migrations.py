@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
-from bot.storage import LATEST_VERSION, MIGRATIONS, Database, apply_migrations, schema_version
+from bot.storage import (
+    LATEST_VERSION,
+    MIGRATIONS,
+    Database,
+    apply_migrations,
+    schema_version,
+    users,
+)
 from bot.storage.migrations import Migration
 
 EXPECTED_TABLES = {
@@ -97,3 +105,32 @@ async def test_pragmas_are_set(db: Database) -> None:
                 row = await cursor.fetchone()
                 values[pragma] = row[0]
     assert values == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}
+
+
+async def test_currency_migration_keeps_founders_and_adds_an_empty_currency(
+    db_path: Path,
+) -> None:
+    """Migration 6: a founder stored before it keeps everything, with no currency yet;
+    the column then takes the currency a founder types."""
+    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+        await apply_migrations(conn, target=5)
+        await conn.execute(
+            "INSERT INTO users (channel, external_id, timezone, created_at, updated_at)"
+            " VALUES ('console', 'ada', 'Etc/GMT+3', '2026-03-02', '2026-03-02')"
+        )
+        assert await apply_migrations(conn) == [6]
+        async with conn.execute("SELECT external_id, timezone, currency FROM users") as rows:
+            assert await rows.fetchall() == [("ada", "Etc/GMT+3", None)]
+    db = await Database.open(db_path)
+    try:
+        async with db.transaction() as conn:
+            user = await users.find(conn, channel="console", external_id="ada")
+            assert user is not None
+            assert user.currency is None
+            await users.update(conn, user.id, datetime(2026, 3, 3, tzinfo=UTC), currency="CAD")
+        async with db.reading() as conn:
+            user = await users.get(conn, user.id)
+            assert user is not None
+            assert user.currency == "CAD"
+    finally:
+        await db.close()
