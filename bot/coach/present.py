@@ -7,6 +7,7 @@ back into the founder's words (option labels, formatted money).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,11 +17,21 @@ from bot.engine import CONFIRM, KEEP, Flow, FlowState, Prompt, Score, StepKind, 
 from bot.engine.inputs import SCALE_OPTIONS, YESNO_OPTIONS
 from bot.engine.machine import dynamic_ids, dynamic_options
 from bot.engine.spec import RuleSpec, StepSpec, Unit
+from bot.engine.texts import added_hints
 from bot.models import Option, OutMessage
 from bot.rendering import Renderer, Target
 from bot.rendering import filters as fmt
 
 Facts = Mapping[str, Mapping[str, Any]]
+
+_SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’)）]*$")
+
+
+def _join_sentences(parts: Sequence[str], locale: str) -> str:
+    """Hint parts as sentences: each ends in a full stop, then a space (en) or nothing (zh)."""
+    stop, gap = ("。", "") if locale == "zh" else (".", " ")
+    sentences = [part.strip() for part in parts if part.strip()]
+    return gap.join(s if _SENTENCE_END.search(s) else s + stop for s in sentences)
 
 
 class Presenter:
@@ -125,17 +136,8 @@ class Presenter:
             hints.append(
                 self.plain("question.current", value=self.display(flow, step, prompt.current))
             )
-        kind_hint = {
-            StepKind.CHOICE: "question.hint_choice",
-            StepKind.MULTI: "question.hint_multi",
-            StepKind.YESNO: "question.hint_yesno",
-            StepKind.SCALE: "question.hint_scale",
-            StepKind.DATE: "question.hint_date",
-        }.get(step.kind)
-        if kind_hint and not (step.kind is StepKind.SCALE and texts.hint):
-            hints.append(self.plain(kind_hint))  # a scale's own hint says what 1 and 5 mean
-        if step.optional and prompt.default is None:
-            hints.append(self.plain("question.skip_hint"))
+        for key in added_hints(step, texts, keeping=prompt.default is not None):
+            hints.append(self.plain(key))  # unless the step's own words say it (`covers`)
         return OutMessage(
             type="question",
             text=f"{progress} {body}",
@@ -144,7 +146,7 @@ class Presenter:
             step=step.id,
             kind=step.kind.value,
             progress=prompt.progress,
-            hint=("" if self.locale == "zh" else " ").join(hints) or None,
+            hint=_join_sentences(hints, self.locale) or None,
             run_id=run_id,
             can_back=prompt.progress[0] > 1,
             can_skip=step.optional or prompt.default is not None,
@@ -178,8 +180,16 @@ class Presenter:
                     for o in YESNO_OPTIONS
                 ]
             case StepKind.SCALE:
+                ends = {"1": texts.scale_low, "5": texts.scale_high}  # "1 · running on empty"
                 options += [
-                    Option(id=o, label=o, selected=str(current) == o) for o in SCALE_OPTIONS
+                    Option(
+                        id=o,
+                        label=self.plain("question.scale_point", point=o, words=ends[o])
+                        if ends.get(o)
+                        else o,
+                        selected=str(current) == o,
+                    )
+                    for o in SCALE_OPTIONS
                 ]
         return options
 

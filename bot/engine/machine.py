@@ -34,6 +34,7 @@ from bot.engine.spec import StepKind, StepSpec
 from bot.engine.state import FlowState, RunStatus
 
 KEEP = "keep"
+KEEP_WORDS = frozenset({KEEP, "保持", "不变", "保持不变"})  # typed to keep the shown value
 CONFIRM = "confirm"
 
 # ---------------------------------------------------------------- events
@@ -217,7 +218,7 @@ def parse_answer(
     text = event.text
     if text.strip().startswith("/"):
         raise InvalidAnswer("unknown_command", command=text.strip().split()[0][:32])
-    if default is not None and text.strip().casefold() == KEEP:
+    if default is not None and text.strip().casefold() in KEEP_WORDS:
         return default
     labels = flow.option_labels(step.id) if step.options else {}
     match step.kind:

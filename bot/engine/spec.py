@@ -158,6 +158,9 @@ class FlowSpec(_Strict):
     menu: bool = True
     order: int = 100
     top_advice: int = Field(default=5, ge=1, le=10)
+    # flows the founder must have completed before this one starts (``[onboarding]``):
+    # their facts are always there for its templates and conditions
+    requires: tuple[str, ...] = ()
     steps: tuple[StepSpec, ...] = Field(min_length=1)
     derived: dict[str, str] = Field(default_factory=dict)
     rules: tuple[RuleSpec, ...] = ()
@@ -165,6 +168,15 @@ class FlowSpec(_Strict):
     preview: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     _check_flow_id = field_validator("id")(_check_id)
+
+    @field_validator("requires")
+    @classmethod
+    def _required_ids(cls, requires: tuple[str, ...]) -> tuple[str, ...]:
+        for flow_id in requires:
+            _check_id(flow_id)
+        if len(set(requires)) != len(requires):
+            raise ValueError("a flow is required twice")
+        return requires
 
     @field_validator("derived")
     @classmethod

@@ -10,8 +10,8 @@ import math
 from typing import Any
 
 
-def _trim(value: float, digits: int = 1) -> str:
-    text = f"{value:,.{digits}f}"
+def _trim(value: float, digits: int = 1, *, group: bool = True) -> str:
+    text = f"{value:,.{digits}f}" if group else f"{value:.{digits}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -30,17 +30,20 @@ def format_num(value: Any, locale: str = "en") -> str:
 
 
 def format_money(value: Any, locale: str = "en") -> str:
-    """An amount without currency: ``600,000`` / ``1.5M`` (en), ``60万`` / ``1.5亿`` (zh)."""
+    """An amount without currency: ``600,000`` / ``1.5M`` (en), ``60万`` / ``2000万`` (zh).
+
+    Chinese amounts take no thousands separators: ``2000万``, ``8000``.
+    """
     number = _as_number(value)
     if number is None:
         return str(value)
     size = abs(number)
     if locale == "zh":
         if size >= 1e8:
-            return f"{_trim(number / 1e8, 2)}亿"
+            return f"{_trim(number / 1e8, 2, group=False)}亿"
         if size >= 1e4:
-            return f"{_trim(number / 1e4, 1)}万"
-        return _trim(number, 0)
+            return f"{_trim(number / 1e4, 1, group=False)}万"
+        return _trim(number, 0, group=False)
     if size >= 1e9:
         return f"{_trim(number / 1e9, 2)}B"
     if size >= 1e6:
