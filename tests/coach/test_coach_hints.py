@@ -36,10 +36,10 @@ def ask(
     ("locale", "expected"),
     [
         ("en", "Pick every role someone really does now, even part-time. Your answer so far: "
-               "ML engineer, Domain expert. Pick all that apply, separated by commas (for "
-               "example 1, 3)."),
+               "ML engineer, Domain expert. Pick all that apply, separated by commas, for "
+               "example 1, 3."),
         ("zh", "只要现在真有人在做就选上，兼职也算。你之前的回答：算法工程师、行业专家。"
-               "可多选，用逗号隔开（例如 1, 3）。"),
+               "可多选，用逗号隔开，例如 1, 3。"),
     ],
 )  # fmt: skip
 def test_hint_parts_are_sentences(real_catalog: Catalog, locale: str, expected: str) -> None:
