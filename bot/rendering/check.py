@@ -134,13 +134,8 @@ class RunStates:
 
     label: str
     end: State
-    asked: list[StepSpec]
-    before: Callable[[StepSpec], State]
-
-    @property
-    def asked_ids(self) -> set[str]:
-        """The ids of the steps this run asks."""
-        return {step.id for step in self.asked}
+    asked: list[StepSpec]  # the steps it asks, in order
+    before: Callable[[StepSpec], State]  # the facts when one of them is asked
 
 
 @dataclass
@@ -343,7 +338,10 @@ class StatePlanner:
         backgrounds = _distinct(backgrounds, _flow_reads(flow))
 
         starts = [
-            State(label or "preview", run_facts(flow, _state(flow, {}, self.context), known))
+            State(
+                "; ".join(x for x in (f"{flow.id} just started", label) if x),
+                run_facts(flow, _state(flow, {}, self.context), known),
+            )
             for label, known in backgrounds
         ]
         runs = list(self.variant_runs(flow))  # every variant on the preview's background
@@ -539,6 +537,7 @@ def _check_run(
 ) -> None:
     """Render what a founder sees during and after one run of a flow."""
     end = run.end
+    asked = {step.id for step in run.asked}
     attempt("done", texts.done, end)
     for step in flow.spec.steps:
         words = texts.steps.get(step.id)
@@ -547,7 +546,7 @@ def _check_run(
         if step.kind is StepKind.REVIEW:
             attempt(f"step {step.id!r}: prompt", words.prompt, end)
             continue
-        if step.id not in run.asked_ids:
+        if step.id not in asked:
             continue
         for key, source in (("prompt", words.prompt), ("hint", words.hint)):
             if not source:
