@@ -7,6 +7,7 @@ back into the founder's words (option labels, formatted money).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from bot.engine import CONFIRM, Flow, FlowState, Prompt, Score, StepKind, review
 from bot.engine.inputs import example_date
 from bot.engine.machine import dynamic_options, option_ids
 from bot.engine.spec import RuleSpec, StepSpec, Unit
+from bot.engine.texts import added_hints
 from bot.models import Option, OutMessage
 from bot.rendering import Renderer, Target
 from bot.rendering import filters as fmt
@@ -26,6 +28,16 @@ KEEP_LABEL_CHARS = 40  # a button, not a paragraph: a long earlier answer is cut
 
 def _clip(text: str) -> str:
     return text if len(text) <= KEEP_LABEL_CHARS else text[: KEEP_LABEL_CHARS - 1] + "…"
+
+
+_SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’)）]*$")
+
+
+def _join_sentences(parts: Sequence[str], locale: str) -> str:
+    """Hint parts as sentences: each ends in a full stop, then a space (en) or nothing (zh)."""
+    stop, gap = ("。", "") if locale == "zh" else (".", " ")
+    sentences = [part.strip() for part in parts if part.strip()]
+    return gap.join(s if _SENTENCE_END.search(s) else s + stop for s in sentences)
 
 
 class Presenter:
@@ -174,19 +186,10 @@ class Presenter:
         if shown is not None:
             hints.append(self.plain("question.current", value=shown))
             hints.append(self.plain("question.keep_hint", value=shown))
-        kind_hint = {
-            StepKind.CHOICE: "question.hint_choice",
-            StepKind.MULTI: "question.hint_multi",
-            StepKind.YESNO: "question.hint_yesno",
-            StepKind.SCALE: "question.hint_scale",
-            StepKind.DATE: "question.hint_date",
-        }.get(step.kind)
-        if kind_hint and not (step.kind is StepKind.SCALE and texts.hint):
-            # a scale's own hint says what 1 and 5 mean; a date's example is a week from today
-            example = example_date(self.today) if self.today else None
-            hints.append(self.plain(kind_hint, example=example))
-        if step.optional and keeps is None:
-            hints.append(self.plain("question.skip_hint"))
+        # a date's example is a week from the founder's today
+        example = example_date(self.today) if self.today else None
+        for key in added_hints(step, texts, keeping=keeps is not None):
+            hints.append(self.plain(key, example=example))  # unless the step's words say it
         return OutMessage(
             type="question",
             text=f"{progress} {body}",
@@ -195,7 +198,7 @@ class Presenter:
             step=step.id,
             kind=step.kind.value,
             progress=prompt.progress,
-            hint=("" if self.locale == "zh" else " ").join(hints) or None,
+            hint=_join_sentences(hints, self.locale) or None,
             run_id=run_id,
             can_back=prompt.progress[0] > 1,
             can_skip=step.optional or keeps is not None,
@@ -230,7 +233,17 @@ class Presenter:
                     for o in ids
                 ]
             case StepKind.SCALE:
-                return [Option(id=o, label=o, selected=str(keeps) == o) for o in ids]
+                ends = {"1": texts.scale_low, "5": texts.scale_high}  # "1 · running on empty"
+                return [
+                    Option(
+                        id=o,
+                        label=self.plain("question.scale_point", point=o, words=ends[o])
+                        if ends.get(o)
+                        else o,
+                        selected=str(keeps) == o,
+                    )
+                    for o in ids
+                ]
         return []
 
     def _review(

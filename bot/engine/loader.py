@@ -37,6 +37,25 @@ class Catalog:
         flows = [flow for flow in self.flows.values() if flow.spec.menu]
         return sorted(flows, key=lambda flow: (flow.spec.order, flow.id))
 
+    def required_flows(self, flow_id: str) -> tuple[str, ...]:
+        """Every flow ``flow_id`` requires, directly or not, the deepest first.
+
+        ``requires: [onboarding]`` on funding gives ``("onboarding",)``; a founder must
+        have completed each of these before the flow starts.
+        """
+        ordered: list[str] = []
+
+        def visit(current: str, trail: tuple[str, ...]) -> None:
+            flow = self.flows.get(current)
+            for required in flow.spec.requires if flow else ():
+                if required in trail or required in ordered:
+                    continue  # a cycle (reported by validation) or already listed
+                visit(required, (*trail, required))
+                ordered.append(required)
+
+        visit(flow_id, (flow_id,))
+        return tuple(flow for flow in ordered if flow != flow_id)
+
 
 def read_yaml(path: Path, problems: list[Problem]) -> Any:
     """Read a YAML file with ``safe_load``; record a problem instead of raising."""

@@ -43,6 +43,7 @@ from bot.engine.spec import StepKind, StepSpec, Unit
 from bot.engine.state import FlowState, RunStatus
 
 KEEP = "keep"
+KEEP_WORDS = frozenset({KEEP, "保持", "不变", "保持不变"})  # typed to keep the shown value
 CONFIRM = "confirm"
 # words that keep the answer a question already has (the same as /skip there)
 KEEP_WORDS = frozenset({KEEP, "keep it", "same", "unchanged", "保持", "不变", "保持不变", "照旧"})

@@ -189,6 +189,9 @@ class FlowSpec(_Strict):
     menu: bool = True
     order: int = 100
     top_advice: int = Field(default=5, ge=1, le=10)
+    # flows the founder must have completed before this one starts (``[onboarding]``):
+    # their facts are always there for its templates and conditions
+    requires: tuple[str, ...] = ()
     steps: tuple[StepSpec, ...] = Field(min_length=1)
     derived: dict[str, str] = Field(default_factory=dict)
     rules: tuple[RuleSpec, ...] = ()
@@ -196,10 +199,17 @@ class FlowSpec(_Strict):
     preview: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # on a re-run, offer each earlier answer to keep (a check-up, not a fresh interview)
     prefill: bool = False
-    # flows that must have been completed first (their facts are used by this one)
-    requires: tuple[str, ...] = ()
 
     _check_flow_id = field_validator("id")(_check_id)
+
+    @field_validator("requires")
+    @classmethod
+    def _required_ids(cls, requires: tuple[str, ...]) -> tuple[str, ...]:
+        for flow_id in requires:
+            _check_id(flow_id)
+        if len(set(requires)) != len(requires):
+            raise ValueError("a flow is required twice")
+        return requires
 
     @field_validator("derived")
     @classmethod

@@ -5,7 +5,25 @@ Every string here is a jinja2 template source; :mod:`bot.rendering` renders it.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from bot.engine.spec import StepKind, StepSpec
+
+Covered = Literal["answering", "skip"]
+"""What a step's own hint can already say, so the coach leaves its generic words out."""
+
+KIND_HINTS = {
+    StepKind.CHOICE: "question.hint_choice",
+    StepKind.MULTI: "question.hint_multi",
+    StepKind.YESNO: "question.hint_yesno",
+    StepKind.SCALE: "question.hint_scale",
+    StepKind.DATE: "question.hint_date",
+}
+"""The UI hint saying how to answer each kind of step (``answering``)."""
+SKIP_HINT = "question.skip_hint"
+KEEP_HINT = "question.keep_hint"
 
 
 class _Strict(BaseModel):
@@ -13,12 +31,39 @@ class _Strict(BaseModel):
 
 
 class StepTexts(_Strict):
-    """The prompt of a step, a short name for reviews, an optional hint, option labels."""
+    """The prompt of a step, a short name for reviews, an optional hint, option labels.
+
+    ``covers`` lists what the step's own hint already says (``answering``: how to answer
+    this kind of step; ``skip``: how to skip it), so the coach does not add its generic
+    words for it. ``scale_low`` and ``scale_high`` name the ends of a scale step (1 and 5).
+    """
 
     prompt: str
     short: str | None = None
     hint: str | None = None
+    covers: tuple[Covered, ...] = ()
+    scale_low: str | None = None
+    scale_high: str | None = None
     options: dict[str, str] = Field(default_factory=dict)
+
+
+def added_hints(step: StepSpec, texts: StepTexts, *, keeping: bool = False) -> tuple[str, ...]:
+    """UI keys of the generic hints the coach adds after the step's own hint.
+
+    How to answer the step's kind, unless its hint ``covers`` it (a scale step with its own
+    hint or named ends never gets the generic "1 means not at all"); and on an optional step
+    how to skip it, unless covered, or when ``keeping`` (the keep hint says /skip already).
+    """
+    keys: list[str] = []
+    kind = KIND_HINTS.get(step.kind)
+    anchored = step.kind is StepKind.SCALE and bool(
+        texts.hint or texts.scale_low or texts.scale_high
+    )
+    if kind and "answering" not in texts.covers and not anchored:
+        keys.append(kind)
+    if step.optional and not keeping and "skip" not in texts.covers:
+        keys.append(SKIP_HINT)
+    return tuple(keys)
 
 
 class RuleTexts(_Strict):

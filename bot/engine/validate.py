@@ -6,12 +6,14 @@ languages. Template rendering is checked by :mod:`bot.rendering.check`.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.expressions import referenced_facts, referenced_names, syntax_error
-from bot.engine.spec import StepKind
+from bot.engine.spec import StepKind, StepSpec
+from bot.engine.texts import KIND_HINTS, StepTexts
 from bot.errors import Problem
 
 if TYPE_CHECKING:
@@ -22,6 +24,7 @@ _CONSTANTS = {"none", "true", "false", "None", "True", "False"}
 # names every expression may read besides flow ids: the run's context and the founder's
 # previous run of the same flow (see bot.engine.machine)
 _RUN_NAMES = {"context", "last"}
+_TEMPLATE = re.compile(r"\{[{%#]")
 
 
 def validate_catalog(catalog: Catalog, content_dir: Path) -> list[Problem]:
@@ -34,7 +37,47 @@ def validate_catalog(catalog: Catalog, content_dir: Path) -> list[Problem]:
         for locale in catalog.locales:
             problems.extend(_texts(flow, locale, content_dir))
     problems.extend(_ui_keys(catalog, content_dir))
+    problems.extend(_requirements(catalog))
     return problems
+
+
+def _requirements(catalog: Catalog) -> list[Problem]:
+    """``requires`` names known flows, never the flow itself, and has no cycle."""
+    problems: list[Problem] = []
+    for flow in catalog.flows.values():
+        for required in flow.spec.requires:
+            if required == flow.id:
+                problems.append(Problem(flow.source, "requires", "a flow cannot require itself"))
+            elif required not in catalog.flows:
+                problems.append(Problem(flow.source, "requires", f"unknown flow {required!r}"))
+    reported: set[str] = set()
+    for flow in catalog.flows.values():
+        cycle = _cycle_from(catalog, flow.id, [])
+        if cycle and not reported.intersection(cycle):
+            reported.update(cycle)
+            problems.append(
+                Problem(
+                    flow.source,
+                    "requires",
+                    "flows require each other in a circle: " + " → ".join([*cycle, cycle[0]]),
+                )
+            )
+    return problems
+
+
+def _cycle_from(catalog: Catalog, flow_id: str, trail: list[str]) -> list[str]:
+    """The flows of a ``requires`` cycle reachable from ``flow_id`` (empty if none)."""
+    if flow_id in trail:
+        return trail[trail.index(flow_id) :]
+    flow = catalog.flows.get(flow_id)
+    if flow is None:
+        return []
+    for required in flow.spec.requires:
+        if required != flow_id:  # reported on its own
+            cycle = _cycle_from(catalog, required, [*trail, flow_id])
+            if cycle:
+                return cycle
+    return []
 
 
 def _known_facts(catalog: Catalog) -> dict[str, set[str]]:
@@ -144,6 +187,9 @@ def _texts(flow: Flow, locale: str, content_dir: Path) -> list[Problem]:
         if step_texts is None:
             problems.append(Problem(file, f"step {step.id!r}", "no prompt in this language"))
             continue
+        problems += [
+            Problem(file, f"step {step.id!r}", what) for what in _step_words(step, step_texts)
+        ]
         for option in step.options:
             if option not in step_texts.options:
                 problems.append(
@@ -186,6 +232,25 @@ def _texts(flow: Flow, locale: str, content_dir: Path) -> list[Problem]:
             Problem(file, f"dimension {dim!r}", "text for a dimension the flow does not have")
         )
     return problems
+
+
+def _step_words(step: StepSpec, texts: StepTexts) -> list[str]:
+    """What is wrong with a step's words beyond missing labels."""
+    found: list[str] = []
+    if step.asks and not (texts.short or "").strip():
+        found.append("no `short:` label: the review and exports would show the prompt, cut")
+    plain = {"short": texts.short, "scale_low": texts.scale_low, "scale_high": texts.scale_high}
+    plain |= {f"label of option {option!r}": label for option, label in texts.options.items()}
+    for key, words in plain.items():
+        if words and _TEMPLATE.search(words):
+            found.append(f"{key} is shown as it is: it cannot be a template")
+    if (texts.scale_low or texts.scale_high) and step.kind is not StepKind.SCALE:
+        found.append("scale_low and scale_high belong to scale steps")
+    if "skip" in texts.covers and not step.optional:
+        found.append("covers: skip, but the step is not optional")
+    if "answering" in texts.covers and step.kind not in KIND_HINTS:
+        found.append(f"covers: answering, but the coach adds no such hint to a {step.kind} step")
+    return found
 
 
 def _ui_keys(catalog: Catalog, content_dir: Path) -> list[Problem]:

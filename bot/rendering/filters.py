@@ -14,8 +14,8 @@ from datetime import date
 from typing import Any
 
 
-def _trim(value: float, digits: int = 1) -> str:
-    text = f"{value:,.{digits}f}"
+def _trim(value: float, digits: int = 1, *, group: bool = True) -> str:
+    text = f"{value:,.{digits}f}" if group else f"{value:.{digits}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -42,19 +42,22 @@ _NAMES_ZH = {"CNY": "元", "USD": "美元", "EUR": "欧元", "GBP": "英镑", "C
 
 
 def format_money(value: Any, locale: str = "en", currency: str | None = None) -> str:
-    """An amount: ``600,000`` / ``1.5M`` (en), ``60万`` / ``1.5亿`` (zh); with the founder's
-    currency ``$600,000``, ``CAD 1.5M`` (en), ``60万元``, ``60万加元`` (zh)."""
+    """An amount: ``600,000`` / ``1.5M`` (en), ``60万`` / ``2000万`` (zh); with the founder's
+    currency ``$600,000``, ``CAD 1.5M`` (en), ``60万元``, ``60万加元`` (zh).
+
+    Chinese amounts take no thousands separators: ``2000万``, ``8000``.
+    """
     number = _as_number(value)
     if number is None:
         return str(value)
     size = abs(number)
     if locale == "zh":
         if size >= 1e8:
-            amount = f"{_trim(number / 1e8, 2)}亿"
+            amount = f"{_trim(number / 1e8, 2, group=False)}亿"
         elif size >= 1e4:
-            amount = f"{_trim(number / 1e4, 1)}万"
+            amount = f"{_trim(number / 1e4, 1, group=False)}万"
         else:
-            amount = _trim(number, 0)
+            amount = _trim(number, 0, group=False)
         if not currency:
             return amount
         name = _NAMES_ZH.get(currency)

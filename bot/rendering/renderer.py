@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import StrictUndefined, pass_context
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from bot.engine.expressions import FactsEnvironment
 from bot.errors import RenderError
 from bot.rendering import filters
 from bot.rendering.markup import Target, convert, escape_markdown, tidy
+from bot.rendering.spacing import CLOSE, OPEN, mark, space_values
 
 if TYPE_CHECKING:
     from bot.engine.loader import Catalog
@@ -31,6 +32,22 @@ def _finalize_markdown(value: Any) -> Any:
     if isinstance(value, str) and not isinstance(value, Markup):
         return escape_markdown(value)
     return value
+
+
+def _marked(finalize: Any) -> Any:
+    """A finalize that also marks each value for :func:`~bot.rendering.spacing.space_values`."""
+
+    def apply(value: Any) -> Any:
+        value = finalize(value) if finalize else value
+        if isinstance(value, Markup):
+            return escape(OPEN) + value + escape(CLOSE)  # already safe HTML
+        return mark(str(value))
+
+    return apply
+
+
+CJK_LOCALES = frozenset({"zh"})
+"""Locales whose templates get spaces around values only next to Latin text."""
 
 
 _JINJA_SYNTAX = re.compile(r"\{[{%#]")
@@ -56,14 +73,19 @@ class Renderer:
     def __init__(self, catalog: Catalog, *, default_locale: str = "en") -> None:
         self.catalog = catalog
         self.default_locale = default_locale
-        self._envs = {target: self._make_env(target) for target in Target}
-        self._cache: dict[tuple[Target, str], Any] = {}
+        self._envs = {
+            (target, cjk): self._make_env(target, cjk=cjk)
+            for target in Target
+            for cjk in (False, True)
+        }
+        self._cache: dict[tuple[Target, bool, str], Any] = {}
 
-    def _make_env(self, target: Target) -> FactsEnvironment:
+    def _make_env(self, target: Target, *, cjk: bool) -> FactsEnvironment:
+        finalize = _finalize_markdown if target is Target.MARKDOWN else None
         env = FactsEnvironment(
             undefined=StrictUndefined,
             autoescape=target is Target.HTML,
-            finalize=_finalize_markdown if target is Target.MARKDOWN else None,
+            finalize=_marked(finalize) if cjk else finalize,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
@@ -117,9 +139,10 @@ class Renderer:
         labels = [step_texts.options.get(str(item), str(item)) for item in values]
         return filters.join_labels(labels, locale)
 
-    def compile(self, source: str, target: Target) -> Any:
+    def compile(self, source: str, target: Target, *, locale: str | None = None) -> Any:
         """The compiled template for a source (cached); :class:`RenderError` on bad syntax."""
-        key = (target, source)
+        cjk = locale in CJK_LOCALES
+        key = (target, cjk, source)
         template = self._cache.get(key)
         if template is None:
             converted = convert(source, target)
@@ -127,7 +150,7 @@ class Renderer:
                 template = _Constant(converted)  # most strings: no need to compile them
             else:
                 try:
-                    template = self._envs[target].from_string(converted)
+                    template = self._envs[target, cjk].from_string(converted)
                 except TemplateError as exc:
                     raise RenderError(f"{type(exc).__name__}: {exc}") from exc
             self._cache[key] = template
@@ -146,12 +169,13 @@ class Renderer:
 
         ``currency``: the founder's working currency, for the ``money`` filter.
         """
-        template = self.compile(source, target)
+        template = self.compile(source, target, locale=locale)
         extra = (
             {"locale": locale} if currency is None else {"locale": locale, "currency": currency}
         )
         try:
-            return tidy(template.render({**context, **extra}))
+            text = template.render({**context, **extra})
+            return tidy(space_values(text) if locale in CJK_LOCALES else text)
         except (TemplateError, SecurityError, TypeError, ValueError, ArithmeticError) as exc:
             raise RenderError(f"{type(exc).__name__}: {exc}") from exc
 

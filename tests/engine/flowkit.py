@@ -123,6 +123,8 @@ def texts_for(spec: Mapping[str, Any], locale: str) -> dict[str, Any]:
     steps: dict[str, Any] = {}
     for step in spec["steps"]:
         words: dict[str, Any] = {"prompt": f"{mark} prompt for **{step['id']}**"}
+        if step["kind"] != "review":
+            words["short"] = f"{mark} {step['id']}"
         if step.get("options"):
             words["options"] = {option: label(option, locale) for option in step["options"]}
         steps[step["id"]] = words

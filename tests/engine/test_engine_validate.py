@@ -311,3 +311,93 @@ def test_strict_error_message_lists_every_problem(tmp_path: Path) -> None:
         f"{content_file(tmp_path, 'en')}: step 'burn': no prompt in this language",
         f"{content_file(tmp_path, 'zh')}: rule 'no_pipeline': no text in this language",
     ]
+
+
+# ---------------------------------------------------------------- requires (issue #11)
+
+
+def test_requires_is_read_and_listed_deepest_first(tmp_path: Path) -> None:
+    """A flow names the flows it needs completed first; the catalog lists them in order."""
+    middle = {**fresh(BASICS), "id": "middle", "requires": ["basics"]}
+    middle["preview"] = {"middle": {"name": "Lin", "stage": "mvp"}}
+    probe = {**fresh(PROBE), "requires": ["middle"]}
+    flows_dir, content_dir = write_catalog(tmp_path, [BASICS, middle, probe])
+    catalog = load_catalog(flows_dir, content_dir, strict=True)
+    assert (
+        catalog.flows["probe"].spec.requires,
+        catalog.required_flows("probe"),
+        catalog.required_flows("basics"),
+    ) == (("middle",), ("basics", "middle"), ())
+
+
+def test_requires_an_unknown_flow(tmp_path: Path) -> None:
+    """Requiring a flow that does not exist is reported for the flow file."""
+    found = problems(tmp_path, probe_with(lambda p: p.update(requires=["nosuch"])))
+    assert found == [Problem(flow_file(tmp_path), "requires", "unknown flow 'nosuch'")]
+
+
+def test_requires_itself(tmp_path: Path) -> None:
+    """A flow cannot require itself."""
+    found = problems(tmp_path, probe_with(lambda p: p.update(requires=["probe"])))
+    assert found == [Problem(flow_file(tmp_path), "requires", "a flow cannot require itself")]
+
+
+def test_requires_in_a_circle(tmp_path: Path) -> None:
+    """Two flows requiring each other are reported once, naming the circle."""
+    basics = {**fresh(BASICS), "requires": ["probe"]}
+    probe = {**fresh(PROBE), "requires": ["basics"]}
+    found = problems(tmp_path, [basics, probe])
+    assert [(Path(p.file).name, p.where, p.what) for p in found] == [
+        (
+            "basics.yaml",
+            "requires",
+            "flows require each other in a circle: basics → probe → basics",
+        )
+    ]
+
+
+def test_requires_is_a_list_of_ids(tmp_path: Path) -> None:
+    """A required flow must be named by a snake_case id."""
+    found = problems(tmp_path, probe_with(lambda p: p.update(requires=["Basics"])))
+    assert [(p.where, "snake_case" in p.what) for p in found] == [("requires", True)]
+
+
+# ---------------------------------------------------------------- step words (issue #11)
+
+
+def test_an_asking_step_without_a_short_label(tmp_path: Path) -> None:
+    """Without `short:` a review shows the prompt cut off: every asking step needs one."""
+    texts = probe_texts("zh", lambda w: w["steps"]["cash"].pop("short"))
+    found = problems(tmp_path, texts=texts)
+    assert [(p.file, p.where, "short" in p.what) for p in found] == [
+        (content_file(tmp_path, "zh"), "step 'cash'", True)
+    ]
+
+
+def test_the_review_needs_no_short_label(tmp_path: Path) -> None:
+    """A review step asks nothing, so it needs no short label."""
+    texts = probe_texts("en", lambda w: w["steps"]["review"].pop("short", None))
+    assert problems(tmp_path, texts=texts) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "what"),
+    [
+        (lambda s: s.update(short="{{ probe.cash }}"), "short is shown as it is"),
+        (lambda s: s["options"].update(vc="{{ x }} VC"), "label of option 'vc' is shown"),
+        (lambda s: s.update(scale_low="low"), "scale_low and scale_high belong to scale steps"),
+        (lambda s: s.update(covers=["skip"]), "covers: skip, but the step is not optional"),
+    ],
+)
+def test_step_words_that_cannot_work(tmp_path: Path, change: Any, what: str) -> None:
+    """Plain-text words with template syntax, and keys a step cannot use, are reported."""
+    texts = probe_texts("en", lambda w: change(w["steps"]["channels"]))
+    found = problems(tmp_path, texts=texts)
+    assert [(p.where, p.what.startswith(what)) for p in found] == [("step 'channels'", True)]
+
+
+def test_covers_answering_on_a_step_without_a_generic_hint(tmp_path: Path) -> None:
+    """A text step gets no generic hint on how to answer, so it cannot cover one."""
+    texts = probe_texts("en", lambda w: w["steps"]["nickname"].update(covers=["answering"]))
+    found = problems(tmp_path, texts=texts)
+    assert [(p.where, "covers: answering" in p.what) for p in found] == [("step 'nickname'", True)]

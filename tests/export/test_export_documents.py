@@ -307,7 +307,7 @@ def test_markdown_in_chinese(words_zh: Words) -> None:
         "创始人档案",
         "Team building",
         "Funding and runway",
-        "行动承诺与回访",
+        "行动承诺与跟进",
         "创始人周报",
         "完整对话记录",
     ]
@@ -549,7 +549,7 @@ def test_html_in_chinese(words_zh: Words) -> None:
         "创始人档案",
         "Team building",
         "Funding and runway",
-        "行动承诺与回访",
+        "行动承诺与跟进",
         "创始人周报",
         "完整对话记录",
     ]

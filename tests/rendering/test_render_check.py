@@ -175,3 +175,124 @@ def test_ui_template_syntax_error_is_reported(tmp_path: Path) -> None:
 def test_telegram_html_problems(html: str, expected: list[str]) -> None:
     """Unknown tags, stray closing tags and unclosed tags are each reported."""
     assert telegram_html_problems(html) == expected
+
+
+# ---------------------------------------------------------------- reachable states (issue #11)
+
+EXTRA: dict[str, Any] = {
+    "id": "extra",
+    "menu": False,
+    "steps": [{"id": "segment", "kind": "choice", "options": ["smb", "enterprise"]}],
+    "preview": {"extra": {"segment": "smb"}},
+}
+
+
+def probe_with(**changes: Any) -> dict[str, Any]:
+    """PROBE with top-level keys changed (``requires``, ``preview``...)."""
+    return {**PROBE, **changes}
+
+
+def found_in(root: Path, specs: list[dict[str, Any]] | None = None, **kwargs: Any) -> list[Any]:
+    """(where, what) of every template problem."""
+    return [(where, what) for _, where, what in template_problems(root, specs=specs, **kwargs)]
+
+
+def test_a_fact_of_a_flow_not_required_is_caught(tmp_path: Path) -> None:
+    """Advice reading another flow's fact unguarded fails for a founder who skipped that flow."""
+    texts = en_probe(lambda w: w["rules"]["grants_only"].update(text="For {{ extra.segment }}."))
+    found = found_in(tmp_path, [BASICS, PROBE, EXTRA], texts=texts)
+    assert [(where, "(extra not done)" in what) for where, what in found] == [
+        ("rule 'grants_only': text", True)
+    ]
+
+
+def test_a_required_flow_is_always_there(tmp_path: Path) -> None:
+    """With `requires: [extra]` the coach runs extra first, so its facts are always given."""
+    texts = en_probe(lambda w: w["rules"]["grants_only"].update(text="For {{ extra.segment }}."))
+    specs = [BASICS, probe_with(requires=["extra"]), EXTRA]
+    assert found_in(tmp_path, specs, texts=texts) == []
+
+
+def test_a_profile_template_before_onboarding_is_caught(tmp_path: Path) -> None:
+    """Issue #11: a question naming the founder fails when the profile flow is not done."""
+    texts = en_probe(lambda w: w["steps"]["nickname"].update(prompt="Hi {{ basics.name }}!"))
+    found = found_in(tmp_path, texts=texts)
+    assert [(where, "(basics not done)" in what) for where, what in found] == [
+        ("step 'nickname': prompt", True)
+    ]
+    fixed = found_in(tmp_path / "fixed", [BASICS, probe_with(requires=["basics"])], texts=texts)
+    assert fixed == []
+
+
+def test_a_skipped_optional_step_is_caught(tmp_path: Path) -> None:
+    """Advice reading an optional answer unguarded fails when the founder skipped it."""
+    texts = en_probe(
+        lambda w: w["rules"]["grants_only"].update(why="You burn {{ probe.burn | money }}.")
+    )
+    found = found_in(tmp_path, texts=texts)
+    assert [(where, "probe.burn skipped" in what) for where, what in found] == [
+        ("rule 'grants_only': why", True)
+    ]
+
+
+def test_a_skipped_optional_step_guarded_with_is_defined_passes(tmp_path: Path) -> None:
+    """The same words behind `is defined` are fine."""
+    why = "{% if probe.burn is defined %}You burn {{ probe.burn | money }}.{% endif %}"
+    texts = en_probe(lambda w: w["rules"]["grants_only"].update(why=why))
+    assert found_in(tmp_path, texts=texts) == []
+
+
+def test_a_conditional_step_turned_off_is_caught(tmp_path: Path) -> None:
+    """`cash` is asked only at mvp or revenue: the done text cannot rely on it."""
+    texts = en_probe(lambda w: w.update(done="You have {{ probe.cash | money }}."))
+    found = found_in(tmp_path, texts=texts)
+    assert [(where, "probe.stage = idea" in what) for where, what in found] == [("done", True)]
+
+
+def test_a_question_sees_only_earlier_answers(tmp_path: Path) -> None:
+    """A question cannot name an answer given after it (here: burn, asked after cash)."""
+    texts = en_probe(lambda w: w["steps"]["cash"].update(prompt="Cash, at {{ probe.burn }}?"))
+    found = found_in(tmp_path, texts=texts)
+    assert [(where, "asking probe.cash, only the answers before it" in what)
+            for where, what in found] == [("step 'cash': prompt", True)]  # fmt: skip
+
+
+def test_a_rule_is_rendered_only_where_it_holds(tmp_path: Path) -> None:
+    """runway_short fires only with a runway, so its words may rely on one."""
+    text = "Runway: {{ probe.runway_months | months }}."
+    texts = en_probe(lambda w: w["rules"]["runway_short"].update(text=text))
+    assert found_in(tmp_path, texts=texts) == []
+
+
+def test_a_first_run_has_no_last(tmp_path: Path) -> None:
+    """`last.<flow>` is what the founder said last time: a first run has none."""
+    preview = {**PROBE["preview"], "last": {"probe": {"cash": 500_000}}}
+    texts = en_probe(lambda w: w.update(done="Last time: {{ last.probe.cash | money }}."))
+    found = found_in(tmp_path, [BASICS, probe_with(preview=preview)], texts=texts)
+    assert [(where, "first run of probe (no last.probe)" in what) for where, what in found] == [
+        ("done", True)
+    ]
+
+
+def test_markup_broken_in_a_reachable_state_is_caught(tmp_path: Path) -> None:
+    """Bold opened inside a condition that a skipped answer turns off is reported with it."""
+    text = "**{% if probe.burn is defined %}burn**{% endif %} left"
+    texts = en_probe(lambda w: w["rules"]["grants_only"].update(text=text))
+    assert found_in(tmp_path, texts=texts) == [
+        ("rule 'grants_only': text", "<b> is never closed (probe.burn skipped)")
+    ]
+
+
+def test_each_template_is_reported_once(tmp_path: Path) -> None:
+    """A template failing in many states is one problem (its first failing state)."""
+    texts = en_probe(lambda w: w.update(done="{{ probe.cash }} {{ extra.segment }}"))
+    found = found_in(tmp_path, [BASICS, PROBE, EXTRA], texts=texts)
+    assert [where for where, _ in found] == ["done"]
+
+
+def test_the_real_flows_require_the_profile(real_catalog: Any) -> None:
+    """Team, funding, marketing and the weekly update start after onboarding."""
+    required = {flow_id: real_catalog.required_flows(flow_id) for flow_id in real_catalog.flows}
+    assert {flow_id for flow_id, needs in required.items() if needs == ("onboarding",)} == {
+        "team", "funding", "marketing", "update"
+    }  # fmt: skip

@@ -1,0 +1,105 @@
+"""flows check on the words: hints said twice, and Chinese typography (issue #11)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.engine import load_catalog
+from bot.rendering import Renderer
+from bot.rendering.wording import wording_problems
+from tests.engine.flowkit import PROBE, texts_for, write_catalog
+
+
+def problems(root: Path, locale: str, change: Callable[[dict[str, Any]], None]) -> list:
+    """(file name, where, what) of every wording problem after changing PROBE's words."""
+    words = texts_for(PROBE, locale)
+    change(words)
+    flows_dir, content_dir = write_catalog(root, texts={f"{locale}/probe": words})
+    catalog = load_catalog(flows_dir, content_dir, strict=True)
+    return [
+        (Path(p.file).relative_to(root).as_posix(), p.where, p.what)
+        for p in wording_problems(catalog, content_dir, Renderer(catalog))
+    ]
+
+
+def test_the_kit_words_are_fine(tmp_path: Path) -> None:
+    """The generated words repeat nothing (so each problem below is caused)."""
+    assert problems(tmp_path, "en", lambda w: None) == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "prompt"),
+    [("en", "Which channels? Pick all that apply."), ("zh", "哪些渠道？可多选。")],
+)
+def test_a_prompt_repeating_the_multiple_choice_hint(
+    tmp_path: Path, locale: str, prompt: str
+) -> None:
+    """B9: "Pick all that apply." in the question, and again in the coach's hint."""
+    found = problems(tmp_path, locale, lambda w: w["steps"]["channels"].update(prompt=prompt))
+    assert [(file, where, "repeats the hint" in what) for file, where, what in found] == [
+        (f"content/{locale}/probe.yaml", "step 'channels': prompt", True)
+    ]
+
+
+def test_a_hint_saying_how_to_skip(tmp_path: Path) -> None:
+    """B9: an optional step whose hint says /skip gets the coach's /skip hint too."""
+    found = problems(
+        tmp_path, "en", lambda w: w["steps"]["burn"].update(hint="Type /skip if unsure.")
+    )
+    assert [(where, "covers: [skip]" in what) for _, where, what in found] == [
+        ("step 'burn': hint", True)
+    ]
+
+
+def test_covers_tells_the_coach_to_leave_its_hint_out(tmp_path: Path) -> None:
+    """With `covers: [skip]` the step's own words are the only /skip hint: no problem."""
+    found = problems(
+        tmp_path,
+        "en",
+        lambda w: w["steps"]["burn"].update(hint="Type /skip if unsure.", covers=["skip"]),
+    )
+    assert found == []
+
+
+def test_covers_answering_for_a_multiple_choice_step(tmp_path: Path) -> None:
+    """A multi step that says how to answer in its own hint may leave the generic one out."""
+    hint = "Pick all that apply, separated by commas, e.g. 1, 2."
+    found = problems(
+        tmp_path,
+        "en",
+        lambda w: w["steps"]["channels"].update(hint=hint, covers=["answering"]),
+    )
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("已暂停「{{ probe.nickname }}」。", "use “” for quotes"),
+        ("回复数字即可(可多选)。", "use full-width （） around Chinese text"),
+        ("写城市名，比如 上海、深圳。", "no space between Chinese characters"),
+    ],
+)
+def test_chinese_typography(tmp_path: Path, text: str, what: str) -> None:
+    """zh: “” not 「」, （） around Chinese, and no space between two characters."""
+    found = problems(tmp_path, "zh", lambda w: w.update(intro=text))
+    assert [(where, found_what.startswith(what)) for _, where, found_what in found] == [
+        ("intro", True)
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ probe.nickname }} 目前处在哪个阶段？",  # a value: spaced by the renderer
+        "比如 Asia/Shanghai 或 UTC+8。",  # Chinese next to Latin text
+        "（例如 1, 3）",
+    ],
+)
+def test_chinese_typography_that_is_fine(tmp_path: Path, text: str) -> None:
+    """Spaces next to values or Latin text, and full-width parentheses, are fine."""
+    assert problems(tmp_path, "zh", lambda w: w.update(intro=text)) == []
