@@ -230,7 +230,7 @@ async def test_the_date_hint_is_computed_from_today(full_coach: Coach) -> None:
 async def test_the_date_hint_in_chinese(full_coach: Coach) -> None:
     await to_when(full_coach, language="中文")
     question = last_question(await say(full_coach, ADA, "4"))
-    assert question.hint == "写一个日期，例如3月9日、2026-03-09、下周三或明天。"
+    assert question.hint == "写一个日期，例如 3月9日、2026-03-09、下周三或明天。"
     replies = await say(full_coach, ADA, "12/01")
     assert replies[0].text.startswith("不确定你指的是哪天：12月1日 还是 1月12日？")
 
