@@ -85,4 +85,7 @@ class OutMessage(BaseModel):
     can_back: bool = False
     can_skip: bool = False
     file: OutFile | None = None
+    # a text question that takes several lines (one goal per line): the console then
+    # reads lines until an empty one; JSON lines says "multiline": true
+    multiline: bool = False
     locale: str | None = None  # the language it is written in, when the Coach knows it

@@ -148,6 +148,7 @@ class Presenter:
             run_id=run_id,
             can_back=prompt.progress[0] > 1,
             can_skip=step.optional or prompt.default is not None,
+            multiline=step.multiline,
         )
 
     def _options(self, flow: Flow, step: StepSpec, prompt: Prompt, facts: Facts) -> list[Option]:
