@@ -110,7 +110,9 @@ class JsonLines:
         if self.signal is None:
             return 0
         # a person pressed Ctrl-C in a terminal: one line for them, never on stdout
-        print(await self.coach.farewell(self.who, self.locale), file=sys.stderr, flush=True)
+        farewell = await self.coach.farewell(self.who, self.locale)
+        lead = "\n" if sys.stderr.isatty() else ""  # after the ^C the terminal echoed
+        print(lead + farewell, file=sys.stderr, flush=True)
         return 128 + int(self.signal)
 
 

@@ -244,11 +244,14 @@ class FollowUps:
                 turn.replies.append(turn.present.error("checkins_usage", {}))
             return
         rows = await checkins.for_user(turn.conn, turn.user.id)
-        present = turn.present
         if not rows:
-            turn.replies.append(present.message(present.ui("checkins.none")))
+            turn.replies.append(turn.present.message(turn.present.ui("checkins.none")))
             return
-        turn.replies.append(present.message(present.ui("checkins.title")))
+        await self._show_list(turn, rows, "checkins.title")
+
+    async def _show_list(self, turn: Any, rows: list[CheckIn], title: str) -> None:
+        present = turn.present
+        turn.replies.append(present.message(present.ui(title)))
         for number, row in enumerate(rows, start=1):
             text = present.ui(
                 f"checkins.item_{'paused' if row.status == 'paused' else 'scheduled'}",
@@ -262,8 +265,17 @@ class FollowUps:
                 )
             )
         if getattr(self, "target", None) is Target.PLAIN:  # no buttons: typed numbers instead
-            turn.replies.append(present.message(present.ui("checkins.how", count=len(rows))))
+            if title == "checkins.title":
+                turn.replies.append(present.message(present.ui("checkins.how", count=len(rows))))
             await self._set_user(turn, pending=PENDING_CHECKINS)  # type: ignore[attr-defined]
+
+    async def _manage_typed(self, turn: Any, action: str, checkin_id: int) -> None:
+        """A change typed by number; the list again if that changed the numbers."""
+        before = [row.id for row in await checkins.for_user(turn.conn, turn.user.id)]
+        await self.manage_checkin(turn, f"{action}:{checkin_id}")
+        rows = await checkins.for_user(turn.conn, turn.user.id)
+        if rows and [row.id for row in rows] != before:
+            await self._show_list(turn, rows, "checkins.renumbered")
 
     async def checkins_reply(self, turn: Any, text: str) -> bool:
         """Text typed right after /checkins: an entry's number, or ``later 2``; then one of
@@ -299,7 +311,7 @@ class FollowUps:
                     turn.replies.append(turn.present.error(exc.code, exc.params))
                     turn.replies.append(self._entry_question(turn, row))
                     return True
-                await self.manage_checkin(turn, f"{action}:{row.id}")
+                await self._manage_typed(turn, action, row.id)
                 return True
         await self._set_user(turn, pending=None)  # type: ignore[attr-defined]
         return False
@@ -319,7 +331,7 @@ class FollowUps:
     async def _act_on_number(self, turn: Any, action: str, raw: str) -> None:
         row = await self._numbered(turn, raw)
         if row is not None:
-            await self.manage_checkin(turn, f"{action}:{row.id}")
+            await self._manage_typed(turn, action, row.id)
 
     async def _offer_entry(self, turn: Any, raw: str) -> None:
         """One entry with its actions as a numbered question (``/checkins 2``)."""
