@@ -35,11 +35,11 @@ async def open_coach(
     settings: Settings, *, target: Target, clock: Clock | None = None
 ) -> AsyncIterator[Coach]:
     """A ready Coach; the database is closed however the block ends."""
-    catalog = load_checked_catalog(
-        settings.founder_coach_flows_dir, settings.founder_coach_content_dir
-    )
-    db = await Database.open(settings.founder_coach_db)
+    db = await Database.open(settings.founder_coach_db)  # an unusable one fails at once
     try:
+        catalog = load_checked_catalog(
+            settings.founder_coach_flows_dir, settings.founder_coach_content_dir
+        )
         yield Coach(
             db,
             catalog,
