@@ -180,10 +180,21 @@ async def _chat(
     jsonl: bool,
     refuse_empty: bool = False,
 ) -> int:
+    from bot.adapters.base import LineReader
     from bot.adapters.console import Console
     from bot.adapters.jsonl import JsonLines
     from bot.checkins.scheduler import CheckinScheduler
 
+    reader = None
+    if refuse_empty and not sys.stdin.isatty():
+        # `docker run` without -it and without a token: stdin is /dev/null. Greeting nobody
+        # and exiting 0 would loop under --restart=always; say why instead. A script piped
+        # in (it has lines) runs as before.
+        reader = LineReader(sys.stdin)
+        if await reader.ends_empty(1.0):
+            reader.close()
+            print(NO_TERMINAL, file=sys.stderr)
+            return 2
     name = user or _default_user()
     who = UserRef(channel=CONSOLE_CHANNEL, external_id=name, display_name=name, language_code=lang)
     exports = settings.founder_coach_exports
@@ -194,14 +205,12 @@ async def _chat(
         session = (
             JsonLines(coach, who, exports=exports)
             if jsonl
-            else Console(coach, who, exports=exports)
+            else Console(coach, who, exports=exports, reader=reader)
         )
         scheduler = CheckinScheduler(checkin_service(coach, settings, session.send))
         await scheduler.start()
         try:
-            if isinstance(session, JsonLines):
-                return await session.run()
-            return await session.run(refuse_empty=NO_TERMINAL if refuse_empty else None)
+            return await session.run()
         finally:
             await scheduler.stop()
 

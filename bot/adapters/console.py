@@ -75,6 +75,7 @@ class Console:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         exports: Path = EXPORTS,
+        reader: LineReader | None = None,
     ) -> None:
         self.coach = coach
         self.who = who
@@ -82,7 +83,8 @@ class Console:
         self.out = stdout or sys.stdout
         self.exports = exports
         self.interactive = self.source.isatty()
-        self.reader = LineReader(self.source, together=PASTE_WINDOW if self.interactive else 0)
+        together = PASTE_WINDOW if self.interactive else 0
+        self.reader = reader or LineReader(self.source, together=together)
         self.waiting: OutMessage | None = None  # the last reply that waits for an answer
         self.locale: str | None = None
         self.signal: signal.Signals | None = None
@@ -151,23 +153,15 @@ class Console:
 
     # ------------------------------------------------------------ the session
 
-    async def run(self, *, refuse_empty: str | None = None) -> int:
-        """Talk until end of input, /quit or Ctrl-C; return the exit status.
-
-        ``refuse_empty``: when stdin is not a terminal and ends before its first line,
-        print this instead of greeting anyone and return 2 (``docker run`` without ``-it``
-        and without a token would otherwise greet nobody and exit 0, in a loop).
-        """
+    async def run(self) -> int:
+        """Talk until end of input, /quit or Ctrl-C; return the exit status."""
         with on_interrupt(self._interrupt):
             try:
-                return await self._run(refuse_empty)
+                return await self._run()
             finally:
                 self.reader.close()
 
-    async def _run(self, refuse_empty: str | None) -> int:
-        if refuse_empty and not self.interactive and await self.reader.ends_empty(1.0):
-            print(refuse_empty, file=sys.stderr, flush=True)
-            return 2
+    async def _run(self) -> int:
         if self.interactive:
             print(self._ui("console.banner", None, user=self.who.external_id) + "\n",
                   file=self.out, flush=True)  # fmt: skip

@@ -8,15 +8,19 @@ what is typed) is read from the master side.
 
 from __future__ import annotations
 
+import functools
 import os
 import pty
 import select
 import signal
-import sqlite3
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bot.catalog import load_checked_catalog
+from bot.engine import Catalog
+from tests.conftest import REPO
 
 CTRL_C = "\x03"
 CTRL_D = "\x04"
@@ -101,25 +105,36 @@ class Terminal:
         os.close(self.fd)
 
 
-def seed_founder(db: Path, name: str = "ada", *, locale: str = "en") -> None:
-    """A founder who agreed and finished onboarding (Toronto), created through the CLI's own
-    schema: one run of the real entry point with a script, then nothing else."""
-    import subprocess
+@functools.cache
+def _catalog() -> Catalog:
+    return load_checked_catalog(REPO / "flows", REPO / "content")
 
-    script = "1\nAda\nLedgerly AI\nAn LLM agent that reconciles invoices\n3\n4\n4\nToronto\n1\n1\n"
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FOUNDER_"))}
-    environ["PYTHONIOENCODING"] = "utf-8"
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "chat", "--db", str(db), "--user", name, "--lang", locale],
-        input=script, capture_output=True, text=True, env=environ, cwd=db.parent,
-        timeout=60, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    with sqlite3.connect(db) as conn:
-        (count,) = conn.execute(
-            "SELECT COUNT(*) FROM flow_runs WHERE flow_id = 'onboarding' AND status = 'completed'"
-        ).fetchone()
-    assert count == 1, done.stdout[-2000:]
+
+def seed_founder(db: Path, name: str = "ada", *, locale: str = "en") -> None:
+    """A founder who agreed and finished onboarding (Toronto): the Coach the command line
+    runs, fed the answers a founder types, in this process (a subprocess costs seconds)."""
+    import asyncio
+
+    from bot.clock import SystemClock
+    from bot.coach import Coach
+    from bot.models import Said, UserRef
+    from bot.storage import Database
+
+    script = ["/start", "1", "Ada", "Ledgerly AI", "An LLM agent that reconciles invoices",
+              "3", "4", "4", "Toronto", "1" if locale == "en" else "2", "1"]  # fmt: skip
+    who = UserRef(channel="console", external_id=name, display_name=name)
+
+    async def seed() -> None:
+        database = await Database.open(db)
+        try:
+            coach = Coach(database, _catalog(), SystemClock())
+            for text in script:
+                replies = await coach.handle(who, Said(text))
+            assert replies[-1].type == "menu", replies[-1]
+        finally:
+            await database.close()
+
+    asyncio.run(seed())
 
 
 def seed_checkins(db: Path, commitments: list[tuple[str, int]], name: str = "ada") -> list[int]:
