@@ -56,11 +56,14 @@ def format_message(message: OutMessage, folder: Path = EXPORTS) -> str:
     elif message.options and message.type != "advice":
         for index, option in enumerate(message.options, start=1):
             mark = " ✓" if option.selected else ""
-            lines.append(f"  {index}. {option.label}{mark}")
+            number = f"  {index}. "
+            label = option.label.replace("\n", "\n" + " " * len(number))  # goals, one a line
+            lines.append(f"{number}{label}{mark}")
     elif message.options:
         lines.extend(f"  • {option.label}" for option in message.options)
     if message.hint:
-        lines.append(f"  ({message.hint})")
+        hint = message.hint.replace("\n", "\n   ")
+        lines.append(f"  ({hint})")
     return "\n".join(lines)
 
 
@@ -162,6 +165,7 @@ class Console:
                 self.reader.close()
 
     async def _run(self) -> int:
+        self.locale = await self.coach.locale_of(self.who)
         if self.interactive:
             print(self._ui("console.banner", None, user=self.who.external_id) + "\n",
                   file=self.out, flush=True)  # fmt: skip
