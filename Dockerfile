@@ -1,7 +1,10 @@
 # Founder Coach: a small image that runs `founder-coach run` as a non-root user.
 # Build:  docker build -t founder-coach .
 # Run:    docker run -e TELEGRAM_BOT_TOKEN=... -v coach-data:/data founder-coach
-#         (without a token, run it with -it to talk to the console coach)
+#         (without a token, run it with -it to talk to the console coach; with neither a
+#         token nor a terminal it refuses to start: exit status 2, and the reason in one
+#         line of `docker logs`, rather than greeting nobody and exiting 0)
+# Exports made in the console go to /data/exports, on the volume.
 
 FROM python:3.11-slim AS build
 WORKDIR /src
@@ -15,6 +18,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     FOUNDER_COACH_DB=/data/founder-coach.db \
+    FOUNDER_COACH_EXPORTS=/data/exports \
     PTB_TIMEDELTA=true
 RUN useradd --create-home --uid 10001 coach \
     && mkdir /data && chown coach:coach /data
@@ -23,6 +27,9 @@ RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER coach
 WORKDIR /home/coach
 VOLUME ["/data"]
+# Webhook mode (TELEGRAM_WEBHOOK_URL set) listens on TELEGRAM_WEBHOOK_PORT, 8443 by default:
+# publish it (-p 8443:8443) to the HTTPS proxy in front. Long polling needs no port.
+EXPOSE 8443
 # Refuse to start on broken flows or templates, like the coach itself does.
 RUN founder-coach flows check
 CMD ["founder-coach", "run"]

@@ -10,16 +10,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet .
+# Editable: `make run` runs this working tree, so edits to bot/, flows/ and content/ show
+# at the next run, and `.venv/bin/founder-coach flows check` checks what will run.
+$(VENV)/.installed: pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
+# The console founder is your OS user name; another one: make run ARGS='--user ada'
 run: $(VENV)/.installed
-	$(BIN)/founder-coach run
+	$(BIN)/founder-coach run $(ARGS)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

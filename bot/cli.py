@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
+import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bot import __version__
 from bot.catalog import check_catalog, load_checked_catalog
 from bot.config import Settings, load_settings
-from bot.errors import BotError, FlowDefinitionError
-from bot.logsafe import configure_logging
+from bot.errors import BotError, FlowDefinitionError, StorageError
+from bot.logsafe import REDACTED, configure_logging
 from bot.models import UserRef
 from bot.rendering import Target
 from bot.runtime import checkin_service, open_coach
 
 CONSOLE_CHANNEL = "console"
+log = logging.getLogger("bot.cli")
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_db(run)
+    run.add_argument("--user", help="console only: the founder's name (default: your OS user)")
+    run.add_argument("--lang", choices=["en", "zh"], help="console only: language to coach in")
 
     chat = commands.add_parser(
         "chat",
@@ -54,7 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_db(chat)
-    chat.add_argument("--user", help="founder name; several founders can share one database")
+    chat.add_argument(
+        "--user",
+        help="founder name (default: your OS user); several founders can share one database",
+    )
     chat.add_argument("--lang", choices=["en", "zh"], help="language to coach in")
     chat.add_argument("--jsonl", action="store_true", help="speak JSON lines instead of text")
 
@@ -80,11 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="write a founder's summary as md, html, json or csv",
         description="Export one founder's coaching summary (only their data).\n\n"
-        "Example: founder-coach export --db data/coach.db --user ada --format html -o ada.html",
+        "Example: founder-coach export --user ada --format html -o ada.html",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_db(export)
-    export.add_argument("--user", required=True, help="the founder (console name or Telegram id)")
+    export.add_argument(
+        "--user", help="the founder: console name or Telegram id (default: your OS user)"
+    )
     export.add_argument("--format", required=True, choices=["md", "html", "json", "csv"])
     export.add_argument("--transcript", action="store_true", help="include the whole conversation")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
@@ -97,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         "list",
         help="list check-ins with their founder, due time and state",
         description="List check-ins (every founder, or one) with due times in UTC and in the "
-        "founder's zone.\n\nExample: founder-coach checkins list --db data/coach.db --user ada",
+        "founder's zone.\n\nExample: founder-coach checkins list --user ada",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_db(listing)
@@ -116,6 +127,15 @@ def _configure_logging(settings: Settings, *, conversation: bool) -> None:
     if conversation and "founder_coach_log_level" not in settings.model_fields_set:
         level = "WARNING"  # INFO lines would interleave with the conversation on the screen
     configure_logging(level, secrets)
+    if level != "DEBUG":
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_failed_start)
+
+
+def _quiet_failed_start(record: logging.LogRecord) -> bool:
+    """PTB logs a failed start (a refused token, no network) with a long traceback; the
+    command line says it in one line instead (:func:`_explain`). DEBUG keeps it."""
+    return not (record.name.startswith("telegram.ext") and "Bootstrap" in record.getMessage())
 
 
 def _flows_check(settings: Settings) -> int:
@@ -145,49 +165,100 @@ def _flows_graph(settings: Settings, flow_id: str) -> int:
     return 0
 
 
-async def _chat(settings: Settings, *, user: str | None, lang: str | None, jsonl: bool) -> int:
-    from bot.adapters.console import run_console
-    from bot.adapters.jsonl import run_jsonl
+NO_TERMINAL = (
+    "error: no TELEGRAM_BOT_TOKEN, and no terminal to talk in (stdin is empty). Set "
+    "TELEGRAM_BOT_TOKEN to serve Telegram, or start it in a terminal (docker run -it ...) "
+    "for the console coach."
+)
 
-    name = user or _default_user()
-    who = UserRef(channel=CONSOLE_CHANNEL, external_id=name, display_name=name, language_code=lang)
-    from bot.adapters.console import console_sender
-    from bot.adapters.jsonl import jsonl_sender
+
+async def _chat(
+    settings: Settings,
+    *,
+    user: str | None,
+    lang: str | None,
+    jsonl: bool,
+    refuse_empty: bool = False,
+) -> int:
+    from bot.adapters.base import LineReader
+    from bot.adapters.console import Console
+    from bot.adapters.jsonl import JsonLines
     from bot.checkins.scheduler import CheckinScheduler
 
+    reader = None
+    if refuse_empty and not sys.stdin.isatty():
+        # `docker run` without -it and without a token: stdin is /dev/null. Greeting nobody
+        # and exiting 0 would loop under --restart=always; say why instead. A script piped
+        # in (it has lines) runs as before.
+        reader = LineReader(sys.stdin)
+        if await reader.ends_empty(1.0):
+            reader.close()
+            print(NO_TERMINAL, file=sys.stderr)
+            return 2
+    name = user or _default_user()
+    who = UserRef(channel=CONSOLE_CHANNEL, external_id=name, display_name=name, language_code=lang)
+    exports = settings.founder_coach_exports
     async with open_coach(settings, target=Target.PLAIN) as coach:
+        coach.exports_dir = exports
         if lang:
             await coach.set_locale(who, lang)
-        sender = jsonl_sender(who) if jsonl else console_sender(who)
-        scheduler = CheckinScheduler(checkin_service(coach, settings, sender))
+        session = (
+            JsonLines(coach, who, exports=exports)
+            if jsonl
+            else Console(coach, who, exports=exports, reader=reader)
+        )
+        scheduler = CheckinScheduler(checkin_service(coach, settings, session.send))
         await scheduler.start()
         try:
-            if jsonl:
-                return await run_jsonl(coach, who)
-            return await run_console(coach, who)
+            return await session.run()
         finally:
             await scheduler.stop()
+
+
+async def _find_founder(conn: Any, user: str, db: Path) -> Any:
+    """The founder an operator named (console name or Telegram id), or None with a hint."""
+    from bot.storage import users
+
+    for channel in (CONSOLE_CHANNEL, "telegram"):
+        found = await users.find(conn, channel=channel, external_id=user)
+        if found is not None:
+            return found
+    known = await users.identities(conn, limit=10)
+    names = ", ".join(f"{name} ({channel})" for channel, name in known)
+    print(
+        f"no founder {user!r} in {db}; "
+        + (f"founders there: {names}" if names else "nobody has talked to the coach there yet"),
+        file=sys.stderr,
+    )
+    return None
+
+
+def _existing_db(settings: Settings) -> Path | None:
+    """The database an operator command reads; None (and why) if there is no such file."""
+    db = settings.founder_coach_db
+    if str(db) != ":memory:" and not db.is_file():
+        print(f"no database at {db} (pass --db PATH or set FOUNDER_COACH_DB)", file=sys.stderr)
+        return None
+    return db
 
 
 async def _checkins_list(settings: Settings, user: str | None) -> int:
     from zoneinfo import ZoneInfo
 
-    from bot.storage import Database, checkins, users
+    from bot.storage import Database, checkins
 
-    db = await Database.open(settings.founder_coach_db)
+    path = _existing_db(settings)
+    if path is None:
+        return 1
+    db = await Database.open(path)
     try:
         async with db.reading() as conn:
             user_id = None
             if user is not None:
-                found = [
-                    await users.find(conn, channel=c, external_id=user)
-                    for c in ("console", "telegram")
-                ]
-                matches = [u for u in found if u is not None]
-                if not matches:
-                    print(f"no founder {user!r}", file=sys.stderr)
+                founder = await _find_founder(conn, user, path)
+                if founder is None:
                     return 1
-                user_id = matches[0].id
+                user_id = founder.id
             rows = await checkins.listing(conn, user_id)
     finally:
         await db.close()
@@ -209,17 +280,13 @@ async def _checkins_list(settings: Settings, user: str | None) -> int:
 
 
 async def _export(settings: Settings, user: str, fmt: str, *, transcript: bool) -> bytes | None:
-    from bot.storage import users
-
+    path = _existing_db(settings)
+    if path is None:
+        return None
     async with open_coach(settings, target=Target.PLAIN) as coach:
         async with coach.db.reading() as conn:
-            found = [
-                await users.find(conn, channel=c, external_id=user)
-                for c in ("console", "telegram")
-            ]
-            founder = next((u for u in found if u is not None), None)
+            founder = await _find_founder(conn, user, path)
             if founder is None:
-                print(f"no founder {user!r}", file=sys.stderr)
                 return None
             summary = await coach.summary_of(conn, founder, transcript=transcript)
         if summary.is_empty:
@@ -241,10 +308,106 @@ def _write(data: bytes | None, output: Path | None) -> int:
 
 
 def _default_user() -> str:
+    """The console founder when --user is not given: the OS user (``make run`` uses it too)."""
     try:
         return getpass.getuser()
     except (OSError, KeyError):
         return "founder"
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the command; errors propagate to :func:`main`."""
+    if args.command == "flows":
+        if args.flows_command == "check":
+            return _flows_check(settings)
+        return _flows_graph(settings, args.flow)
+    if args.command == "export":
+        user = args.user or _default_user()
+        data = asyncio.run(_export(settings, user, args.format, transcript=args.transcript))
+        return _write(data, args.output)
+    if args.command == "checkins":
+        return asyncio.run(_checkins_list(settings, args.user))
+    if args.command == "chat":
+        return asyncio.run(_chat(settings, user=args.user, lang=args.lang, jsonl=args.jsonl))
+    if settings.telegram_bot_token is None:
+        return asyncio.run(
+            _chat(settings, user=args.user, lang=args.lang, jsonl=False, refuse_empty=True)
+        )
+    if args.user or args.lang:
+        print(
+            "error: --user and --lang are for the console coach; with TELEGRAM_BOT_TOKEN set, "
+            "`run` serves Telegram (use `founder-coach chat` for the console)",
+            file=sys.stderr,
+        )
+        return 2
+    # PTB 22: time periods (RetryAfter.retry_after, ...) as timedeltas, without warnings
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    from bot.adapters.telegram import run_telegram
+
+    db = str(settings.founder_coach_db)
+    catalog = load_checked_catalog(
+        settings.founder_coach_flows_dir,
+        settings.founder_coach_content_dir,
+        remember_in=None if db == ":memory:" else Path(db).parent,
+    )
+    if db != ":memory:":  # a database that cannot be opened: say so before Telegram starts
+        asyncio.run(_probe_db(settings))
+    return run_telegram(settings, catalog)
+
+
+async def _probe_db(settings: Settings) -> None:
+    from bot.storage import Database
+
+    db = await Database.open(settings.founder_coach_db)
+    await db.close()
+
+
+def _explain(exc: BaseException, settings: Settings) -> str:
+    """One line for an error that stops the command (never a traceback)."""
+    if isinstance(exc, StorageError):
+        return f"error: {exc}. Use --db or FOUNDER_COACH_DB for a file in a folder you can write."
+    if isinstance(exc, BotError):
+        return f"error: {exc}"
+    if "telegram" in sys.modules:
+        from telegram import error as tg
+
+        base = settings.telegram_api_base_url or "https://api.telegram.org"
+        if isinstance(exc, tg.InvalidToken):
+            return (
+                "error: Telegram refused the bot token: TELEGRAM_BOT_TOKEN is wrong or revoked "
+                "(@BotFather shows the right one), or TELEGRAM_API_BASE_URL is not a Bot API "
+                "server."
+            )
+        if isinstance(exc, tg.NetworkError):  # TimedOut too
+            cause = exc.__cause__ or exc.__context__
+            reason = str(cause) if cause is not None and str(cause) else exc.message
+            return (
+                f"error: cannot reach the Telegram Bot API at {base}: {reason}. Check the "
+                "network; behind a proxy set HTTPS_PROXY, or point TELEGRAM_API_BASE_URL at a "
+                "Bot API server you can reach."
+            )
+        if isinstance(exc, tg.TelegramError):
+            return f"error: Telegram refused to start the bot: {exc.message}"
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"error: {exc.strerror or exc}{where}"
+    name = type(exc).__name__
+    return f"error: {name}: {exc} (FOUNDER_COACH_LOG_LEVEL=DEBUG shows where it happened)"
+
+
+def _redact(text: str, settings: Settings) -> str:
+    for secret in (settings.telegram_bot_token, settings.telegram_webhook_secret):
+        if secret is not None and secret.get_secret_value():
+            text = text.replace(secret.get_secret_value(), REDACTED)
+    return text
+
+
+def _stdout_gone() -> int:
+    """The reader of our output left (``| head``): stop quietly, as Unix tools do."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
+    return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by a closed pipe
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -260,39 +423,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     _configure_logging(settings, conversation=in_terminal)
     try:
-        if args.command == "flows":
-            if args.flows_command == "check":
-                return _flows_check(settings)
-            return _flows_graph(settings, args.flow)
-        if args.command == "export":
-            data = asyncio.run(
-                _export(settings, args.user, args.format, transcript=args.transcript)
-            )
-            return _write(data, args.output)
-        if args.command == "checkins":
-            return asyncio.run(_checkins_list(settings, args.user))
-        if args.command == "chat":
-            return asyncio.run(_chat(settings, user=args.user, lang=args.lang, jsonl=args.jsonl))
-        if settings.telegram_bot_token is None:
-            return asyncio.run(_chat(settings, user=None, lang=None, jsonl=False))
-        # PTB 22: time periods (RetryAfter.retry_after, ...) as timedeltas, without warnings
-        os.environ.setdefault("PTB_TIMEDELTA", "true")
-        from bot.adapters.telegram import run_telegram
-
-        db = str(settings.founder_coach_db)
-        catalog = load_checked_catalog(
-            settings.founder_coach_flows_dir,
-            settings.founder_coach_content_dir,
-            remember_in=None if db == ":memory:" else Path(db).parent,
-        )
-        return run_telegram(settings, catalog)
+        return _serve(args, settings)
     except FlowDefinitionError as exc:
         print("The flows or content are invalid; the coach will not start:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except BotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
+    except BrokenPipeError:
+        return _stdout_gone()
+    except (KeyboardInterrupt, asyncio.CancelledError):
         return 130
+    except Exception as exc:  # the last resort: one line, never a traceback
+        log.debug("the command failed", exc_info=True)
+        try:
+            print(_redact(_explain(exc, settings), settings), file=sys.stderr)
+        except BrokenPipeError:
+            return _stdout_gone()
+        return 1

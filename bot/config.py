@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     founder_coach_db: Path = Field(
         default=Path("data/founder-coach.db"), description="SQLite database file."
     )
+    founder_coach_exports: Path = Field(
+        default=Path("exports"),
+        description="Folder where the console and JSON lines write /export files.",
+    )
     founder_coach_locale: Literal["en", "zh"] = Field(
         default="en", description="Language when the founder has chosen none."
     )

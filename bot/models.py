@@ -86,4 +86,7 @@ class OutMessage(BaseModel):
     can_skip: bool = False
     keep_label: str | None = None  # the skip button keeps an earlier answer: "Keep: MVP"
     file: OutFile | None = None
+    # a text question that takes several lines (one goal per line): the console then
+    # reads lines until an empty one; JSON lines says "multiline": true
+    multiline: bool = False
     locale: str | None = None  # the language it is written in, when the Coach knows it

@@ -1,26 +1,39 @@
 """The console coach: a conversation in the terminal, the same when stdin is a pipe.
 
-Thin: each line typed becomes a :class:`~bot.models.Said`; each reply is printed with its
-options numbered. With a pipe the input lines are echoed after ``>`` so a scripted
-session reads like a conversation.
+Thin: each answer typed becomes a :class:`~bot.models.Said`; each reply is printed with
+its options numbered. With a pipe the input lines are echoed after ``>`` so a scripted
+session reads like a conversation, one line per answer.
+
+In a terminal:
+
+- lines that arrive together (a paste) are one answer, so extra lines never become the
+  answers to questions the founder has not seen yet;
+- a question that takes several lines (``OutMessage.multiline``, e.g. next week's goals)
+  takes lines until an empty one;
+- Ctrl-C, Ctrl-D, ``/quit`` and ``/exit`` leave at once, with one honest goodbye line.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.adapters.base import read_line
-from bot.checkins.service import Sender, SendResult
+from bot.adapters.base import PASTE_WINDOW, LineReader, on_interrupt
+from bot.checkins.service import SendResult
 from bot.coach import Coach
 from bot.models import OutMessage, Said, UserRef
+from bot.rendering import Target
 
 EXPORTS = Path("exports")
+QUIT = ("/quit", "/exit")
+CHECKINS_STEP = "checkins"
+WAITS = ("question", "review", "menu")
 
 
 def save_file(message: OutMessage, folder: Path = EXPORTS) -> Path | None:
-    """Write an export into ``exports/`` (created if needed); return where it went."""
+    """Write an export into ``folder`` (created if needed); return where it went."""
     if message.file is None:
         return None
     folder.mkdir(parents=True, exist_ok=True)
@@ -29,19 +42,143 @@ def save_file(message: OutMessage, folder: Path = EXPORTS) -> Path | None:
     return path
 
 
-def format_message(message: OutMessage) -> str:
-    """A reply as console text: the text, numbered options, then the hint."""
-    saved = save_file(message)
+def format_message(message: OutMessage, folder: Path = EXPORTS) -> str:
+    """A reply as console text: the text, numbered options, then the hint.
+
+    The options of a /checkins entry are Telegram's buttons; in the console the entry is
+    managed by its number (``/checkins later 2``, or its number alone), which the list
+    explains, so they are not printed as numbers that would mean something else.
+    """
+    saved = save_file(message, folder)
     lines = [message.text if saved is None else f"{message.text}\n→ {saved}"]
-    if message.options and message.type != "advice":
+    if message.step == CHECKINS_STEP and message.type == "message":
+        pass
+    elif message.options and message.type != "advice":
         for index, option in enumerate(message.options, start=1):
             mark = " ✓" if option.selected else ""
-            lines.append(f"  {index}. {option.label}{mark}")
+            number = f"  {index}. "
+            label = option.label.replace("\n", "\n" + " " * len(number))  # goals, one a line
+            lines.append(f"{number}{label}{mark}")
     elif message.options:
         lines.extend(f"  • {option.label}" for option in message.options)
     if message.hint:
-        lines.append(f"  ({message.hint})")
+        hint = message.hint.replace("\n", "\n   ")
+        lines.append(f"  ({hint})")
     return "\n".join(lines)
+
+
+class Console:
+    """One founder's console session (see the module docstring)."""
+
+    def __init__(
+        self,
+        coach: Coach,
+        who: UserRef,
+        *,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        exports: Path = EXPORTS,
+        reader: LineReader | None = None,
+    ) -> None:
+        self.coach = coach
+        self.who = who
+        self.source = stdin or sys.stdin
+        self.out = stdout or sys.stdout
+        self.exports = exports
+        self.interactive = self.source.isatty()
+        together = PASTE_WINDOW if self.interactive else 0
+        self.reader = reader or LineReader(self.source, together=together)
+        self.waiting: OutMessage | None = None  # the last reply that waits for an answer
+        self.locale: str | None = None
+        self.signal: signal.Signals | None = None
+
+    # ------------------------------------------------------------ output
+
+    def show(self, messages: list[OutMessage]) -> None:
+        for message in messages:
+            text = format_message(message, self.exports)
+            if self.interactive and message.multiline and message.type == "question":
+                text += "\n  (" + self._ui("console.multiline", message.locale) + ")"
+            print(text, end="\n\n", file=self.out, flush=True)
+            if message.locale:
+                self.locale = message.locale
+            if message.type in WAITS:
+                self.waiting = message
+
+    def _ui(self, key: str, locale: str | None, **params: object) -> str:
+        locale = locale or self.locale or self.coach.default_locale
+        return self.coach.renderer.ui(key, locale, Target.PLAIN, **params)
+
+    async def send(self, who: UserRef, messages: list[OutMessage]) -> SendResult:
+        """The check-in sender: this session's founder sees theirs; others wait for their own."""
+        if (who.channel, who.external_id) != (self.who.channel, self.who.external_id):
+            return SendResult.UNAVAILABLE
+        self.show(messages)
+        return SendResult.SENT
+
+    # ------------------------------------------------------------ input
+
+    def _prompt(self, more: bool = False) -> None:
+        if self.interactive:
+            print("… " if more else "> ", end="", file=self.out, flush=True)
+
+    async def _answer(self) -> str | None:
+        """The founder's next answer (one or several lines), or None to leave."""
+        self._prompt()
+        lines = await self.reader.batch()
+        if lines is None:
+            return None
+        if not self.interactive:
+            print(f"> {lines[0]}", file=self.out, flush=True)
+            return lines[0]
+        first = lines[0].strip()
+        several = self.waiting is not None and self.waiting.multiline
+        if first in QUIT or (several and (not first or first.startswith("/"))):
+            return lines[0]
+        if several:  # lines until an empty one (pasted lines count as typed ones)
+            while lines[-1].strip():
+                self._prompt(more=True)
+                more = await self.reader.batch()
+                if more is None:
+                    if self.reader.interrupted:
+                        return None
+                    break
+                lines += more
+        while lines and not lines[-1].strip():
+            lines.pop()
+        return "\n".join(lines)
+
+    def _interrupt(self, signum: signal.Signals) -> None:
+        if self.signal is not None:  # a second Ctrl-C while a turn is still running
+            raise KeyboardInterrupt
+        self.signal = signum
+        self.reader.interrupt()
+
+    # ------------------------------------------------------------ the session
+
+    async def run(self) -> int:
+        """Talk until end of input, /quit or Ctrl-C; return the exit status."""
+        with on_interrupt(self._interrupt):
+            try:
+                return await self._run()
+            finally:
+                self.reader.close()
+
+    async def _run(self) -> int:
+        self.locale = await self.coach.locale_of(self.who)
+        if self.interactive:
+            print(self._ui("console.banner", None, user=self.who.external_id) + "\n",
+                  file=self.out, flush=True)  # fmt: skip
+        self.show(await self.coach.handle(self.who, Said("/start")))
+        while self.signal is None:
+            answer = await self._answer()
+            if answer is None or answer.strip() in QUIT:
+                break
+            self.show(await self.coach.handle(self.who, Said(answer)))
+        if self.signal is not None and self.interactive:
+            print(file=self.out)  # the terminal echoed ^C after the prompt
+        print(await self.coach.farewell(self.who, self.locale), file=self.out, flush=True)
+        return 0
 
 
 async def run_console(
@@ -50,45 +187,7 @@ async def run_console(
     *,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    exports: Path = EXPORTS,
 ) -> int:
     """Talk to the coach until end of input; return the exit status."""
-    source = stdin or sys.stdin
-    out = stdout or sys.stdout
-    interactive = source.isatty()
-
-    def show(messages: list[OutMessage]) -> None:
-        for message in messages:
-            print(format_message(message), end="\n\n", file=out, flush=True)
-
-    show(await coach.handle(who, Said("/start")))
-    while True:
-        if interactive:
-            print("> ", end="", file=out, flush=True)
-        line = await read_line(source)
-        if line is None:
-            break
-        if not interactive:
-            print(f"> {line}", file=out, flush=True)
-        if line.strip() in ("/quit", "/exit"):
-            break
-        show(await coach.handle(who, Said(line)))
-    print(
-        coach.renderer.ui("goodbye", await coach.locale_of(who), coach.target),
-        file=out,
-        flush=True,
-    )
-    return 0
-
-
-def console_sender(session: UserRef, stdout: TextIO | None = None) -> Sender:
-    """Check-ins for the founder of this session are printed; others wait for their own."""
-
-    async def send(who: UserRef, messages: list[OutMessage]) -> SendResult:
-        if (who.channel, who.external_id) != (session.channel, session.external_id):
-            return SendResult.UNAVAILABLE
-        out = stdout or sys.stdout
-        for message in messages:
-            print(format_message(message), end="\n\n", file=out, flush=True)
-        return SendResult.SENT
-
-    return send
+    return await Console(coach, who, stdin=stdin, stdout=stdout, exports=exports).run()

@@ -1,22 +1,26 @@
 """The JSON-lines adapter: one JSON object per reply out, one input per line in.
 
 This is how other programs drive the coach; the protocol is documented in the README.
+Input is read on the event loop (:class:`~bot.adapters.base.LineReader`), so SIGINT or
+SIGTERM ends the session at once (exit status 130 or 143).
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
-from bot.adapters.base import read_line
-from bot.adapters.console import save_file
-from bot.checkins.service import Sender, SendResult
+from bot.adapters.base import LineReader, on_interrupt
+from bot.adapters.console import CHECKINS_STEP, EXPORTS, QUIT, save_file
+from bot.checkins.service import SendResult
 from bot.coach import Coach
-from bot.models import OutMessage, Said, UserRef
+from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
 
 
-def to_json(message: OutMessage) -> dict[str, Any]:
+def to_json(message: OutMessage, folder: Path = EXPORTS) -> dict[str, Any]:
     """The wire form of a reply: ``type`` and ``text`` always, the rest when it applies."""
     data: dict[str, Any] = {"type": message.type}
     for key in ("flow", "step", "kind"):
@@ -33,10 +37,83 @@ def to_json(message: OutMessage) -> dict[str, Any]:
         data["progress"] = list(message.progress)
     if message.hint:
         data["hint"] = message.hint
-    saved = save_file(message)
+    if message.multiline:
+        data["multiline"] = True
+    saved = save_file(message, folder)
     if saved is not None:
         data["path"] = str(saved)
     return data
+
+
+class JsonLines:
+    """One founder's JSON-lines session."""
+
+    def __init__(
+        self,
+        coach: Coach,
+        who: UserRef,
+        *,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        exports: Path = EXPORTS,
+    ) -> None:
+        self.coach = coach
+        self.who = who
+        self.reader = LineReader(stdin or sys.stdin)
+        self.out = stdout or sys.stdout
+        self.exports = exports
+        self.signal: signal.Signals | None = None
+        self.locale: str | None = None
+        # the ids of the check-in entries last listed: sending one back is a tap on it
+        self.checkin_ids: set[str] = set()
+
+    def emit(self, messages: list[OutMessage]) -> None:
+        for message in messages:
+            self.out.write(json.dumps(to_json(message, self.exports), ensure_ascii=False) + "\n")
+            if message.locale:
+                self.locale = message.locale
+            if message.step == CHECKINS_STEP:
+                self.checkin_ids.update(option.id for option in message.options)
+        self.out.flush()
+
+    async def send(self, who: UserRef, messages: list[OutMessage]) -> SendResult:
+        """Check-ins for this session's founder are written as JSON lines, like replies."""
+        if (who.channel, who.external_id) != (self.who.channel, self.who.external_id):
+            return SendResult.UNAVAILABLE
+        self.emit(messages)
+        return SendResult.SENT
+
+    def incoming(self, line: str) -> Incoming:
+        """A line as the Coach's input: an option id of a listed check-in is a tap on it."""
+        if line.strip() in self.checkin_ids:
+            return Tapped(run_id=None, step=CHECKINS_STEP, option_ids=(line.strip(),))
+        return Said(line)
+
+    def _interrupt(self, signum: signal.Signals) -> None:
+        if self.signal is not None:
+            raise KeyboardInterrupt
+        self.signal = signum
+        self.reader.interrupt()
+
+    async def run(self) -> int:
+        """Serve the protocol until end of input, /quit, SIGINT or SIGTERM."""
+        with on_interrupt(self._interrupt):
+            try:
+                self.emit(await self.coach.handle(self.who, Said("/start")))
+                while self.signal is None:
+                    line = await self.reader.line()
+                    if line is None or line.strip() in QUIT:
+                        break
+                    self.emit(await self.coach.handle(self.who, self.incoming(line)))
+            finally:
+                self.reader.close()
+        if self.signal is None:
+            return 0
+        # a person pressed Ctrl-C in a terminal: one line for them, never on stdout
+        farewell = await self.coach.farewell(self.who, self.locale)
+        lead = "\n" if sys.stderr.isatty() else ""  # after the ^C the terminal echoed
+        print(lead + farewell, file=sys.stderr, flush=True)
+        return 128 + int(self.signal)
 
 
 async def run_jsonl(
@@ -45,32 +122,7 @@ async def run_jsonl(
     *,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    exports: Path = EXPORTS,
 ) -> int:
     """Serve the JSON-lines protocol until end of input; return the exit status."""
-    source = stdin or sys.stdin
-    out = stdout or sys.stdout
-
-    def emit(messages: list[OutMessage]) -> None:
-        for message in messages:
-            out.write(json.dumps(to_json(message), ensure_ascii=False) + "\n")
-        out.flush()
-
-    emit(await coach.handle(who, Said("/start")))
-    while (line := await read_line(source)) is not None:
-        emit(await coach.handle(who, Said(line)))
-    return 0
-
-
-def jsonl_sender(session: UserRef, stdout: TextIO | None = None) -> Sender:
-    """Check-ins for this session's founder are written as JSON lines, like replies."""
-
-    async def send(who: UserRef, messages: list[OutMessage]) -> SendResult:
-        if (who.channel, who.external_id) != (session.channel, session.external_id):
-            return SendResult.UNAVAILABLE
-        out = stdout or sys.stdout
-        for message in messages:
-            out.write(json.dumps(to_json(message), ensure_ascii=False) + "\n")
-        out.flush()
-        return SendResult.SENT
-
-    return send
+    return await JsonLines(coach, who, stdin=stdin, stdout=stdout, exports=exports).run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import to_text
@@ -53,6 +54,8 @@ class Account:
     db: Any
     renderer: Any
     on_forget: list[Any]
+    # where this process writes /export files (console, JSON lines); None for Telegram
+    exports_dir: Path | None = None
 
     def _open_before_consent(self, turn: Any, incoming: Incoming) -> bool:
         """Commands that store nothing of the founder's: /privacy, and /stats for admins."""
@@ -72,9 +75,11 @@ class Account:
             if isinstance(incoming, Tapped):
                 if incoming.run_id is None and incoming.step == CONSENT_STEP:
                     chosen = pick((CONSENT_AGREE, CONSENT_DECLINE), incoming)
-            elif not incoming.text.strip().startswith("/"):
+            elif incoming.text.strip().startswith("/"):
+                await self._command_before_consent(turn, incoming.text.strip())
+            else:
                 try:
-                    chosen = self._ui_answer(incoming.text, "consent", CONSENT_OPTIONS)
+                    chosen = self._consent_answer(incoming.text)
                 except InvalidAnswer as exc:
                     turn.replies.append(
                         turn.present.error(exc.code, exc.params, step=CONSENT_STEP)
@@ -95,8 +100,57 @@ class Account:
         turn.replies.append(present.ui_question("consent", CONSENT_STEP, CONSENT_OPTIONS))
         turn.no_transcript = True  # keep no transcript before consent
 
+    async def _command_before_consent(self, turn: Any, text: str) -> None:
+        """/start asks again; /lang switches the language of the question (the language is
+        the one thing kept before consent); any other command first needs an answer."""
+        name, _, argument = text[1:].partition(" ")
+        name = name.split("@", 1)[0].lower()
+        code = argument.strip().lower()[:2]
+        if name == "start":
+            return
+        if name == "lang" and code in self.catalog.locales:
+            await self._set_user(turn, locale=code)  # type: ignore[attr-defined]
+            turn.replies.append(turn.present.message(turn.present.ui("notices.language_set")))
+            return
+        turn.replies.append(turn.present.error("consent_first", {}, step=CONSENT_STEP))
+
+    def _consent_answer(self, text: str) -> str:
+        """Agree or decline: a number, a button's label, or a word such as ok, 同意, 不."""
+        words: dict[str, tuple[str, ...]] = {}
+        for option, key in ((CONSENT_AGREE, "words_agree"), (CONSENT_DECLINE, "words_decline")):
+            found: list[str] = []
+            for locale in self.catalog.locales:
+                found.append(self.renderer.ui(f"consent.{option}", locale, Target.PLAIN))
+                listed = self.renderer.ui(f"consent.{key}", locale, Target.PLAIN)
+                found += [w.strip() for w in listed.replace("，", ",").split(",") if w.strip()]
+            words[option] = tuple(found)
+        return match_option(text, CONSENT_OPTIONS, words)
+
+    async def farewell(self, who: UserRef, locale: str | None = None) -> str:
+        """The last line of a console session, honest about what is kept.
+
+        "Saved" only when the founder agreed and is still stored; after "Not now" (or
+        /delete_my_data) nothing is; before an answer, only that they were asked.
+        """
+        async with self.db.reading() as conn:
+            user = await users.find(conn, channel=who.channel, external_id=who.external_id)
+        if user is None:
+            key = "goodbye_nothing"
+        elif not user.consented:
+            key = "goodbye_unsaved"
+        else:
+            key = "goodbye"
+            locale = self.locale_for(user)  # type: ignore[attr-defined]
+        if locale not in self.catalog.locales:
+            locale = self.renderer.default_locale
+        return str(self.renderer.ui(key, locale, Target.PLAIN))
+
     async def _ask_delete(self, turn: Any) -> None:
         await self._set_user(turn, pending=PENDING_DELETE)
+        if self.exports_dir is not None:  # the console and JSON lines write files there
+            folder = str(self.exports_dir).rstrip("/\\") + "/"
+            files = turn.present.ui("delete.files", folder=folder)
+            turn.replies.append(turn.present.message(files))
         turn.replies.append(turn.present.ui_question("delete", DELETE_STEP, DELETE_OPTIONS))
 
     def _ui_answer(self, text: str, section: str, options: tuple[str, ...]) -> str:

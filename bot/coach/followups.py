@@ -16,7 +16,7 @@ import aiosqlite
 
 from bot.checkins import planner
 from bot.engine import Flow, FlowState, RunStatus, current_prompt, run_facts, start, top_advice
-from bot.engine.inputs import option_time
+from bot.engine.inputs import InvalidAnswer, match_option, option_time
 from bot.models import Option, OutMessage
 from bot.rendering import Target
 from bot.storage import checkins, facts, runs, users
@@ -34,6 +34,8 @@ DAYS = {"in_3_days": 3, "in_a_week": 7, "in_two_weeks": 14, "snooze_1d": 1, "sno
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_OFFERED = 6
 ACTIONS = ("later", "pause", "resume", "cancel")
+PENDING_CHECKINS = "checkins"  # the list was just shown: a number picks an entry
+PENDING_CHECKIN = "checkins:"  # + id: one entry's actions were offered
 
 
 def hour_of(option: Any, default: int = 9) -> time:
@@ -263,41 +265,171 @@ class FollowUps:
     # ------------------------------------------------------------ /checkins
 
     async def list_checkins(self, turn: Any, argument: str = "") -> None:
-        """/checkins: what is scheduled, in local time, each with move/pause/resume/cancel."""
-        action, _, number = argument.partition(" ")
-        if action in ACTIONS and number.strip().isdigit():  # the console's way: /checkins pause 12
-            await self.manage_checkin(turn, f"{action}:{number.strip()}")
+        """/checkins: what is scheduled, numbered, in local time.
+
+        Each entry carries later/pause/resume/cancel options (Telegram's buttons, with the
+        check-in's id). Typed, an entry is named by its number in the list:
+        ``/checkins later 2``, or ``/checkins 2`` (or ``2`` right after the list) to be
+        offered its actions.
+        """
+        words = argument.split()
+        if words:
+            if len(words) == 2 and words[0].lower() in ACTIONS and words[1].isdecimal():
+                await self._act_on_number(turn, words[0].lower(), words[1])
+            elif len(words) == 1 and words[0].isdecimal():
+                await self._offer_entry(turn, words[0])
+            else:
+                turn.replies.append(turn.present.error("checkins_usage", {}))
             return
         rows = await checkins.for_user(turn.conn, turn.user.id)
-        present = turn.present
         if not rows:
-            turn.replies.append(present.message(present.ui("checkins.none")))
+            turn.replies.append(turn.present.message(turn.present.ui("checkins.none")))
             return
-        zone_now = turn.user.timezone or "UTC"
-        turn.replies.append(present.message(present.ui("checkins.title", zone=zone_now)))
-        for row in rows:
-            zone = turn.user.timezone or row.timezone
-            what = row.commitment or present.plain("checkins.weekly_name")
-            state = "paused" if row.status == "paused" else "scheduled"
+        await self._show_list(turn, rows, "checkins.title")
+
+    async def _show_list(self, turn: Any, rows: list[CheckIn], title: str) -> None:
+        present = turn.present
+        zone = turn.user.timezone or "UTC"
+        turn.replies.append(present.message(present.ui(title, zone=zone)))
+        for number, row in enumerate(rows, start=1):
             text = present.ui(
-                f"checkins.item_{state}",
-                what=what,
-                when=self.local_text(row.due_at, zone),
-                id=row.id,
+                f"checkins.item_{'paused' if row.status == 'paused' else 'scheduled'}",
+                number=number,
+                what=self._checkin_name(turn, row),
+                when=self._when(turn, row),
             )
-            toggle = "resume" if row.status == "paused" else "pause"
-            options = [
-                Option(id=f"{action}:{row.id}", label=present.plain(f"checkins.{action}"))
-                for action in ("later", toggle, "cancel")
-            ]
             turn.replies.append(
-                OutMessage(type="message", text=text, options=options, step="checkins")
+                OutMessage(
+                    type="message", text=text, options=self._actions(turn, row), step="checkins"
+                )
             )
+        if getattr(self, "target", None) is Target.PLAIN:  # no buttons: typed numbers instead
+            if title == "checkins.title":
+                turn.replies.append(present.message(present.ui("checkins.how", count=len(rows))))
+            await self._set_user(turn, pending=PENDING_CHECKINS)  # type: ignore[attr-defined]
+
+    async def _manage_typed(self, turn: Any, action: str, checkin_id: int) -> None:
+        """A change typed by number; the list again if that changed the numbers."""
+        before = [row.id for row in await checkins.for_user(turn.conn, turn.user.id)]
+        await self.manage_checkin(turn, f"{action}:{checkin_id}")
+        rows = await checkins.for_user(turn.conn, turn.user.id)
+        if rows and [row.id for row in rows] != before:
+            await self._show_list(turn, rows, "checkins.renumbered")
+
+    async def checkins_reply(self, turn: Any, text: str) -> bool:
+        """Text typed right after /checkins: an entry's number, or ``later 2``; then one of
+        the entry's actions by number or name. False (and nothing done) for anything else."""
+        pending = turn.user.pending or ""
+        if not pending.startswith(PENDING_CHECKINS):
+            return False
+        words = text.strip().split()
+        if pending == PENDING_CHECKINS:
+            if len(words) == 1 and words[0].isdecimal():
+                await self._offer_entry(turn, words[0])
+                return True
+            if len(words) == 2 and words[0].lower() in ACTIONS and words[1].isdecimal():
+                await self._act_on_number(turn, words[0].lower(), words[1])
+                return True
+        elif pending.startswith(PENDING_CHECKIN) and pending[len(PENDING_CHECKIN) :].isdigit():
+            row = await checkins.get(turn.conn, int(pending[len(PENDING_CHECKIN) :]))
+            if row is not None and row.user_id == turn.user.id:
+                options = [option.id.split(":")[0] for option in self._actions(turn, row)]
+                labels = {
+                    action: tuple(
+                        self.renderer.ui(f"checkins.{action}", locale, Target.PLAIN)
+                        for locale in self.catalog.locales
+                    )
+                    for action in options
+                }
+                try:
+                    action = match_option(text, options, labels)
+                except InvalidAnswer as exc:
+                    if exc.code != "no_such_number":
+                        await self._set_user(turn, pending=None)  # type: ignore[attr-defined]
+                        return False
+                    turn.replies.append(turn.present.error(exc.code, exc.params))
+                    turn.replies.append(self._entry_question(turn, row))
+                    return True
+                await self._manage_typed(turn, action, row.id)
+                return True
+        await self._set_user(turn, pending=None)  # type: ignore[attr-defined]
+        return False
+
+    async def _numbered(self, turn: Any, raw: str) -> CheckIn | None:
+        """The check-in at this position of the founder's list, or None (with the reason)."""
+        rows = await checkins.for_user(turn.conn, turn.user.id)
+        number = int(raw) if len(raw) <= 6 else 0
+        if not 1 <= number <= len(rows):
+            key = "checkins.none" if not rows else "checkins.no_such"
+            turn.replies.append(
+                turn.present.message(turn.present.ui(key, number=raw[:6], count=len(rows)))
+            )
+            return None
+        return rows[number - 1]
+
+    async def _act_on_number(self, turn: Any, action: str, raw: str) -> None:
+        row = await self._numbered(turn, raw)
+        if row is not None:
+            await self._manage_typed(turn, action, row.id)
+
+    async def _offer_entry(self, turn: Any, raw: str) -> None:
+        """One entry with its actions as a numbered question (``/checkins 2``)."""
+        row = await self._numbered(turn, raw)
+        if row is None:
+            return
+        turn.replies.append(self._entry_question(turn, row))
+        await self._set_user(turn, pending=f"{PENDING_CHECKIN}{row.id}")  # type: ignore[attr-defined]
+
+    def _entry_question(self, turn: Any, row: CheckIn) -> OutMessage:
+        text = turn.present.ui(
+            "checkins.entry",
+            what=self._checkin_name(turn, row),
+            when=self._when(turn, row),
+            paused=row.status == "paused",
+        )
+        return OutMessage(
+            type="question",
+            text=text,
+            kind="choice",
+            step="checkins",
+            options=self._actions(turn, row),
+        )
+
+    def _actions(self, turn: Any, row: CheckIn) -> list[Option]:
+        toggle = "resume" if row.status == "paused" else "pause"
+        return [
+            Option(id=f"{action}:{row.id}", label=turn.present.plain(f"checkins.{action}"))
+            for action in ("later", toggle, "cancel")
+        ]
+
+    @staticmethod
+    def _checkin_name(turn: Any, row: CheckIn) -> str:
+        return row.commitment or turn.present.plain("checkins.weekly_name")
+
+    def _when(self, turn: Any, row: CheckIn) -> str:
+        """A due time as the founder reads it: ``Wed 16 Dec, 09:00``, ``12月16日（周三）09:00``."""
+        zone = ZoneInfo(turn.user.timezone or row.timezone)
+        local = row.due_at.astimezone(zone)
+        present = turn.present
+        this_year = self.clock.now().astimezone(zone).year
+        return str(
+            present.plain(
+                "checkins.when",
+                weekday=present.plain("checkins.weekdays").split(",")[local.weekday()],
+                day=local.day,
+                month=present.plain("checkins.months").split(",")[local.month - 1],
+                month_number=local.month,
+                year=local.year if local.year != this_year else None,
+                time=local.strftime("%H:%M"),
+            )
+        )
 
     async def manage_checkin(self, turn: Any, choice: str) -> None:
         """Apply later/pause/resume/cancel to one of the founder's own check-ins."""
         action, _, raw_id = choice.partition(":")
         row = await checkins.get(turn.conn, int(raw_id)) if raw_id.isdigit() else None
+        if turn.user.pending and turn.user.pending.startswith(PENDING_CHECKINS):
+            await self._set_user(turn, pending=None)  # type: ignore[attr-defined]
         if (
             action not in ACTIONS
             or row is None
@@ -327,7 +459,9 @@ class FollowUps:
         turn.replies.append(
             turn.present.message(
                 turn.present.ui(
-                    f"checkins.{action}_done", when=self.local_text(updated.due_at, zone)
+                    f"checkins.{action}_done",
+                    what=self._checkin_name(turn, row),
+                    when=self._when(turn, updated),
                 )
             )
         )

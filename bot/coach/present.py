@@ -203,6 +203,7 @@ class Presenter:
             can_back=prompt.progress[0] > 1,
             can_skip=step.optional or keeps is not None,
             keep_label=self.plain("question.keep", value=_clip(shown)) if shown else None,
+            multiline=step.multiline,
         )
 
     def progress(self, prompt: Prompt) -> str:

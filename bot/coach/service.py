@@ -217,6 +217,8 @@ class Coach(Account, FollowUps, Exports):
             await self._command(turn, incoming.text.strip(), current, created=created)
         elif turn.user.pending == PENDING_DELETE:
             await self._confirm_delete(turn, incoming.text, current)
+        elif turn.user.pending and await self.checkins_reply(turn, incoming.text):
+            pass  # a check-in's number (or its action) typed after /checkins
         elif turn.user.pending == PENDING_MENU:
             await self._menu_choice(turn, incoming.text)
         elif turn.user.pending in (PENDING_EXPORT, PENDING_EXPORT_TRANSCRIPT):
@@ -325,7 +327,8 @@ class Coach(Account, FollowUps, Exports):
             case "menu":
                 await self._show_menu(turn)
             case "help":
-                turn.replies.append(turn.present.message(turn.present.ui("help")))
+                console = self.target is Target.PLAIN  # the console and JSON lines: /quit
+                turn.replies.append(turn.present.message(turn.present.ui("help", console=console)))
                 await self._show_current(turn, current, menu_if_idle=False)
             case "back" | "skip" if current is not None:
                 event: Event = Back() if name == "back" else Skip()

@@ -77,6 +77,7 @@ class StepSpec(_Strict):
     min_choices: int = Field(default=1, ge=0)
     max_choices: int | None = Field(default=None, ge=1)
     optional: bool = False
+    multiline: bool = False  # a text step answered with several lines (one item a line)
     when: str | None = None
     shares: str | None = None
     profile: ProfileField | None = None
@@ -130,6 +131,8 @@ class StepSpec(_Strict):
             raise ValueError("max_choices is smaller than min_choices")
         if self.shares is not None and "." not in self.shares:
             raise ValueError("shares names a fact as <flow>.<step>")
+        if self.multiline and self.kind is not StepKind.TEXT:
+            raise ValueError("multiline belongs to text steps")
         if self.kind is StepKind.REVIEW and (self.optional or self.when or self.shares):
             raise ValueError("a review step cannot be optional, conditional or shared")
         if self.exclusive:

@@ -40,7 +40,11 @@ class Database:
         """Connect, set the pragmas and bring the schema up to date."""
         target = str(path)
         if target != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            try:  # fail here, in one clear error, not later in aiosqlite's thread
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+                sqlite3.connect(target).close()
+            except (OSError, sqlite3.Error) as exc:
+                raise StorageError(f"cannot open database {target}: {_reason(exc)}") from exc
         try:
             conn = await aiosqlite.connect(target, isolation_level=None)
         except sqlite3.Error as exc:
@@ -55,6 +59,9 @@ class Database:
             if migrate:
                 async with db._lock:
                     await apply_migrations(conn)
+        except sqlite3.Error as exc:  # e.g. a read-only file or folder (WAL needs both)
+            await conn.close()
+            raise StorageError(f"cannot use database {target}: {exc}") from exc
         except BaseException:
             await conn.close()
             raise
@@ -111,3 +118,13 @@ class Database:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+def _reason(exc: BaseException) -> str:
+    """An OS error without its repeated path: ``File exists`` rather than ``[Errno 17] …``."""
+    if isinstance(exc, FileExistsError | NotADirectoryError) and exc.filename:
+        return f"{exc.filename} is a file, not a folder"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc)

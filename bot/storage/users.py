@@ -77,6 +77,15 @@ async def get_or_create(
     return _user(row), created
 
 
+async def identities(conn: aiosqlite.Connection, limit: int = 20) -> list[tuple[str, str]]:
+    """Some founders' (channel, external id), most recently active first (operator hints)."""
+    async with conn.execute(
+        "SELECT channel, external_id FROM users ORDER BY updated_at DESC, id DESC LIMIT ?",
+        (limit,),
+    ) as rows:
+        return [(row[0], row[1]) async for row in rows]
+
+
 async def get(conn: aiosqlite.Connection, user_id: int) -> User | None:
     """A founder by id."""
     async with conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,)) as rows:

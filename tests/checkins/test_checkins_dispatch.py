@@ -301,7 +301,8 @@ async def test_checkins_command_lists_and_manages(
 
     checkin_id = await _seed(full_coach, clock, clock.now() + timedelta(days=1))
     replies = await say(full_coach, ADA, "/checkins")
-    item = replies[-1]
+    item = next(reply for reply in replies if reply.step == "checkins")
+    assert item.text.startswith("1. ")
     assert "Send the deck to 5 angels" in item.text
     assert [o.id for o in item.options] == [
         f"later:{checkin_id}",
@@ -309,7 +310,7 @@ async def test_checkins_command_lists_and_manages(
         f"cancel:{checkin_id}",
     ]
     replies = await tap(full_coach, ADA, None, "checkins", f"pause:{checkin_id}")
-    assert replies[0].text.startswith("Paused.")
+    assert replies[0].text.startswith("Paused “Send the deck to 5 angels”.")
     clock.advance(timedelta(days=2))
     assert await service.fire(checkin_id) is None
     replies = await say(full_coach, ADA, f"/checkins resume {checkin_id}")
