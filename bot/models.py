@@ -80,6 +80,7 @@ class OutMessage(BaseModel):
     step: str | None = None
     kind: str | None = None
     progress: tuple[int, int] | None = None
+    progress_open: bool = False  # progress[1] is an upper bound (later answers may cut it)
     hint: str | None = None
     run_id: int | None = None
     can_back: bool = False

@@ -35,6 +35,10 @@ def to_json(message: OutMessage, folder: Path = EXPORTS) -> dict[str, Any]:
         ]
     if message.progress is not None:
         data["progress"] = list(message.progress)
+        if message.progress_open:
+            data["progress_open"] = True  # the total is an upper bound
+    if message.keep_label:
+        data["keep"] = message.keep_label  # /skip (or "keep") keeps the answer it names
     if message.hint:
         data["hint"] = message.hint
     if message.multiline:

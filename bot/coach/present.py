@@ -198,6 +198,7 @@ class Presenter:
             step=step.id,
             kind=step.kind.value,
             progress=prompt.progress,
+            progress_open=prompt.open_total,
             hint=_join_sentences(hints, self.locale) or None,
             run_id=run_id,
             can_back=prompt.progress[0] > 1,

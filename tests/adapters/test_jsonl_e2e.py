@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,39 @@ def test_jsonl_drives_a_whole_onboarding(tmp_path: Path, env: dict[str, str]) ->
         assert done[0]["text"] == "Good to meet you, Ada. Your profile is saved."
     finally:
         assert coach.close() == 0
+
+
+def test_jsonl_rerun_numbers_are_the_options_and_keep_is_named(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Issue #11 over JSON lines: redoing the profile, the stage's options are the five
+    stages, `keep` names what /skip keeps, and sending 1 stores the first option listed."""
+    coach = JsonlCoach(tmp_path / "coach.db", env, tmp_path)
+    try:
+        coach.read_until_question()
+        for text in ("agree", "Ada", "Acme", "/skip", "2", "3", "3", "UTC+8", "en", "confirm"):
+            coach.send(text)
+        name = coach.send("/onboarding")[-1]
+        assert (name["step"], name["keep"]) == ("name", "Keep: Ada")
+        coach.send("/skip")
+        coach.send("/skip")
+        stage = coach.send("/skip")[-1]
+        assert stage["step"] == "stage"
+        assert [o["id"] for o in stage["options"]] == [
+            "idea",
+            "prototype",
+            "mvp",
+            "revenue",
+            "scaling",
+        ]
+        assert stage["keep"].startswith("Keep: Prototype")
+        assert [o["id"] for o in stage["options"] if o.get("selected")] == ["prototype"]
+        assert coach.send("1")[-1]["step"] == "sector"
+    finally:
+        assert coach.close() == 0
+    with sqlite3.connect(tmp_path / "coach.db") as conn:
+        stored = conn.execute(
+            "SELECT value_json FROM answers WHERE flow_id = 'onboarding' AND step_id = 'stage'"
+            " ORDER BY id"
+        ).fetchall()
+    assert stored == [('"prototype"',), ('"idea"',)]
