@@ -74,3 +74,9 @@ async def db(db_path: Path) -> AsyncIterator[Database]:
 @pytest.fixture
 def coach(db: Database, onboarding_catalog: Catalog, clock: FrozenClock) -> Coach:
     return Coach(db, onboarding_catalog, clock)
+
+
+@pytest.fixture
+def full_coach(db: Database, real_catalog: Catalog, clock: FrozenClock) -> Coach:
+    """A Coach over every real flow and all content (the founder's whole product)."""
+    return Coach(db, real_catalog, clock)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,26 +13,11 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.coach import Coach
-from bot.engine import Catalog
 from bot.models import OutMessage
-from bot.storage import Database, checkins
+from bot.storage import checkins
 from tests.coach.helpers import ADA, last_question, say, start, tap
 
 # START in tests/conftest.py: Monday 2026-03-02 09:00 UTC
-
-
-@pytest.fixture
-async def full_db(tmp_path: Path) -> AsyncIterator[Database]:
-    db = await Database.open(tmp_path / "coach.db")
-    try:
-        yield db
-    finally:
-        await db.close()
-
-
-@pytest.fixture
-def full_coach(full_db: Database, real_catalog: Catalog, clock: FrozenClock) -> Coach:
-    return Coach(full_db, real_catalog, clock)
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
@@ -232,7 +216,7 @@ async def test_the_date_hint_in_chinese(full_coach: Coach) -> None:
     question = last_question(await say(full_coach, ADA, "4"))
     assert question.hint == "写一个日期，例如 3月9日、2026-03-09、下周三或明天。"
     replies = await say(full_coach, ADA, "12/01")
-    assert replies[0].text.startswith("不确定你指的是哪天：12月1日 还是 1月12日？")
+    assert replies[0].text.startswith("不确定你指的是哪天：12月1日还是 1月12日？")
 
 
 async def test_a_date_at_when_and_a_time_at_the_hour(full_coach: Coach, tmp_path: Path) -> None:

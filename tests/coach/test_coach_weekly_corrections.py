@@ -9,15 +9,14 @@ from pathlib import Path
 import pytest
 
 from bot.coach import Coach
-from bot.engine import Catalog
-from bot.storage import Database
 from tests.coach.helpers import ADA, answer_onboarding, last_question, say
 from tests.conftest import FrozenClock
 
 
 @pytest.fixture
-def coach(db: Database, real_catalog: Catalog, clock: FrozenClock) -> Coach:
-    return Coach(db, real_catalog, clock)
+def coach(full_coach: Coach) -> Coach:
+    """Every real flow: these walk the profile, team, funding and the weekly update."""
+    return full_coach
 
 
 async def _update(coach: Coach, morale: str) -> list:
