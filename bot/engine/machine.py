@@ -318,7 +318,7 @@ def parse_answer(
     text = event.text
     if text.strip().startswith("/"):
         raise InvalidAnswer("unknown_command", command=text.strip().split()[0][:32])
-    if default is not None and text.strip().casefold() in KEEP_WORDS:
+    if default is not None and _key_word(text) in KEEP_WORDS:
         return default
     labels = flow.option_labels(step.id) if step.options else {}
     match step.kind:
@@ -577,9 +577,7 @@ def _prompt(flow: Flow, state: FlowState, facts: Facts, step: StepSpec) -> Promp
     asking = [s for s in steps if s.asks]
     ids = [s.id for s in asking]
     index = ids.index(step.id) + 1 if step.id in ids else len(ids)
-    undecided = [
-        s for s in flow.spec.steps if s.asks and s not in steps and _undecided(flow, s, state)
-    ]
+    undecided = _undecided(flow, state, steps)
     return Prompt(
         step_id=step.id,
         kind=step.kind,
@@ -591,11 +589,26 @@ def _prompt(flow: Flow, state: FlowState, facts: Facts, step: StepSpec) -> Promp
     )
 
 
-def _undecided(flow: Flow, step: StepSpec, state: FlowState) -> bool:
-    """Whether a step left out now may still be asked (its condition reads answers to come)."""
-    if step.when is None:
-        return False
-    pending = {s.id for s in flow.spec.steps if s.asks and s.id not in state.answers}
-    if flow.spec.derived and pending:
-        pending |= set(flow.spec.derived)
-    return any(name in pending for owner, name in referenced_facts(step.when) if owner == flow.id)
+def _undecided(flow: Flow, state: FlowState, steps: Sequence[StepSpec]) -> list[StepSpec]:
+    """Steps left out now that may still be asked: their condition reads an answer to come.
+
+    An answer "to come" belongs to a question that applies or may itself still apply, so a
+    step hanging off one that can no longer be asked is not counted.
+    """
+    applicable = {step.id for step in steps}
+    pending = {step.id for step in steps if step.asks and step.id not in state.answers}
+    found: list[StepSpec] = []
+    grew = True
+    while grew:
+        grew = False
+        names = pending | set(flow.spec.derived) if pending else set()
+        for step in flow.spec.steps:
+            if step.id in applicable or step in found or not step.asks or step.when is None:
+                continue
+            if any(
+                owner == flow.id and name in names for owner, name in referenced_facts(step.when)
+            ):
+                found.append(step)
+                pending.add(step.id)
+                grew = True
+    return found
