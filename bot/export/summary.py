@@ -239,13 +239,26 @@ def _state(run: dict[str, Any]) -> FlowState:
 
 
 def _current_facts(runs: list[dict[str, Any]], catalog: Catalog) -> dict[str, dict[str, Any]]:
-    """Facts as the latest completed run of each flow left them."""
+    """Facts as the completed runs left them, in order, as the Coach stores them.
+
+    A step that ``shares`` a fact writes it back to the flow it belongs to (the stage
+    confirmed in /funding is the profile's stage from then on), so a later run of another
+    flow wins over the profile run that first set it.
+    """
     facts: dict[str, dict[str, Any]] = {}
     for run in runs:
         flow = catalog.flows.get(run["flow_id"])
         if flow is None or run["status"] != "completed":
             continue
-        facts[flow.id] = run_facts(flow, _state(run), facts).get(flow.id, {})
+        own = run_facts(flow, _state(run), facts).get(flow.id, {})
+        kept = facts.get(flow.id, {})
+        facts[flow.id] = own
+        for step in flow.spec.steps:
+            if step.shares and step.id in own:
+                owner, name = step.shares.split(".", 1)
+                facts.setdefault(owner, {})[name] = own[step.id]
+            elif step.shares == f"{flow.id}.{step.id}" and step.id in kept:
+                own[step.id] = kept[step.id]  # a setting not asked again persists
     return facts
 
 
@@ -265,6 +278,10 @@ def _flow_summary(
         if answer["run_id"] == run["id"]:
             edits[answer["step_id"]] = answer["revision"] - 1
     asked = asked_answers(flow, state, facts)
+    current = facts.get(flow.id, {})
+    for step_id in asked:  # a value another flow confirmed since (the stage, via /funding)
+        if step_id in current:
+            asked[step_id] = current[step_id]
     answers = [
         AnswerItem(
             step=step.id,

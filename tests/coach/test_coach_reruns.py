@@ -174,3 +174,18 @@ async def test_not_asked_is_not_skipped_in_the_changes(coach: Coach) -> None:
     changes = next(r.text for r in replies if r.text.startswith("Since last time"))
     assert "(skipped)" not in changes
     assert "(not asked) → " in changes
+
+
+async def test_a_stage_confirmed_in_funding_is_the_profile_stage_in_exports(
+    coach: Coach,
+) -> None:
+    """The stage changed in /funding is shared back: the export's profile says so too."""
+    await answer_onboarding(coach, ADA)  # stage: prototype
+    await _funding(coach, "3")  # mvp
+    await say(coach, ADA, "/export")
+    replies = await say(coach, ADA, "1")  # Markdown
+    document = next(r.file for r in replies if r.file is not None)
+    text = document.data.decode()
+    profile = text[: text.index("Funding")]
+    assert "Pilot or MVP" in profile
+    assert "Prototype" not in profile
