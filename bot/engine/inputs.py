@@ -341,8 +341,18 @@ def _loose(key: str) -> str:
     return re.sub(r"\s*/\s*", "/", key)
 
 
-def match_option(raw: str, options: Sequence[str], labels: Mapping[str, Iterable[str]]) -> str:
-    """One option by its number (1-based), id or label in any language."""
+def match_option(
+    raw: str,
+    options: Sequence[str],
+    labels: Mapping[str, Iterable[str]],
+    *,
+    short_names: bool = True,
+) -> str:
+    """One option by its number (1-based), id or label in any language.
+
+    With ``short_names``, also the short way a founder names an option (see :func:`_says`)
+    when exactly one option fits; off while several pieces of a list are tried as one label.
+    """
     key = _key(raw)
     if not key:
         raise InvalidAnswer("empty")
@@ -358,7 +368,55 @@ def match_option(raw: str, options: Sequence[str], labels: Mapping[str, Iterable
     for option in options:
         if any(loose == _loose(_key(label)) for label in labels.get(option, ())):
             return option
+    for said in _day_words(loose):  # 星期三, 每周三, 下周三 at "which day?" are 周三
+        for option in options:
+            if any(said == _loose(_key(label)) for label in labels.get(option, ())):
+                return option
+    for exact in (
+        (True, False) if short_names else ()
+    ):  # a whole head ("股权") before a part of one ("股权加债权")
+        fitting = {
+            option
+            for option in options
+            for label in labels.get(option, ())
+            if _says(loose, _loose(_key(label)), exact=exact)
+        }
+        if len(fitting) == 1:  # the short way a founder names it, when only one option fits
+            return fitting.pop()
+        if fitting:
+            break
     raise InvalidAnswer("unknown_option", count=len(options))
+
+
+_HEAD_END = re.compile(r"[:：(（]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _says(key: str, label: str, *, exact: bool = False) -> bool:
+    """Whether ``key`` is how a founder would name the option ``label`` for short.
+
+    Its head (the part before a colon or parenthesis: "原型阶段" for "原型阶段：有可用的
+    Demo", "股权" for "股权（股份、SAFE 或可转债）"), the start of it ("订阅" for "订阅制",
+    "pilot" for "Pilot or MVP: first real users"), a whole word of it ("agent"), or, in
+    Chinese, the head inside a longer phrase ("我们还没有投资人" for "还没有投资人").
+    """
+    head = _HEAD_END.split(label, 1)[0].strip()
+    if not head or len(key) < 2:
+        return False
+    if key == head or exact:
+        return key == head
+    if _CJK.search(key):
+        return (key in head) or (len(head) >= 4 and head in key)
+    if len(key) < 3:
+        return False
+    return head.startswith(key) or re.search(rf"\b{re.escape(key)}\b", head) is not None
+
+
+def _day_words(key: str) -> tuple[str, ...]:
+    """Other ways of writing a weekday: 星期三 / 礼拜三 / 每周三 / 下周三 as 周三."""
+    day = re.sub(r"^(?:每|下个?|这个?|本)?(?:星期|礼拜|周)(?=[一二三四五六日天])", "周", key)
+    day = day.replace("周天", "周日")
+    return (day,) if day != key else ()
 
 
 # Between picks: commas, enumeration commas, semicolons, new lines and slashes ("1/3").
@@ -399,10 +457,12 @@ def parse_multi(
     return _check_count(unique, step, key)
 
 
-def _pick_part(part: str, step: StepSpec, labels: Mapping[str, Iterable[str]]) -> list[str] | None:
+def _pick_part(
+    part: str, step: StepSpec, labels: Mapping[str, Iterable[str]], *, short_names: bool = True
+) -> list[str] | None:
     """The options one piece of text names: an option, or numbers apart ("1 3"); or None."""
     try:
-        return [match_option(part, step.options, labels)]
+        return [match_option(part, step.options, labels, short_names=short_names)]
     except InvalidAnswer:
         pass
     if re.fullmatch(r"\s*\d+(\s+\d+)+\s*", part):
@@ -434,7 +494,7 @@ def _segment(
             if rest is None:
                 continue
             joined = "".join(pieces[2 * start : 2 * (start + span) - 1])
-            picked = _pick_part(joined, step, labels)
+            picked = _pick_part(joined, step, labels, short_names=span == 1)
             if picked is not None:
                 best[start] = picked + rest
                 break
