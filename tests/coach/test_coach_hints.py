@@ -155,3 +155,24 @@ def test_every_asking_step_has_a_short_label(real_catalog: Catalog) -> None:
         if step.asks and not texts.steps[step.id].short
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "answer", "shown"),
+    [
+        (
+            "en",
+            "Counter with options or cash?",
+            "Your answer so far: Counter with options or cash? ",
+        ),
+        ("zh", "给期权还是加薪？", "你之前的回答：给期权还是加薪？回复"),
+    ],
+)
+def test_an_answer_ending_in_a_question_mark_gets_no_extra_stop(
+    real_catalog: Catalog, locale: str, answer: str, shown: str
+) -> None:
+    """The trial's "options or cash?. Reply": an answer's own punctuation ends its sentence."""
+    question = ask(real_catalog, locale, "team", "team_problem", current=answer)
+    assert shown in question.hint
+    assert "?." not in question.hint
+    assert "？。" not in question.hint
