@@ -181,6 +181,7 @@ class Account:
             await hook(turn.conn, turn.user.id)
         await users.delete(turn.conn, turn.user.id)
         turn.no_transcript = True
+        turn.after.checkpoint = True  # once committed, their words leave the WAL file too
         log.info("founder %s deleted their data", turn.user.id)
 
     async def _timezone(self, turn: Any, argument: str, current: Run | None) -> None:
