@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.clock import to_text
 from bot.engine.inputs import InvalidAnswer, match_option, parse_timezone
+from bot.export.data import founder_folder
 from bot.models import Incoming, Said, Tapped, UserRef
 from bot.rendering import Target
 from bot.storage import facts, users
@@ -148,7 +149,8 @@ class Account:
     async def _ask_delete(self, turn: Any) -> None:
         await self._set_user(turn, pending=PENDING_DELETE)
         if self.exports_dir is not None:  # the console and JSON lines write files there
-            folder = str(self.exports_dir).rstrip("/\\") + "/"
+            mine = founder_folder(self.exports_dir, turn.user.channel, turn.user.external_id)
+            folder = str(mine) + "/"
             files = turn.present.ui("delete.files", folder=folder)
             turn.replies.append(turn.present.message(files))
         turn.replies.append(turn.present.ui_question("delete", DELETE_STEP, DELETE_OPTIONS))

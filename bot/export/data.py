@@ -13,11 +13,13 @@ never as a formula, and a founder's negative growth stays a number they can char
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
 import unicodedata
 from datetime import datetime
+from pathlib import Path
 
 from bot.export.summary import Summary
 
@@ -79,6 +81,18 @@ def safe_filename(summary: Summary, extension: str) -> str:
         else ""
     )
     return f"founder-coach-{slug}-{day}.{extension}"
+
+
+def founder_folder(root: Path, channel: str, external_id: str) -> Path:
+    """``root/console-ada-1f3c9a2b``: one founder's own export folder, never another's.
+
+    The readable part is ASCII (a Chinese name leaves only the channel); the hash of the
+    exact identity keeps two founders apart even when their names read the same.
+    """
+    name = unicodedata.normalize("NFKD", external_id).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:24].strip("-")
+    digest = hashlib.sha256(f"{channel}:{external_id}".encode()).hexdigest()[:8]
+    return root / "-".join(part for part in (channel, slug, digest) if part)
 
 
 def schema() -> str:
