@@ -204,6 +204,7 @@ async def _chat(
     exports = settings.founder_coach_exports
     async with open_coach(settings, target=Target.PLAIN) as coach:
         coach.exports_dir = exports
+        await coach.forget_unconsented()  # the upkeep the Telegram bot runs hourly
         if lang:
             await coach.set_locale(who, lang)
         session = (

@@ -6,6 +6,7 @@ these commands work the same on every channel and before or outside any flow.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ CONSENT_AGREE = "agree"
 CONSENT_DECLINE = "decline"
 CONSENT_OPTIONS = (CONSENT_AGREE, CONSENT_DECLINE)
 DELETE_OPTIONS = (DELETE_CONFIRM, DELETE_KEEP)
+KEEP_UNCONSENTED = timedelta(days=30)  # a founder who never answered the consent question
 
 
 def pick(options: list[str] | tuple[str, ...], tap: Tapped) -> str | None:
@@ -86,7 +88,10 @@ class Account:
                         turn.present.error(exc.code, exc.params, step=CONSENT_STEP)
                     )
         if chosen == CONSENT_AGREE:
-            await self._set_user(turn, consented_at=to_text(self.clock.now()), pending=None)
+            name = turn.who.display_name if turn.who is not None else None
+            await self._set_user(  # type: ignore[attr-defined]
+                turn, consented_at=to_text(self.clock.now()), pending=None, display_name=name
+            )
             await self._open_flow(turn, self.catalog.flows[ONBOARDING], announce=False)
             return
         if chosen == CONSENT_DECLINE:
@@ -100,6 +105,28 @@ class Account:
             turn.replies.append(present.message(present.ui("welcome")))
         turn.replies.append(present.ui_question("consent", CONSENT_STEP, CONSENT_OPTIONS))
         turn.no_transcript = True  # keep no transcript before consent
+
+    async def forget_unconsented(self) -> int:
+        """Erase founders who were asked for consent and never agreed, 30 days after they
+        first wrote.
+
+        Such a row holds only the channel's id for them, their language and when they
+        were asked. Run by the hourly upkeep (and when a console session starts), in
+        batches so the write lock is never held for long.
+        """
+        cutoff = self.clock.now() - KEEP_UNCONSENTED
+        forgotten = 0
+        while True:
+            async with self.db.transaction() as conn:
+                batch = await users.forget_unconsented(conn, before=cutoff)
+            forgotten += batch
+            if batch == 0:
+                break
+            await asyncio.sleep(0)
+        if forgotten:
+            await self.db.checkpoint()
+            log.info("forgot %d founder(s) who never answered the consent question", forgotten)
+        return forgotten
 
     async def _command_before_consent(self, turn: Any, text: str) -> None:
         """/start asks again; /lang switches the language of the question (the language is

@@ -98,6 +98,7 @@ class _Turn:
     replies: list[OutMessage]
     no_transcript: bool = False
     after: _After = field(default_factory=_After)
+    who: UserRef | None = None  # as the channel names them (their name, kept after consent)
 
     @property
     def scheduled(self) -> list[tuple[int, datetime]]:
@@ -198,8 +199,7 @@ class Coach(Account, FollowUps, Exports):
                 channel=who.channel,
                 external_id=who.external_id,
                 now=self.clock.now(),
-                display_name=who.display_name,
-                client_language=who.language_code,
+                client_language=who.language_code,  # the name is kept only after consent
             )
             await users.update(conn, user.id, self.clock.now(), locale=locale)
 
@@ -216,10 +216,9 @@ class Coach(Account, FollowUps, Exports):
             channel=who.channel,
             external_id=who.external_id,
             now=now,
-            display_name=who.display_name,
-            client_language=who.language_code,
+            client_language=who.language_code,  # the name is kept only after consent
         )
-        turn = _Turn(conn, user, self._presenter(user), [], after=after)
+        turn = _Turn(conn, user, self._presenter(user), [], after=after, who=who)
         if not user.active:  # they wrote again, so they unblocked the bot
             await self._set_user(turn, active=True)
         if not user.consented and not self._open_before_consent(turn, incoming):
