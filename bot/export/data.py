@@ -84,7 +84,7 @@ def safe_filename(summary: Summary, extension: str) -> str:
 
 
 def founder_folder(root: Path, channel: str, external_id: str) -> Path:
-    """``root/console-ada-1f3c9a2b``: one founder's own export folder, never another's.
+    """``root/console-ada-f68b03c1``: one founder's own export folder, never another's.
 
     The readable part is ASCII (a Chinese name leaves only the channel); the hash of the
     exact identity keeps two founders apart even when their names read the same.
