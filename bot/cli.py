@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_db(export)
     export.add_argument(
-        "--user", help="the founder: console name or Telegram id (default: your OS user)"
+        "--user",
+        help="the founder: console:NAME, telegram:ID, or a bare name or id if it names only one"
+        " founder (default: your OS user)",
     )
     export.add_argument("--format", required=True, choices=["md", "html", "json", "csv"])
     export.add_argument("--transcript", action="store_true", help="include the whole conversation")
@@ -112,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_db(listing)
-    listing.add_argument("--user", help="only this founder (console name or Telegram id)")
+    listing.add_argument(
+        "--user", help="only this founder (console:NAME, telegram:ID, or a bare name or id)"
+    )
     return parser
 
 
@@ -200,6 +204,7 @@ async def _chat(
     exports = settings.founder_coach_exports
     async with open_coach(settings, target=Target.PLAIN) as coach:
         coach.exports_dir = exports
+        await coach.forget_unconsented()  # the upkeep the Telegram bot runs hourly
         if lang:
             await coach.set_locale(who, lang)
         session = (
@@ -215,16 +220,36 @@ async def _chat(
             await scheduler.stop()
 
 
+CHANNELS = (CONSOLE_CHANNEL, "telegram")
+
+
 async def _find_founder(conn: Any, user: str, db: Path) -> Any:
-    """The founder an operator named (console name or Telegram id), or None with a hint."""
+    """The founder an operator named, or None with a hint on stderr.
+
+    ``telegram:1001`` or ``console:ada`` names one founder exactly. A bare name is looked up
+    on every channel; when it names founders on two (a console founder called "1001" and
+    Telegram founder 1001), nobody is picked: the operator is told to say which.
+    """
     from bot.storage import users
 
-    for channel in (CONSOLE_CHANNEL, "telegram"):
-        found = await users.find(conn, channel=channel, external_id=user)
-        if found is not None:
-            return found
+    channel, sep, name = user.partition(":")
+    if sep and channel in CHANNELS:
+        found = await users.find(conn, channel=channel, external_id=name)
+        matches = [found] if found is not None else []
+    else:
+        matches = [
+            found
+            for channel in CHANNELS
+            if (found := await users.find(conn, channel=channel, external_id=user)) is not None
+        ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        names = " or ".join(f"--user {m.channel}:{m.external_id}" for m in matches)
+        print(f"{user!r} names more than one founder in {db}: say which, {names}", file=sys.stderr)
+        return None
     known = await users.identities(conn, limit=10)
-    names = ", ".join(f"{name} ({channel})" for channel, name in known)
+    names = ", ".join(f"{channel}:{name}" for channel, name in known)
     print(
         f"no founder {user!r} in {db}; "
         + (f"founders there: {names}" if names else "nobody has talked to the coach there yet"),

@@ -104,8 +104,8 @@ def test_the_console_founder_and_the_operator_cli_agree(tmp_path: Path) -> None:
     nobody = founder_coach(["export", "--user", "nobody", "--format", "md"], tmp_path)
     assert nobody.returncode == 1
     assert nobody.stderr.startswith("no founder 'nobody' in data/founder-coach.db; founders")
-    assert "ada (console)" in nobody.stderr
-    assert f"{getpass.getuser()} (console)" in nobody.stderr
+    assert "console:ada" in nobody.stderr
+    assert f"console:{getpass.getuser()}" in nobody.stderr
     elsewhere = founder_coach(["checkins", "list", "--db", "other.db"], tmp_path)
     assert elsewhere.returncode == 1
     assert elsewhere.stderr.startswith("no database at other.db")

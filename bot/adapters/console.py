@@ -15,6 +15,7 @@ In a terminal:
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import TextIO
 from bot.adapters.base import PASTE_WINDOW, LineReader, on_interrupt
 from bot.checkins.service import SendResult
 from bot.coach import Coach
+from bot.export.data import founder_folder
 from bot.models import OutMessage, Said, UserRef
 from bot.rendering import Target
 
@@ -33,13 +35,27 @@ WAITS = ("question", "review", "menu")
 
 
 def save_file(message: OutMessage, folder: Path = EXPORTS) -> Path | None:
-    """Write an export into ``folder`` (created if needed); return where it went."""
+    """Write an export into ``folder`` (created 0700 if needed); return where it went.
+
+    The file is new and only its owner's (``O_EXCL``, mode 0600): an export of the same
+    name made earlier is never overwritten, the new one gets ``-2``, ``-3``, … before its
+    extension. Sessions pass their founder's own folder
+    (:func:`~bot.export.data.founder_folder`), so founders never share a file name.
+    """
     if message.file is None:
         return None
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / message.file.filename
-    path.write_bytes(message.file.data)
-    return path
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    name = Path(message.file.filename)
+    for number in range(1, 1000):
+        path = folder / (name.name if number == 1 else f"{name.stem}-{number}{name.suffix}")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "wb") as out:
+            out.write(message.file.data)
+        return path
+    raise FileExistsError(f"{folder / name.name} and 998 numbered copies exist")
 
 
 def format_message(message: OutMessage, folder: Path = EXPORTS) -> str:
@@ -84,7 +100,7 @@ class Console:
         self.who = who
         self.source = stdin or sys.stdin
         self.out = stdout or sys.stdout
-        self.exports = exports
+        self.exports = founder_folder(exports, who.channel, who.external_id)
         self.interactive = self.source.isatty()
         together = PASTE_WINDOW if self.interactive else 0
         self.reader = reader or LineReader(self.source, together=together)

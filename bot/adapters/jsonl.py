@@ -17,6 +17,7 @@ from bot.adapters.base import LineReader, on_interrupt
 from bot.adapters.console import CHECKINS_STEP, EXPORTS, QUIT, save_file
 from bot.checkins.service import SendResult
 from bot.coach import Coach
+from bot.export.data import founder_folder
 from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
 
 
@@ -65,7 +66,7 @@ class JsonLines:
         self.who = who
         self.reader = LineReader(stdin or sys.stdin)
         self.out = stdout or sys.stdout
-        self.exports = exports
+        self.exports = founder_folder(exports, who.channel, who.external_id)
         self.signal: signal.Signals | None = None
         self.locale: str | None = None
         # the ids of the check-in entries last listed: sending one back is a tap on it

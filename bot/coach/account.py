@@ -6,6 +6,7 @@ these commands work the same on every channel and before or outside any flow.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.clock import to_text
 from bot.engine.inputs import InvalidAnswer, match_option, parse_timezone
+from bot.export.data import founder_folder
 from bot.models import Incoming, Said, Tapped, UserRef
 from bot.rendering import Target
 from bot.storage import facts, users
@@ -33,6 +35,7 @@ CONSENT_AGREE = "agree"
 CONSENT_DECLINE = "decline"
 CONSENT_OPTIONS = (CONSENT_AGREE, CONSENT_DECLINE)
 DELETE_OPTIONS = (DELETE_CONFIRM, DELETE_KEEP)
+KEEP_UNCONSENTED = timedelta(days=30)  # a founder who never answered the consent question
 
 
 def pick(options: list[str] | tuple[str, ...], tap: Tapped) -> str | None:
@@ -85,7 +88,10 @@ class Account:
                         turn.present.error(exc.code, exc.params, step=CONSENT_STEP)
                     )
         if chosen == CONSENT_AGREE:
-            await self._set_user(turn, consented_at=to_text(self.clock.now()), pending=None)
+            name = turn.who.display_name if turn.who is not None else None
+            await self._set_user(  # type: ignore[attr-defined]
+                turn, consented_at=to_text(self.clock.now()), pending=None, display_name=name
+            )
             await self._open_flow(turn, self.catalog.flows[ONBOARDING], announce=False)
             return
         if chosen == CONSENT_DECLINE:
@@ -99,6 +105,28 @@ class Account:
             turn.replies.append(present.message(present.ui("welcome")))
         turn.replies.append(present.ui_question("consent", CONSENT_STEP, CONSENT_OPTIONS))
         turn.no_transcript = True  # keep no transcript before consent
+
+    async def forget_unconsented(self) -> int:
+        """Erase founders who were asked for consent and never agreed, 30 days after they
+        first wrote.
+
+        Such a row holds only the channel's id for them, their language and when they
+        were asked. Run by the hourly upkeep (and when a console session starts), in
+        batches so the write lock is never held for long.
+        """
+        cutoff = self.clock.now() - KEEP_UNCONSENTED
+        forgotten = 0
+        while True:
+            async with self.db.transaction() as conn:
+                batch = await users.forget_unconsented(conn, before=cutoff)
+            forgotten += batch
+            if batch == 0:
+                break
+            await asyncio.sleep(0)
+        if forgotten:
+            await self.db.checkpoint()
+            log.info("forgot %d founder(s) who never answered the consent question", forgotten)
+        return forgotten
 
     async def _command_before_consent(self, turn: Any, text: str) -> None:
         """/start asks again; /lang switches the language of the question (the language is
@@ -148,7 +176,8 @@ class Account:
     async def _ask_delete(self, turn: Any) -> None:
         await self._set_user(turn, pending=PENDING_DELETE)
         if self.exports_dir is not None:  # the console and JSON lines write files there
-            folder = str(self.exports_dir).rstrip("/\\") + "/"
+            mine = founder_folder(self.exports_dir, turn.user.channel, turn.user.external_id)
+            folder = str(mine) + "/"
             files = turn.present.ui("delete.files", folder=folder)
             turn.replies.append(turn.present.message(files))
         turn.replies.append(turn.present.ui_question("delete", DELETE_STEP, DELETE_OPTIONS))
@@ -181,6 +210,7 @@ class Account:
             await hook(turn.conn, turn.user.id)
         await users.delete(turn.conn, turn.user.id)
         turn.no_transcript = True
+        turn.after.checkpoint = True  # once committed, their words leave the WAL file too
         log.info("founder %s deleted their data", turn.user.id)
 
     async def _timezone(self, turn: Any, argument: str, current: Run | None) -> None:

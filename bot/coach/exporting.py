@@ -1,13 +1,23 @@
 """Exports for the Coach: /export offers the files, a choice builds one.
 
-A mixin of :class:`~bot.coach.service.Coach`. Everything is read inside the turn's
-transaction and filtered by the founder's id (:mod:`bot.storage.records`), so an export
-only ever holds that founder's data.
+A mixin of :class:`~bot.coach.service.Coach`. Everything is filtered by the founder's id
+(:mod:`bot.storage.records`), so an export only ever holds that founder's data.
+
+A file is not built inside the turn's transaction: the turn records the choice and leaves
+a :class:`PendingExport`, which :meth:`Exports.build_export` builds once the transaction is
+committed, reading on a connection of its own (:meth:`~bot.storage.Database.snapshot`)
+and rendering in a worker thread. So a long history never holds the write lock or the
+event loop, and other founders' turns go on meanwhile. The transcript in a file is bounded:
+the latest :data:`MAX_TRANSCRIPT_MESSAGES` messages, at most
+:data:`MAX_TRANSCRIPT_CHARS` characters, each message cut at :data:`MAX_MESSAGE_CHARS`;
+the caption says how many earlier messages were left out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -15,9 +25,10 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.engine.inputs import InvalidAnswer, match_option
+from bot.errors import RenderError, StorageError
 from bot.export.data import safe_filename, to_csv, to_json
 from bot.export.summary import Summary, build_summary
-from bot.models import Option, OutFile, OutMessage
+from bot.models import Option, OutFile, OutMessage, UserRef
 from bot.rendering import Target
 from bot.rendering.markup import format_text
 from bot.storage import records
@@ -33,6 +44,20 @@ PENDING_EXPORT_TRANSCRIPT = "export+transcript"
 FORMATS = ("md", "html", "json", "csv", "investor")
 MIME = {"md": "text/markdown", "html": "text/html", "json": "application/json", "csv": "text/csv"}
 MAX_BYTES = 50 * 1024 * 1024  # Telegram's limit for documents a bot sends
+MAX_TRANSCRIPT_MESSAGES = 2_000  # the transcript in a file: the latest messages only
+MAX_TRANSCRIPT_CHARS = 2_000_000
+MAX_MESSAGE_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class PendingExport:
+    """A file chosen in a turn, built after its transaction (``index``: its reply's place)."""
+
+    index: int
+    user: User
+    fmt: str
+    locale: str
+    transcript: bool
 
 
 class Exports:
@@ -84,26 +109,53 @@ class Exports:
             return
         transcript = turn.user.pending == PENDING_EXPORT_TRANSCRIPT
         await self._set_user(turn, pending=None)  # type: ignore[attr-defined]
-        summary = await self.summary_of(turn.conn, turn.user, transcript=transcript)
         present = turn.present
         if fmt == "investor":
+            summary = await self.summary_of(turn.conn, turn.user)
             draft = self.investor_draft(summary, present.locale, turn.user)
             if draft is None:
                 turn.replies.append(present.message(present.ui("exporting.no_updates")))
             else:
                 turn.replies.append(present.message(format_text(draft, present.target)))
             return
-        file = self.render_file(summary, fmt, present.locale)
-        turn.replies.append(OutMessage(type="file", text=file.caption, file=file))
+        # the file itself is built once this turn is committed (see the module docstring)
+        turn.after.exports.append(
+            PendingExport(len(turn.replies), turn.user, fmt, present.locale, transcript)
+        )
+        caption = present.ui(f"exporting.caption_{fmt}")
+        turn.replies.append(OutMessage(type="message", text=caption))
+
+    async def build_export(self, pending: PendingExport, who: UserRef) -> OutMessage:
+        """The file a turn left pending, read on its own connection, rendered off the loop."""
+        try:
+            async with self.db.snapshot() as conn:  # type: ignore[attr-defined]
+                summary = await self.summary_of(conn, pending.user, transcript=pending.transcript)
+            file = await asyncio.to_thread(self.render_file, summary, pending.fmt, pending.locale)
+        except StorageError:
+            log.exception("storage unavailable; the export was not built")
+            return self._fallback(who, "storage")  # type: ignore[attr-defined, no-any-return]
+        except RenderError:
+            log.exception("a template failed to render; the export was not built")
+            return self._fallback(who, "internal")  # type: ignore[attr-defined, no-any-return]
+        return OutMessage(type="file", text=file.caption, file=file, locale=pending.locale)
 
     async def summary_of(
         self, conn: aiosqlite.Connection, user: User, *, transcript: bool = False
     ) -> Summary:
-        """The founder's summary, read in this transaction."""
+        """The founder's summary, read in this transaction (the transcript bounded)."""
         stored = await records.founder_records(conn, user.id)
+        total = 0
+        if transcript:
+            stored["transcript"], total = await records.transcript_tail(
+                conn,
+                user.id,
+                messages=MAX_TRANSCRIPT_MESSAGES,
+                chars=MAX_TRANSCRIPT_CHARS,
+                each=MAX_MESSAGE_CHARS,
+            )
         present = self._presenter(user)
         present.target = Target.PLAIN
-        return build_summary(
+        summary = build_summary(
             stored,
             catalog=self.catalog,
             present=present,
@@ -112,6 +164,9 @@ class Exports:
             now=self.clock.now(),
             transcript=transcript,
         )
+        if transcript:
+            summary.transcript_left_out = total - len(stored["transcript"])
+        return summary
 
     def words(self, locale: str) -> Any:
         """The export's own words (ui.yaml ``export``), for the document renderers."""
@@ -126,12 +181,22 @@ class Exports:
         note = ""
         data = self._render(summary, fmt, locale)
         if len(data) > MAX_BYTES and summary.transcript is not None:
-            summary = summary.model_copy(update={"transcript": None})
+            summary = summary.model_copy(update={"transcript": None, "transcript_left_out": 0})
             data, note = self._render(summary, fmt, locale), "exporting.trimmed_transcript"
         if len(data) > MAX_BYTES:
-            summary = summary.model_copy(update={"answers": [], "transcript": None})
+            summary = summary.model_copy(
+                update={"answers": [], "transcript": None, "transcript_left_out": 0}
+            )
             data, note = self._render(summary, fmt, locale), "exporting.trimmed_history"
         caption = self.renderer.ui(f"exporting.caption_{fmt}", locale, Target.PLAIN)
+        if summary.transcript is not None and summary.transcript_left_out:
+            caption += "\n" + self.renderer.ui(
+                "exporting.transcript_capped",
+                locale,
+                Target.PLAIN,
+                kept=len(summary.transcript),
+                left_out=summary.transcript_left_out,
+            )
         if note:
             caption += "\n" + self.renderer.ui(note, locale, Target.PLAIN)
         return OutFile(

@@ -27,7 +27,13 @@ from bot.coach.account import (
     Account,
     pick,
 )
-from bot.coach.exporting import EXPORT_STEP, PENDING_EXPORT, PENDING_EXPORT_TRANSCRIPT, Exports
+from bot.coach.exporting import (
+    EXPORT_STEP,
+    PENDING_EXPORT,
+    PENDING_EXPORT_TRANSCRIPT,
+    Exports,
+    PendingExport,
+)
 from bot.coach.followups import FOLLOW_UP_FLOWS, FollowUps
 from bot.coach.present import Presenter
 from bot.engine import (
@@ -74,6 +80,15 @@ def pick_locale(user: User, *, locales: tuple[str, ...], default: str) -> str:
 
 
 @dataclass
+class _After:
+    """What a turn leaves for after its transaction is committed."""
+
+    scheduled: list[tuple[int, datetime]] = field(default_factory=list)
+    checkpoint: bool = False  # a founder was deleted: flush their words out of the WAL
+    exports: list[PendingExport] = field(default_factory=list)  # files to build, off the lock
+
+
+@dataclass
 class _Turn:
     """What one turn works with (lives only inside the transaction)."""
 
@@ -82,7 +97,12 @@ class _Turn:
     present: Presenter
     replies: list[OutMessage]
     no_transcript: bool = False
-    scheduled: list[tuple[int, datetime]] = field(default_factory=list)
+    after: _After = field(default_factory=_After)
+    who: UserRef | None = None  # as the channel names them (their name, kept after consent)
+
+    @property
+    def scheduled(self) -> list[tuple[int, datetime]]:
+        return self.after.scheduled
 
 
 class Coach(Account, FollowUps, Exports):
@@ -126,22 +146,26 @@ class Coach(Account, FollowUps, Exports):
         replayed after a crash, whose replies may never have been sent) it asks the
         current question again instead.
         """
-        scheduled: list[tuple[int, datetime]] = []
+        after = _After()
         try:
             async with self.db.transaction() as conn:
                 if once is not None and not await inbox.claim(conn, once, self.clock.now()):
                     log.info("update %s was already processed; skipped", once)
                     return await self._resume(conn, who) if resume_if_done else []
-                replies = await self._turn(conn, who, incoming, scheduled)
+                replies = await self._turn(conn, who, incoming, after)
         except StorageError:
             log.exception("storage unavailable; the turn was rolled back")
             return [self._fallback(who, "storage")]
         except RenderError:
             log.exception("a template failed to render; the turn was rolled back")
             return [self._fallback(who, "internal")]
-        for checkin_id, due in scheduled:  # only now are the rows committed
+        for checkin_id, due in after.scheduled:  # only now are the rows committed
             for callback in self.on_scheduled:
                 callback(checkin_id, due)
+        if after.checkpoint:
+            await self.db.checkpoint()
+        for pending in after.exports:  # built on a connection of their own, off the loop
+            replies[pending.index] = await self.build_export(pending, who)
         return replies
 
     async def _resume(self, conn: aiosqlite.Connection, who: UserRef) -> list[OutMessage]:
@@ -175,8 +199,7 @@ class Coach(Account, FollowUps, Exports):
                 channel=who.channel,
                 external_id=who.external_id,
                 now=self.clock.now(),
-                display_name=who.display_name,
-                client_language=who.language_code,
+                client_language=who.language_code,  # the name is kept only after consent
             )
             await users.update(conn, user.id, self.clock.now(), locale=locale)
 
@@ -185,7 +208,7 @@ class Coach(Account, FollowUps, Exports):
         conn: aiosqlite.Connection,
         who: UserRef,
         incoming: Incoming,
-        scheduled: list[tuple[int, datetime]],
+        after: _After,
     ) -> list[OutMessage]:
         now = self.clock.now()
         user, created = await users.get_or_create(
@@ -193,10 +216,9 @@ class Coach(Account, FollowUps, Exports):
             channel=who.channel,
             external_id=who.external_id,
             now=now,
-            display_name=who.display_name,
-            client_language=who.language_code,
+            client_language=who.language_code,  # the name is kept only after consent
         )
-        turn = _Turn(conn, user, self._presenter(user), [], scheduled=scheduled)
+        turn = _Turn(conn, user, self._presenter(user), [], after=after, who=who)
         if not user.active:  # they wrote again, so they unblocked the bot
             await self._set_user(turn, active=True)
         if not user.consented and not self._open_before_consent(turn, incoming):

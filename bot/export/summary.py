@@ -166,6 +166,11 @@ class Summary(BaseModel):
         default_factory=list, description="Every check-in, weekly updates included."
     )
     transcript: list[Message] | None = None
+    transcript_left_out: int = Field(
+        default=0,
+        description="How many earlier messages of the conversation the transcript leaves out"
+        " (it holds the most recent ones, up to a bound).",
+    )
 
     @property
     def is_empty(self) -> bool:

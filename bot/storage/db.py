@@ -5,6 +5,12 @@ One long-lived aiosqlite connection in autocommit mode (``isolation_level=None``
 transaction. Writes start with ``BEGIN IMMEDIATE`` so a busy database is waited for
 (``busy_timeout``) instead of failing half-way. The connection must be closed: aiosqlite
 0.22 runs a non-daemon thread that otherwise keeps the interpreter alive.
+
+A long read (an export of a long history) takes a connection of its own
+(:meth:`Database.snapshot`): in WAL mode it reads a consistent snapshot beside the writer,
+so nobody else's turn waits for it. Deleted rows are overwritten with zeros
+(``secure_delete``), and :meth:`Database.checkpoint` moves a deletion out of the WAL file,
+so a founder's words are gone from the files once they ask for it.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ class Database:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA secure_delete = ON")  # deleted text is zeroed, not freed
             if migrate:
                 async with db._lock:
                     await apply_migrations(conn)
@@ -101,6 +108,62 @@ class Database:
                 yield self._conn
             finally:
                 await self._rollback()
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A consistent read on a connection of its own, not the writer's.
+
+        WAL lets it run beside the writer: a long read (an export) holds no lock that any
+        other founder's turn waits for, and sees the database as it was when it began. The
+        connection is read-only and closed at the end. An in-memory database has only the
+        one connection, so there this is :meth:`reading`.
+        """
+        if self.path == ":memory:":
+            async with self.reading() as conn:
+                yield conn
+            return
+        try:
+            conn = await aiosqlite.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot read: {exc}") from exc
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA query_only = ON")
+            await conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            await conn.close()
+            raise StorageError(f"cannot read: {exc}") from exc
+        try:
+            yield conn
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot read: {exc}") from exc
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                await conn.execute("ROLLBACK")
+            await conn.close()
+
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and empty it (after a founder is deleted).
+
+        With ``secure_delete`` the pages written back hold zeros where the deleted rows
+        were, and the WAL, which still held the old pages, is truncated to nothing. False
+        (and a warning) if a reader kept it from completing; the next checkpoint, automatic
+        after 1 000 pages, finishes it.
+        """
+        if self.path == ":memory:":
+            return True
+        async with self._lock:
+            try:
+                async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as rows:
+                    row = await rows.fetchone()
+            except sqlite3.Error as exc:
+                log.warning("checkpoint failed: %s", exc)
+                return False
+        if row is not None and row[0]:
+            log.warning("checkpoint could not complete: a reader was still busy")
+            return False
+        return True
 
     async def _rollback(self) -> None:
         try:

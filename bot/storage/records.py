@@ -1,7 +1,8 @@
 """Everything stored about one founder, read in one go (for exports).
 
 Every query is filtered by the founder's id: an export can only ever contain that
-founder's rows.
+founder's rows. The transcript, which grows with every message, is read on its own and
+bounded (:func:`transcript_tail`).
 """
 
 from __future__ import annotations
@@ -25,15 +26,13 @@ _QUERIES = {
     "checkins": """SELECT id, commitment_id, kind, due_at, timezone, status, attempts, outcome,
                           note, sent_at, answered_at, run_id
                    FROM checkins WHERE user_id = ? ORDER BY due_at, id""",
-    "transcript": """SELECT direction, text, created_at FROM transcript
-                     WHERE user_id = ? ORDER BY id""",
 }
 
 
 async def founder_records(
     conn: aiosqlite.Connection, user_id: int
 ) -> dict[str, list[dict[str, Any]]]:
-    """Every row of the founder, by table; JSON columns decoded."""
+    """Every row of the founder but the transcript, by table; JSON columns decoded."""
     records: dict[str, list[dict[str, Any]]] = {}
     for name, sql in _QUERIES.items():
         async with conn.execute(sql, (user_id,)) as rows:
@@ -43,3 +42,38 @@ async def founder_records(
     for answer in records["answers"]:
         answer["value"] = json.loads(answer.pop("value_json"))
     return records
+
+
+async def transcript_tail(
+    conn: aiosqlite.Connection, user_id: int, *, messages: int, chars: int, each: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The founder's latest messages, oldest first, and how many they have in all.
+
+    At most ``messages`` messages and ``chars`` characters; a message longer than ``each``
+    characters is cut there (with ``…``) by SQLite, so a huge row is never read whole. Read
+    newest first from the cursor and stopped at the bound: memory does not grow with the
+    history.
+    """
+    async with conn.execute(
+        "SELECT COUNT(*) FROM transcript WHERE user_id = ?", (user_id,)
+    ) as rows:
+        row = await rows.fetchone()
+    total = int(row[0]) if row else 0
+    kept: list[dict[str, Any]] = []
+    used = 0
+    async with conn.execute(
+        """SELECT direction, substr(text, 1, ?) AS text, length(text) AS size, created_at
+           FROM transcript WHERE user_id = ? ORDER BY id DESC LIMIT ?""",
+        (each, user_id, messages),
+    ) as rows:
+        rows.arraysize = 256
+        async for found in rows:
+            text = found["text"] if found["size"] <= each else found["text"] + "…"
+            if kept and used + len(text) > chars:
+                break
+            used += len(text)
+            kept.append(
+                {"direction": found["direction"], "text": text, "created_at": found["created_at"]}
+            )
+    kept.reverse()
+    return kept, total

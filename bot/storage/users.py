@@ -150,3 +150,16 @@ async def stats(conn: aiosqlite.Connection, *, since: datetime) -> dict[str, int
 async def delete(conn: aiosqlite.Connection, user_id: int) -> None:
     """Forget a founder: every row that belongs to them goes (foreign keys cascade)."""
     await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+
+async def forget_unconsented(
+    conn: aiosqlite.Connection, *, before: datetime, limit: int = 500
+) -> int:
+    """Delete up to ``limit`` founders who never consented, first seen before ``before``;
+    how many went."""
+    cursor = await conn.execute(
+        "DELETE FROM users WHERE id IN (SELECT id FROM users "
+        "WHERE consented_at IS NULL AND created_at < ? LIMIT ?)",
+        (to_text(before), limit),
+    )
+    return cursor.rowcount

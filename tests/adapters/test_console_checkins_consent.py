@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.export.data import founder_folder
 from tests.adapters.terminal import seed_checkins, seed_founder
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -194,7 +195,8 @@ def test_a_command_before_consent_asks_for_the_answer_first(
 def test_delete_my_data_names_the_exported_files_and_suggests_exporting(
     tmp_path: Path, full_env: dict[str, str]
 ) -> None:
-    """Exports go to FOUNDER_COACH_EXPORTS; /delete_my_data says they stay there."""
+    """Exports go to the founder's own folder in FOUNDER_COACH_EXPORTS; /delete_my_data says
+    they stay there."""
     db = tmp_path / "c.db"
     seed_founder(db)
     exports = tmp_path / "volume" / "exports"
@@ -202,11 +204,12 @@ def test_delete_my_data_names_the_exported_files_and_suggests_exporting(
     out = chat(
         ["--db", str(db), "--user", "ada"], "/export\n1\n/delete_my_data\n", environ, tmp_path
     )
-    [written] = list(exports.iterdir())
+    mine = founder_folder(exports, "console", "ada")
+    [written] = list(mine.iterdir())
     assert f"→ {written}" in out
     asked = out.split("> /delete_my_data\n", 1)[1]
-    assert f"Files you already exported are not part of this: they stay in {exports}/" in asked
+    assert f"Files you already exported are not part of this: they stay in {mine}/" in asked
     assert "to keep a copy, send /export first" in asked
     zh = chat(["--db", str(db), "--user", "ada", "--lang", "zh"], "/delete_my_data\n", environ,
               tmp_path)  # fmt: skip
-    assert f"它们留在这台电脑的 {exports}/ 里" in zh
+    assert f"它们留在这台电脑的 {mine}/ 里" in zh

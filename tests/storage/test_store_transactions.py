@@ -170,3 +170,24 @@ async def test_read_only_database_raises_storage_error(tmp_path: Path, clock: Fr
                 )
     finally:
         await db.close()
+
+
+async def test_a_snapshot_reads_beside_the_writer_and_sees_only_committed_rows(
+    db: Database, clock: FrozenClock
+) -> None:
+    """A long read (an export) has a connection of its own: the writer never waits for it."""
+    await _founder(db, clock, "ada")
+
+    async def count(conn) -> int:  # type: ignore[no-untyped-def]
+        async with conn.execute("SELECT COUNT(*) FROM users") as rows:
+            return int((await rows.fetchone())[0])
+
+    async with db.snapshot() as reader:
+        assert await count(reader) == 1
+        async with asyncio.timeout(5), db.transaction() as conn:  # not blocked by the reader
+            await users.get_or_create(conn, channel="console", external_id="bob", now=clock.now())
+        assert await count(reader) == 1  # its snapshot is the one it began with
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):  # it cannot write
+            await reader.execute("DELETE FROM users")
+    async with db.snapshot() as reader:
+        assert await count(reader) == 2

@@ -125,6 +125,8 @@ def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped
         scheduler.every(
             HOUSEKEEPING, queue.forget_old, job="housekeeping", first=timedelta(minutes=1)
         )
+        unconsented = coach.forget_unconsented  # never answered the consent question: 30 days
+        scheduler.every(HOUSEKEEPING, unconsented, job="consents", first=timedelta(minutes=2))
         # What start-up loaded (catalog, compiled templates, PTB, check-in rows) lives as
         # long as the process: take it out of the collector's sight. Full collections over
         # it paused the loop 45-80 ms, enough to overrun a send pace set at Telegram's limit.
