@@ -135,7 +135,10 @@ def _configure_logging(settings: Settings, *, conversation: bool) -> None:
 def _quiet_failed_start(record: logging.LogRecord) -> bool:
     """PTB logs a failed start (a refused token, no network) with a long traceback; the
     command line says it in one line instead (:func:`_explain`). DEBUG keeps it."""
-    return not (record.name.startswith("telegram.ext") and "Bootstrap" in record.getMessage())
+    message = record.getMessage()
+    if record.name.startswith("telegram.request") and "invalid JSON" in message:
+        return False  # not a Bot API server (a wrong base URL): the error line says so
+    return not (record.name.startswith("telegram.ext") and "Bootstrap" in message)
 
 
 def _flows_check(settings: Settings) -> int:

@@ -24,8 +24,9 @@ from urllib.parse import quote
 
 REDACTED = "[REDACTED]"
 HIDDEN = "[conversation hidden; FOUNDER_COACH_LOG_TEXT=1 logs it]"
-# Loggers of the libraries that carry updates and API calls (founders' words) at DEBUG
-CONVERSATION_LOGGERS = ("telegram", "httpx", "httpcore", "tornado", "aiohttp")
+# Loggers of the libraries that carry updates, API calls and SQL parameters (founders'
+# words) at DEBUG
+CONVERSATION_LOGGERS = ("telegram", "httpx", "httpcore", "tornado", "aiohttp", "aiosqlite")
 
 
 def secret_forms(secrets: Iterable[str]) -> list[str]:

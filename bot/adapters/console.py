@@ -129,7 +129,10 @@ class Console:
         if lines is None:
             return None
         if not self.interactive:
-            print(f"> {lines[0]}", file=self.out, flush=True)
+            echo = lines[0].encode("utf-8", "replace").decode("utf-8")  # never a raw byte
+            if len(echo) > 200:
+                echo = echo[:200] + "…"
+            print(f"> {echo}", file=self.out, flush=True)
             return lines[0]
         first = lines[0].strip()
         several = self.waiting is not None and self.waiting.multiline

@@ -52,7 +52,8 @@ async def test_a_forged_tap_in_another_chat_is_dropped(
         ada = Founder(fake, 1001)
         await ada.start()
         before = len(fake.bot_messages(1001))
-        for chat in ({"id": 2002, "type": "private"}, {"id": -2002, "type": "group", "title": "G"}):
+        group = {"id": -2002, "type": "group", "title": "G"}
+        for chat in ({"id": 2002, "type": "private"}, group):
             fake.add_update(
                 {
                     "callback_query": {
@@ -113,7 +114,8 @@ async def test_a_poison_update_is_recorded_failed_and_polling_goes_on(
         await ada.send("/start")  # polling goes on, for the same founder too
         await until(lambda: fake.confirmed_offset > second)
     failed = rows(db, "SELECT update_id, payload FROM update_ledger WHERE payload LIKE 'failed%'")
-    assert failed == [(first, "failed: UnicodeEncodeError"), (second, "failed: UnicodeEncodeError")]
+    reason = "failed: UnicodeEncodeError"
+    assert failed == [(first, reason), (second, reason)]
     assert rows(db, "SELECT count(*) FROM update_ledger WHERE finished_at IS NULL") == [(0,)]
     assert fake.bot_messages(6667) == []
     assert all(u["update_id"] > second for u in fake.pending_updates())
