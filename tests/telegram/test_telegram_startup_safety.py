@@ -16,9 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.adapters.telegram import webhook
 from bot.adapters.telegram.application import ALLOWED_UPDATES, build_application
-from bot.adapters.telegram.startup import serve
 from bot.engine import Catalog
 from tests.fakes.bot_api import FakeBotApi
 from tests.telegram.conftest import TOKEN, Founder, bot_settings, rows, until
@@ -76,6 +74,9 @@ async def test_the_webhook_secret_is_compared_in_constant_time_in_our_code(
 ) -> None:
     """Our server checks the header with hmac.compare_digest; wrong or missing is 403,
     and a forged update with a right secret but a foreign chat still reaches nobody."""
+    from bot.adapters.telegram import webhook
+    from bot.adapters.telegram.startup import serve
+
     compared: list[tuple[bytes, bytes]] = []
     real = hmac.compare_digest
 
