@@ -17,7 +17,7 @@ from bot import __version__
 from bot.catalog import check_catalog, load_checked_catalog
 from bot.config import Settings, load_settings
 from bot.errors import BotError, FlowDefinitionError, StorageError
-from bot.logsafe import REDACTED, configure_logging
+from bot.logsafe import REDACTED, configure_logging, secret_forms
 from bot.models import UserRef
 from bot.rendering import Target
 from bot.runtime import checkin_service, open_coach
@@ -130,7 +130,7 @@ def _configure_logging(settings: Settings, *, conversation: bool) -> None:
     level = settings.founder_coach_log_level
     if conversation and "founder_coach_log_level" not in settings.model_fields_set:
         level = "WARNING"  # INFO lines would interleave with the conversation on the screen
-    configure_logging(level, secrets)
+    configure_logging(level, secrets, log_text=settings.founder_coach_log_text)
     if level != "DEBUG":
         for handler in logging.getLogger().handlers:
             handler.addFilter(_quiet_failed_start)
@@ -139,7 +139,10 @@ def _configure_logging(settings: Settings, *, conversation: bool) -> None:
 def _quiet_failed_start(record: logging.LogRecord) -> bool:
     """PTB logs a failed start (a refused token, no network) with a long traceback; the
     command line says it in one line instead (:func:`_explain`). DEBUG keeps it."""
-    return not (record.name.startswith("telegram.ext") and "Bootstrap" in record.getMessage())
+    message = record.getMessage()
+    if record.name.startswith("telegram.request") and "invalid JSON" in message:
+        return False  # not a Bot API server (a wrong base URL): the error line says so
+    return not (record.name.startswith("telegram.ext") and "Bootstrap" in message)
 
 
 def _flows_check(settings: Settings) -> int:
@@ -368,7 +371,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # PTB 22: time periods (RetryAfter.retry_after, ...) as timedeltas, without warnings
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     from bot.adapters.telegram import run_telegram
+    from bot.adapters.telegram.webhook import check_webhook_settings
 
+    check_webhook_settings(settings)  # refuse an unauthenticated webhook before anything
     db = str(settings.founder_coach_db)
     catalog = load_checked_catalog(
         settings.founder_coach_flows_dir,
@@ -421,9 +426,13 @@ def _explain(exc: BaseException, settings: Settings) -> str:
 
 
 def _redact(text: str, settings: Settings) -> str:
-    for secret in (settings.telegram_bot_token, settings.telegram_webhook_secret):
-        if secret is not None and secret.get_secret_value():
-            text = text.replace(secret.get_secret_value(), REDACTED)
+    secrets = [
+        secret.get_secret_value()
+        for secret in (settings.telegram_bot_token, settings.telegram_webhook_secret)
+        if secret is not None
+    ]
+    for form in secret_forms(secrets):
+        text = text.replace(form, REDACTED)
     return text
 
 
@@ -435,13 +444,29 @@ def _stdout_gone() -> int:
     return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by a closed pipe
 
 
+def _config_problem(exc: ValueError) -> str:
+    """A settings error in one line, naming the variable (never echoing a value)."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    problems = []
+    for error in errors(include_input=False, include_url=False):
+        message = str(error.get("msg", ""))
+        if message.startswith("Value error, "):
+            problems.append(message.removeprefix("Value error, "))
+        else:
+            name = "_".join(str(part) for part in error.get("loc", ())).upper()
+            problems.append(f"{name}: {message}" if name else message)
+    return "; ".join(problems)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``founder-coach`` and ``python -m bot``."""
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(founder_coach_db=getattr(args, "db", None))
     except ValueError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        print(f"configuration error: {_config_problem(exc)}", file=sys.stderr)
         return 2
     in_terminal = args.command == "chat" or (
         args.command == "run" and settings.telegram_bot_token is None

@@ -6,8 +6,9 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -80,6 +81,11 @@ class Settings(BaseSettings):
     founder_coach_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level."
     )
+    founder_coach_log_text: bool = Field(
+        default=False,
+        description="At DEBUG, also log what founders write (updates, API parameters). "
+        "Off by default: a log cannot be erased by /delete_my_data.",
+    )
 
     @field_validator(
         "telegram_bot_token",
@@ -91,6 +97,22 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_api_base_url", "telegram_webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        name = (info.field_name or "").upper()
+        value = value.strip()
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises on a port that is not a number in range
+        except ValueError as exc:
+            raise ValueError(f"{name} is not a URL ({exc})") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+            raise ValueError(f"{name} must be an http:// or https:// URL with a host")
+        return value
 
     @field_validator("telegram_admin_ids")
     @classmethod

@@ -14,12 +14,17 @@ import asyncio
 import codecs
 import contextlib
 import os
+import re
 import signal
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TextIO
+
+# The longest input line read (in characters); a longer one is refused with a message.
+MAX_LINE = 4096
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Lines that reach a terminal within this long of each other were pasted together.
 PASTE_WINDOW = 0.06
@@ -42,7 +47,8 @@ class LineReader:
         self._lines: deque[str] = deque()
         self._text = ""  # an incomplete last line
         encoding = getattr(self._stream, "encoding", None) or "utf-8"
-        self._decoder = codecs.getincrementaldecoder(encoding)("replace")
+        # bytes that are not text stay visible as lone surrogates: see :func:`input_problem`
+        self._decoder = codecs.getincrementaldecoder(encoding)("surrogateescape")
         self._eof = False
         self._interrupted = False
         self._wake: asyncio.Event | None = None
@@ -111,9 +117,9 @@ class LineReader:
         if self._eof:
             return
         if data:
-            self._text += self._decoder.decode(data)
+            self._append(self._decoder.decode(data))
         else:
-            self._text += self._decoder.decode(b"", final=True)
+            self._append(self._decoder.decode(b"", final=True))
             self._eof = True
             if self._mode == "watch":
                 self.close()
@@ -126,6 +132,16 @@ class LineReader:
         if self._wake is not None:
             self._wake.set()
 
+    def _append(self, text: str) -> None:
+        """Add decoded input; of an over-long line keep only enough to know it is too long."""
+        if len(self._text) > MAX_LINE and "\n" not in self._text:
+            _, newline, rest = text.partition("\n")
+            text = newline + rest
+        self._text += text
+        head, newline, tail = self._text.rpartition("\n")
+        if len(tail) > MAX_LINE:
+            self._text = head + newline + tail[: MAX_LINE + 1]
+
     def _read_now(self) -> None:
         """Read what a file or a text stream has, without waiting (they never block)."""
         if self._mode == "direct":
@@ -136,8 +152,11 @@ class LineReader:
                 data = b""
             self._feed(data)
         else:
-            line = self._stream.readline()
+            line = self._stream.readline(MAX_LINE + 2)
             if line:
+                rest = line
+                while len(rest) == MAX_LINE + 2 and not rest.endswith("\n"):
+                    rest = self._stream.readline(MAX_LINE + 2)  # the rest of an over-long line
                 self._lines.append(line.rstrip("\r\n"))
             else:
                 self._eof = True
@@ -217,6 +236,18 @@ class LineReader:
             if left <= 0 or not await self._wait(left):
                 return False
         return self._eof and not self._lines
+
+
+def input_problem(text: str) -> str | None:
+    """Why an input cannot be taken (a UI key), or None: a line over :data:`MAX_LINE`
+    characters, or bytes that are not valid text in the terminal's encoding (they would
+    otherwise be stored as garbage, or fail to be stored at all)."""
+    for line in text.split("\n"):
+        if len(line) > MAX_LINE:
+            return "console.too_long"
+        if _SURROGATE.search(line):
+            return "console.unreadable"
+    return None
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.adapters.base import PASTE_WINDOW, LineReader, on_interrupt
+from bot.adapters.base import MAX_LINE, PASTE_WINDOW, LineReader, input_problem, on_interrupt
 from bot.checkins.service import SendResult
 from bot.coach import Coach
 from bot.export.data import founder_folder
@@ -145,7 +145,10 @@ class Console:
         if lines is None:
             return None
         if not self.interactive:
-            print(f"> {lines[0]}", file=self.out, flush=True)
+            echo = lines[0].encode("utf-8", "replace").decode("utf-8")  # never a raw byte
+            if len(echo) > 200:
+                echo = echo[:200] + "…"
+            print(f"> {echo}", file=self.out, flush=True)
             return lines[0]
         first = lines[0].strip()
         several = self.waiting is not None and self.waiting.multiline
@@ -190,6 +193,12 @@ class Console:
             answer = await self._answer()
             if answer is None or answer.strip() in QUIT:
                 break
+            problem = input_problem(answer)
+            if problem is not None:  # nothing is stored; the same question waits
+                print(self._ui(problem, None, limit=MAX_LINE), end="\n\n", file=self.out)
+                if self.waiting is not None:
+                    self.show([self.waiting])
+                continue
             self.show(await self.coach.handle(self.who, Said(answer)))
         if self.signal is not None and self.interactive:
             print(file=self.out)  # the terminal echoed ^C after the prompt

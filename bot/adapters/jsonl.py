@@ -13,12 +13,13 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.adapters.base import LineReader, on_interrupt
-from bot.adapters.console import CHECKINS_STEP, EXPORTS, QUIT, save_file
+from bot.adapters.base import MAX_LINE, LineReader, input_problem, on_interrupt
+from bot.adapters.console import CHECKINS_STEP, EXPORTS, QUIT, WAITS, save_file
 from bot.checkins.service import SendResult
 from bot.coach import Coach
 from bot.export.data import founder_folder
 from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
+from bot.rendering import Target
 
 
 def to_json(message: OutMessage, folder: Path = EXPORTS) -> dict[str, Any]:
@@ -71,12 +72,15 @@ class JsonLines:
         self.locale: str | None = None
         # the ids of the check-in entries last listed: sending one back is a tap on it
         self.checkin_ids: set[str] = set()
+        self.waiting: OutMessage | None = None  # the last reply that waits for an input
 
     def emit(self, messages: list[OutMessage]) -> None:
         for message in messages:
             self.out.write(json.dumps(to_json(message, self.exports), ensure_ascii=False) + "\n")
             if message.locale:
                 self.locale = message.locale
+            if message.type in WAITS:
+                self.waiting = message
             if message.step == CHECKINS_STEP:
                 self.checkin_ids.update(option.id for option in message.options)
         self.out.flush()
@@ -94,6 +98,14 @@ class JsonLines:
             return Tapped(run_id=None, step=CHECKINS_STEP, option_ids=(line.strip(),))
         return Said(line)
 
+    def _refusal(self, problem: str) -> OutMessage:
+        locale = self.locale or self.coach.default_locale
+        text = self.coach.renderer.ui(problem, locale, Target.PLAIN, limit=MAX_LINE)
+        waiting = self.waiting
+        if waiting is None:
+            return OutMessage(type="error", text=text)
+        return OutMessage(type="error", text=text, flow=waiting.flow, step=waiting.step)
+
     def _interrupt(self, signum: signal.Signals) -> None:
         if self.signal is not None:
             raise KeyboardInterrupt
@@ -109,6 +121,11 @@ class JsonLines:
                     line = await self.reader.line()
                     if line is None or line.strip() in QUIT:
                         break
+                    problem = input_problem(line)
+                    if problem is not None:  # an error, then the same question again
+                        again = [self.waiting] if self.waiting is not None else []
+                        self.emit([self._refusal(problem), *again])
+                        continue
                     self.emit(await self.coach.handle(self.who, self.incoming(line)))
             finally:
                 self.reader.close()

@@ -175,8 +175,8 @@ class Coach(Account, FollowUps, Exports):
             return []
         turn = _Turn(conn, user, self._presenter(user), [])
         if not user.consented:
-            if user.pending == PENDING_CONSENT:
-                await self._consent(turn, Said(""))
+            if user.pending == PENDING_CONSENT:  # ask again, as /start does: nothing to parse
+                await self._consent(turn, Said("/start"))
             return turn.replies
         await self._show_current(turn, await runs.current(conn, user.id))
         return turn.replies

@@ -9,6 +9,8 @@ import aiosqlite
 
 from bot.clock import to_text
 
+FAILED = "failed: "  # the payload of an update that could not be stored
+
 
 async def store(conn: aiosqlite.Connection, update_id: int, payload: str, now: datetime) -> bool:
     """Keep an update that just arrived; False if it is already known (a re-delivery)."""
@@ -18,6 +20,16 @@ async def store(conn: aiosqlite.Connection, update_id: int, payload: str, now: d
         (update_id, payload, to_text(now)),
     )
     return cursor.rowcount == 1
+
+
+async def fail(conn: aiosqlite.Connection, update_id: int, reason: str, now: datetime) -> None:
+    """Record an update that could not be stored as finished without content: it is never
+    handled, replayed or accepted again. ``reason`` (an exception's name) is kept."""
+    await conn.execute(
+        "INSERT INTO update_ledger (update_id, payload, received_at, finished_at) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (update_id, f"{FAILED}{reason}", to_text(now), to_text(now)),
+    )
 
 
 async def unfinished(conn: aiosqlite.Connection) -> list[tuple[int, str]]:

@@ -7,6 +7,7 @@ each founder's in order (:class:`PerFounderProcessor`).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from datetime import UTC, timedelta
@@ -26,7 +27,9 @@ from telegram.ext import (
 from bot.adapters.telegram import handlers
 from bot.adapters.telegram.ledger import LedgerQueue
 from bot.adapters.telegram.processor import PerFounderProcessor
+from bot.adapters.telegram.startup import serve, with_retries
 from bot.adapters.telegram.transport import Blocked, TelegramTransport
+from bot.adapters.telegram.webhook import check_webhook_settings
 from bot.checkins.scheduler import CheckinScheduler
 from bot.checkins.service import Sender, SendResult
 from bot.clock import SystemClock
@@ -94,8 +97,13 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     app = builder.build()
     private = filters.ChatType.PRIVATE
-    app.add_handler(CallbackQueryHandler(handlers.on_callback))
-    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, handlers.on_message))
+    app.add_handler(CallbackQueryHandler(handlers.on_callback))  # private chats: checked there
+    # New messages only: an edited message is never taken as a new answer
+    new_message = filters.UpdateType.MESSAGE
+    app.add_handler(
+        MessageHandler(new_message & private & ~filters.StatusUpdate.ALL, handlers.on_message)
+    )
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED & private, handlers.on_edited))
     app.add_handler(MessageHandler(filters.ChatType.GROUPS, handlers.on_group))
     app.add_error_handler(handlers.on_error)
     return app
@@ -143,9 +151,16 @@ async def set_commands(app: Application, coach: Coach) -> None:
             BotCommand(name, coach.renderer.ui(f"commands.{name}", locale, Target.PLAIN))
             for name in COMMANDS
         ]
-        await app.bot.set_my_commands(commands, language_code=locale)
+        await with_retries(
+            "setMyCommands",
+            lambda commands=commands, locale=locale: app.bot.set_my_commands(
+                commands, language_code=locale
+            ),
+        )
         if locale == coach.default_locale:
-            await app.bot.set_my_commands(commands)
+            await with_retries(
+                "setMyCommands", lambda commands=commands: app.bot.set_my_commands(commands)
+            )
 
 
 def _sender(transport: TelegramTransport) -> Sender:
@@ -183,17 +198,7 @@ async def _post_shutdown(app: Application) -> None:
 
 def run_telegram(settings: Settings, catalog: Catalog) -> int:
     """Serve Telegram until SIGTERM/SIGINT: long polling, or a webhook when configured."""
+    check_webhook_settings(settings)  # before anything starts
     app = build_application(settings, catalog)
-    if settings.telegram_webhook_url:
-        secret = settings.telegram_webhook_secret
-        app.run_webhook(
-            listen=settings.telegram_webhook_listen,
-            port=settings.telegram_webhook_port,
-            url_path=settings.telegram_webhook_path,
-            webhook_url=settings.telegram_webhook_url,
-            secret_token=secret.get_secret_value() if secret else None,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-    else:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    asyncio.run(serve(app, settings, ALLOWED_UPDATES))
     return 0

@@ -5,8 +5,8 @@ No coaching logic here: only translation between Telegram's objects and ours.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
@@ -14,6 +14,7 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
 from bot.adapters.telegram.keyboards import BadCallback, Toggle, chosen_labels, decode, toggled
+from bot.adapters.telegram.split import TEXT_LIMIT, clip_utf16, utf16_len
 from bot.models import Said, UserRef
 from bot.rendering import Target
 
@@ -40,6 +41,30 @@ def founder(update: Update) -> UserRef:
     )
 
 
+def own_private_chat(update: Update) -> bool:
+    """Whether an update comes from a founder in their own private chat with the bot.
+
+    In a private chat the chat's id is the user's id. Telegram never sends anything else,
+    but a forged update (a self-hosted Bot API server, a leaked webhook secret) could pair
+    one founder's id with another chat, to act as them and receive their replies there:
+    such an update is dropped (logged, nothing stored, nothing sent).
+    """
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return False
+    return chat.type == ChatType.PRIVATE and chat.id == user.id
+
+
+def _refuse_foreign(update: Update) -> bool:
+    """Log and report an update whose chat is not the sender's own private chat."""
+    if own_private_chat(update):
+        return False
+    log.warning(
+        "update %s dropped: its chat is not the sender's own private chat", update.update_id
+    )
+    return True
+
+
 def _replayed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Whether this update was stored before a crash and is being handled after it."""
     queue = context.bot_data.get("ledger")
@@ -54,7 +79,7 @@ def _parts(context: ContextTypes.DEFAULT_TYPE) -> tuple[Coach, TelegramTransport
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A message in a private chat: typed answers and commands."""
     message = update.effective_message
-    if message is None or update.effective_user is None:
+    if message is None or update.effective_user is None or _refuse_foreign(update):
         return
     coach, transport = _parts(context)
     who = founder(update)
@@ -64,13 +89,21 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         once=f"tg:{update.update_id}",
         resume_if_done=_replayed(update, context),
     )
-    await transport.send(who, message.chat_id, replies)
+    await transport.send(who, update.effective_user.id, replies)  # their own private chat
+
+
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message is never a new answer (Telegram does not send them to us anyway:
+    ``allowed_updates`` leaves them out). Nothing is stored and nothing is sent."""
+    log.info("update %s is an edited message; ignored", update.update_id)
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button tap: answered at once, then resolved against the database by the Coach."""
     query = update.callback_query
     if query is None or update.effective_user is None:
+        return
+    if _refuse_foreign(update):  # the same private-chat rule as messages; not even answered
         return
     try:
         await query.answer()
@@ -81,7 +114,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = (
         query.message if query.message is not None and hasattr(query.message, "text") else None
     )
-    chat_id = update.effective_chat.id if update.effective_chat else int(who.external_id)
+    chat_id = update.effective_user.id  # their own private chat (checked above)
     try:
         tap = decode(query.data)
     except BadCallback:
@@ -114,15 +147,44 @@ async def _show_answer(
     tap: Any,
     locale: str | None,
 ) -> None:
-    """Edit the answered question: its keyboard goes and the chosen answer is shown."""
+    """Edit the answered question: its keyboard goes and the chosen answer is shown.
+
+    The edited text must stay within Telegram's 4 096 UTF-16 units (counted on the text
+    as shown, after the HTML is parsed): the chosen labels are clipped to the room left,
+    and without room the keyboard alone is removed. This edit is cosmetic, so no error of
+    it may stop the turn's replies.
+    """
     labels = chosen_labels(message.reply_markup, tap) if tap.action == "pick" else []
-    if not labels:
-        await transport.edit_markup(who, message, None)
-        return
-    locale = locale or await coach.locale_of(who)
-    answer = coach.renderer.ui("buttons.answered", locale, Target.HTML, answer=", ".join(labels))
-    original = message.text_html if message.text else escape(message.caption or "")
-    await transport.edit(who, message, f"{original}\n\n{answer}", None)
+    try:
+        if not labels or not message.text:
+            await transport.edit_markup(who, message, None)
+            return
+        locale = locale or await coach.locale_of(who)
+        answer = _answer_line(coach, locale, ", ".join(labels), utf16_len(message.text) + 2)
+        if answer is None:
+            await transport.edit_markup(who, message, None)
+            return
+        await transport.edit(who, message, f"{message.text_html}\n\n{answer}", None)
+    except TelegramError as exc:
+        log.warning("the answered-question edit failed (%s); its keyboard is removed", exc.message)
+        with contextlib.suppress(TelegramError):
+            await transport.edit_markup(who, message, None)
+
+
+def _answer_line(coach: Coach, locale: str, chosen: str, used: int) -> str | None:
+    """ "Your answer: …" as HTML, clipped to what is left of the limit; None if nothing fits."""
+
+    def shown(answer: str) -> int:  # the plain rendering is what Telegram counts
+        plain = coach.renderer.ui("buttons.answered", locale, Target.PLAIN, answer=answer)
+        return utf16_len(plain)
+
+    room = TEXT_LIMIT - used
+    if shown(chosen) > room:
+        budget = room - shown("") - 1  # one unit for the ellipsis
+        if budget < 1:
+            return None
+        chosen = clip_utf16(chosen, budget).rstrip() + "…"
+    return coach.renderer.ui("buttons.answered", locale, Target.HTML, answer=chosen)
 
 
 async def _stale(coach: Coach, who: UserRef) -> Any:

@@ -65,17 +65,29 @@ class LedgerQueue(asyncio.Queue[object]):
         return replayed
 
     async def put(self, item: object) -> None:
-        """Commit an update to the ledger, then queue it; drop one that is already known."""
-        if isinstance(item, Update) and not await self._store(item):
-            log.info("update %s was delivered again; dropped", item.update_id)
-            return
+        """Commit an update to the ledger, then queue it; drop one that is already known.
+
+        An update the ledger cannot store for any reason but an unusable database (a lone
+        surrogate in its text or a name, which SQLite cannot encode; an integrity error) is
+        a *poison* update: it is recorded as failed and skipped. Nothing escapes into
+        python-telegram-bot's polling loop (which would stop for good) or the webhook
+        handler, and Telegram is told it arrived, so it is not fetched again.
+        """
+        if isinstance(item, Update):
+            stored = await self._store(item)
+            if stored is None:
+                return
+            if not stored:
+                log.info("update %s was delivered again; dropped", item.update_id)
+                return
         await super().put(item)
 
-    async def _store(self, update: Update) -> bool:
+    async def _store(self, update: Update) -> bool | None:
+        """True: stored (or to be handled anyway); False: known already; None: poison."""
         if self._db is None or self._clock is None:
             raise RuntimeError("the update ledger is not attached to a database yet")
-        payload = json.dumps(update.to_dict(), ensure_ascii=False, separators=(",", ":"))
         try:
+            payload = json.dumps(update.to_dict(), ensure_ascii=False, separators=(",", ":"))
             async with self._db.transaction() as conn:
                 return await ledger.store(conn, update.update_id, payload, self._clock.now())
         except StorageError as exc:
@@ -85,6 +97,17 @@ class LedgerQueue(asyncio.Queue[object]):
                 "update %s could not be stored (%s); handling it anyway", update.update_id, exc
             )
             return True
+        except Exception as exc:  # the update itself cannot be stored: never its content
+            reason = type(exc).__name__
+            log.error("update %s cannot be stored (%s); recorded as failed and skipped",
+                      update.update_id, reason)  # fmt: skip
+            try:
+                async with self._db.transaction() as conn:
+                    await ledger.fail(conn, update.update_id, reason, self._clock.now())
+            except Exception as again:
+                log.error("update %s: not even its failure could be recorded (%s)",
+                          update.update_id, type(again).__name__)  # fmt: skip
+            return None
 
     def handled(self, update: object) -> None:
         """Note that an update's handler finished; written in batches, off the hot path.

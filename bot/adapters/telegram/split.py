@@ -13,6 +13,18 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def clip_utf16(text: str, limit: int) -> str:
+    """The longest start of ``text`` within ``limit`` UTF-16 units (never half a character)."""
+    if utf16_len(text) <= limit:
+        return text
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return text[:index]
+    return text  # pragma: no cover - the length check above returned
+
+
 def split_message(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Chunks of at most ``limit`` UTF-16 units, cut at blank lines, then lines, then spaces.
 
