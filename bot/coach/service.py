@@ -298,7 +298,12 @@ class Coach(Account, FollowUps, Exports):
         elif tap.run_id is None and tap.step == CHECKINS_STEP and len(tap.option_ids) == 1:
             await self.manage_checkin(turn, tap.option_ids[0])
             return
-        elif tap.run_id is None and tap.step == EXPORT_STEP and len(tap.indexes) == 1:
+        elif (
+            tap.run_id is None
+            and tap.step == EXPORT_STEP
+            and len(tap.indexes) == 1
+            and pending in (PENDING_EXPORT, PENDING_EXPORT_TRANSCRIPT)  # the menu was shown
+        ):
             formats = ("md", "html", "json", "csv", "investor")
             if 0 <= tap.indexes[0] < len(formats):
                 await self.export_choice(turn, formats[tap.indexes[0]])

@@ -189,3 +189,13 @@ async def test_a_stage_confirmed_in_funding_is_the_profile_stage_in_exports(
     profile = text[: text.index("Funding")]
     assert "Pilot or MVP" in profile
     assert "Prototype" not in profile
+
+
+async def test_a_forged_export_tap_without_the_export_menu_makes_no_file(coach: Coach) -> None:
+    """Audit #20: an export button nobody was shown (mid-onboarding) writes nothing."""
+    from bot.models import Tapped
+
+    await answer_onboarding(coach, ADA, upto=2)
+    replies = await coach.handle(ADA, Tapped(run_id=None, step="export", indexes=(0,)))
+    assert all(r.file is None for r in replies)
+    assert last_question(replies).step == "pitch"

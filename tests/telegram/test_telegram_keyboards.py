@@ -81,3 +81,18 @@ def test_long_step_ids_still_fit_64_bytes() -> None:
     message = OutMessage(type="question", text="?", kind="multi", step=step, run_id=10**11,
                          options=[Option(id=f"o{i}", label="x") for i in range(40)])  # fmt: skip
     assert all(len(d.encode()) <= 64 for d in _data(message))
+
+
+def test_a_forged_toggle_mask_or_overlong_ids_are_refused_cleanly() -> None:
+    """Audit #20: a forged `t:` with a 64-bit mask or 32-char step is a BadCallback, not a
+    ValueError in the handler; a forged mask never ticks buttons that are not there."""
+    options = [Option(id=f"o{i}", label=f"L{i}") for i in range(3)]
+    message = OutMessage(type="question", text="?", kind="multi", step="roles", run_id=7,
+                         options=options)  # fmt: skip
+    markup = keyboard(message, WORDS)
+    assert markup is not None
+    after = toggled(markup, Toggle(7, "roles", 0, 0xFFFFFFFFFFFFFFFE), WORDS)
+    assert [row[0].text for row in after.inline_keyboard] == ["✓ L0", "✓ L1", "✓ L2", "Done"]
+    forged = toggled(markup, Toggle(123456789012, "s" * 32, 0, 0xFFFFFFFFFFFFFFFF), WORDS)
+    data = [b.callback_data for row in forged.inline_keyboard for b in row]
+    assert all(len(str(d).encode()) <= 64 for d in data)

@@ -176,7 +176,11 @@ def toggled(
             tail.append(list(row))
     if not 0 <= toggle.index < len(labels):
         raise BadCallback("toggle outside the keyboard")
-    rows = multi_rows(labels, toggle.run_id, toggle.step, toggle.new_mask, words)
+    mask = toggle.new_mask & ((1 << len(labels)) - 1)  # a forged mask names no other button
+    try:
+        rows = multi_rows(labels, toggle.run_id, toggle.step, mask, words)
+    except ValueError as exc:  # forged run or step ids too long for a button
+        raise BadCallback("toggle data over 64 bytes") from exc
     return InlineKeyboardMarkup([*rows, *tail])
 
 
