@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     founder_coach_catchup_hours: float = Field(
         default=12, ge=0, description="A check-in missed by less than this is sent at start-up."
     )
+    founder_coach_checkin_lease_seconds: float = Field(
+        default=120,
+        gt=0,
+        description="A check-in still being sent this long after it was claimed was cut off "
+        "(a crash) and is sent again.",
+    )
     founder_coach_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level."
     )
