@@ -98,6 +98,7 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
     processor = app.update_processor
     assert isinstance(processor, PerFounderProcessor)
     processor.on_overflow = _overflow_notice(app)
+    queue.admit = processor.admit
     private = filters.ChatType.PRIVATE
     app.add_handler(CallbackQueryHandler(handlers.on_callback))
     app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, handlers.on_message))

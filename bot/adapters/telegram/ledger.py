@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -39,6 +40,8 @@ class LedgerQueue(asyncio.Queue[object]):
         self.replayed: set[int] = set()
         self._handled: list[int] = []
         self._flushing: asyncio.Task[None] | None = None
+        # the processor's backlog bound: an update it turns away is queued but not stored
+        self.admit: Callable[[object], bool] | None = None
 
     async def attach(self, db: Database, clock: Clock, bot: Bot) -> int:
         """Start storing into ``db``; queue the updates a crash left unhandled.
@@ -66,6 +69,9 @@ class LedgerQueue(asyncio.Queue[object]):
 
     async def put(self, item: object) -> None:
         """Commit an update to the ledger, then queue it; drop one that is already known."""
+        if self.admit is not None and not self.admit(item):  # over its founder's backlog
+            await super().put(item)  # turned away (with a notice) when its turn comes
+            return
         if isinstance(item, Update) and not await self._store(item):
             log.info("update %s was delivered again; dropped", item.update_id)
             return

@@ -26,7 +26,7 @@ from telegram.ext import BaseUpdateProcessor
 
 log = logging.getLogger(__name__)
 
-BACKLOG = 50  # a founder's updates waiting or running at once; later ones are turned away
+BACKLOG = 20  # a founder's updates waiting or running at once; later ones are turned away
 UNBOUNDED = 1 << 30  # PTB's own semaphore: never the limit (see the module docstring)
 
 
@@ -53,30 +53,59 @@ class PerFounderProcessor(BaseUpdateProcessor):
         self.on_overflow = on_overflow
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
-        self._overflowing: set[int] = set()
+        self._overflowing: set[int] = set()  # founders told to slow down (until drained)
+        self._queued: dict[int, int] = {}  # founder -> updates admitted and not yet handled
+        self._refused: set[int] = set()
+
+    def admit(self, update: object) -> bool:
+        """Whether an arriving update fits its founder's backlog (False: it is turned away).
+
+        Called by the update queue before it stores the update, so a flood past the bound
+        costs neither a ledger write nor a turn. A refusal is final; an admitted update is
+        checked again when its task starts (the bound is exact there).
+        """
+        key = founder_key(update)
+        if not isinstance(update, Update) or not key:
+            return True
+        if update.update_id in self._refused or self._queued.get(key, 0) >= self.backlog:
+            self._refused.add(update.update_id)
+            return False
+        return True
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for the founder's turn, then a free slot; run the handler; report it handled."""
         key = founder_key(update)
-        if key and self._users.get(key, 0) >= self.backlog:
+        if not self.admit(update):
             self._turn_away(key, update, coroutine)
             return
-        async with self.founder(key):
-            try:
-                async with self._slots:
-                    await coroutine
-            finally:
-                if self._on_handled is not None:
-                    self._on_handled(update)
+        self._queued[key] = self._queued.get(key, 0) + 1
+        try:
+            async with self.founder(key):
+                try:
+                    async with self._slots:
+                        await coroutine
+                finally:
+                    if self._on_handled is not None:
+                        self._on_handled(update)
+        finally:
+            self._queued[key] -= 1
+            if not self._queued[key]:
+                del self._queued[key]
+                self._overflowing.discard(key)
 
     def _turn_away(self, key: int, update: object, coroutine: Awaitable[Any]) -> None:
+        if isinstance(update, Update):
+            self._refused.discard(update.update_id)
         if inspect.iscoroutine(coroutine):
             coroutine.close()  # never run: no "was never awaited" warning
         if self._on_handled is not None:
             self._on_handled(update)
-        update_id = update.update_id if isinstance(update, Update) else None
-        log.warning("founder backlog over %d: update %s not handled", self.backlog, update_id)
-        if key not in self._overflowing:
+        if key not in self._overflowing:  # once per flood in the log and to the founder
+            update_id = update.update_id if isinstance(update, Update) else None
+            log.warning(
+                "a founder has %d updates waiting: update %s and later ones are turned away",
+                self.backlog, update_id,
+            )  # fmt: skip
             self._overflowing.add(key)
             if self.on_overflow is not None:
                 self.on_overflow(update)
@@ -94,11 +123,10 @@ class PerFounderProcessor(BaseUpdateProcessor):
             if not self._users[key]:  # nobody else waiting: forget the lock
                 del self._users[key]
                 del self._locks[key]
-                self._overflowing.discard(key)
 
     def waiting(self, key: int) -> int:
-        """How many updates (or other work) of this founder are queued or running."""
-        return self._users.get(key, 0)
+        """How many updates of this founder are admitted and not yet handled."""
+        return self._queued.get(key, 0)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
