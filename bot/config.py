@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         description="A check-in still being sent this long after it was claimed was cut off "
         "(a crash) and is sent again.",
     )
+    founder_coach_checkin_retry_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="A check-in Telegram did not take is tried again after this times "
+        "2, 4, 8... (five attempts).",
+    )
     founder_coach_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level."
     )

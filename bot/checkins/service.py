@@ -13,7 +13,9 @@ an overlapping sweep or a second process sends nothing twice. Policies, stated o
   the sweep send it again (recorded as ``interrupted``). A send that timed out after leaving
   (outcome unknown) is sent again after ``retry_unknown``. So a check-in is never silently
   lost; each cut-off or unknown send can add at most one duplicate. After ``max_attempts``
-  claims it stops (``failed``, or ``sent`` if the last outcome was unknown).
+  failed or unknown sends it stops (``failed``, or ``sent`` if the last outcome was unknown),
+  and after ``max_interrupted`` cut-off ones once it is more than ``grace`` late (``failed``:
+  a row that keeps killing the process).
 - **No answer**: one reminder ``remind_after`` later (outside quiet hours), then missed
   ``missed_after`` after that; the next weekly update still comes.
 - **Send errors**: 403 pauses every scheduled check-in of that founder
@@ -71,7 +73,11 @@ class Policy:
     missed_after: timedelta = timedelta(hours=24)
     lease: timedelta = timedelta(minutes=2)
     retry_unknown: timedelta = timedelta(seconds=30)
-    max_attempts: int = 5
+    retry_error: timedelta = timedelta(minutes=1)  # then times 2, 4, 8...
+    max_attempts: int = 5  # sends that failed or timed out
+    # sends cut off by a crash: given up after this many, once ``grace`` has passed too (a
+    # crash loop at start-up must not lose check-ins; a row that keeps killing us stops)
+    max_interrupted: int = 10
     in_flight: int = 8
 
 
@@ -138,10 +144,10 @@ class CheckinService:
                 return None
             if before.status == "sending":  # a lease ran out: the last sender died mid-send
                 await checkins.add_attempt(conn, checkin_id, now, "interrupted", "sent again")
-                if before.attempts >= self.policy.max_attempts:
+                cut = await checkins.count_attempts(conn, checkin_id, "interrupted")
+                if cut >= self.policy.max_interrupted and before.due_at + self.policy.grace < now:
                     await checkins.set_status(conn, checkin_id, "failed", claimed_until=None)
-                    log.error("check-in %s interrupted %d times; given up", checkin_id,
-                              before.attempts)  # fmt: skip
+                    log.error("check-in %s cut off %d times; given up", checkin_id, cut)
                     return None
             row = await checkins.get(conn, checkin_id)
             assert row is not None
@@ -178,9 +184,9 @@ class CheckinService:
         self, user: User, row: CheckIn, messages: list[OutMessage], now: datetime
     ) -> SendResult:
         result = await self._send(user, messages)
-        attempts = row.attempts
         async with self.db.transaction() as conn:
             await checkins.add_attempt(conn, row.id, self.clock.now(), result.value)
+            attempts = await checkins.count_attempts(conn, row.id, "error", "unknown")
             if result is SendResult.SENT:
                 await checkins.set_status(
                     conn, row.id, "sent", sent_at=self.clock.now(), claimed_until=None
@@ -203,7 +209,7 @@ class CheckinService:
                 wait = (
                     self.policy.retry_unknown
                     if result is SendResult.UNKNOWN
-                    else timedelta(minutes=2**attempts)
+                    else self.policy.retry_error * 2**attempts
                 )
                 await checkins.set_status(
                     conn, row.id, "scheduled", due_at=now + wait, claimed_until=None

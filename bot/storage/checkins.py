@@ -202,6 +202,17 @@ async def add_attempt(
     )
 
 
+async def count_attempts(conn: aiosqlite.Connection, checkin_id: int, *results: str) -> int:
+    """How many attempts of a check-in ended in one of these results."""
+    marks = ", ".join("?" for _ in results)
+    async with conn.execute(
+        f"SELECT count(*) FROM checkin_attempts WHERE checkin_id = ? AND result IN ({marks})",
+        (checkin_id, *results),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def attempts(conn: aiosqlite.Connection, checkin_id: int) -> list[tuple[str, str]]:
     """The attempts of a check-in as ``(result, detail)``, oldest first."""
     async with conn.execute(

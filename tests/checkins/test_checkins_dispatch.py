@@ -358,9 +358,11 @@ async def test_an_unknown_outcome_is_sent_again_and_interruptions_are_capped(
         ("sent",),
     ]
     second = await _seed_more(full_coach, clock)
-    for _ in range(service.policy.max_attempts):
-        async with full_coach.db.transaction() as conn:
-            assert await checkins.claim(conn, second, clock.now(), until=clock.now(), by="dead")
+    async with full_coach.db.transaction() as conn:
+        for _ in range(service.policy.max_interrupted - 1):  # cut off by crashes before
+            await checkins.add_attempt(conn, second, clock.now(), "interrupted")
+        assert await checkins.claim(conn, second, clock.now(), until=clock.now(), by="dead")
+    clock.advance(service.policy.grace + timedelta(minutes=1))  # and it is long overdue
     assert await service.fire(second) is None
     assert rows(db, f"SELECT status FROM checkins WHERE id = {second}") == [("failed",)]
 
