@@ -78,6 +78,18 @@ class Settings(BaseSettings):
     founder_coach_catchup_hours: float = Field(
         default=12, ge=0, description="A check-in missed by less than this is sent at start-up."
     )
+    founder_coach_checkin_lease_seconds: float = Field(
+        default=120,
+        gt=0,
+        description="A check-in still being sent this long after it was claimed was cut off "
+        "(a crash) and is sent again.",
+    )
+    founder_coach_checkin_retry_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="A check-in Telegram did not take is tried again after this times "
+        "2, 4, 8... (five attempts).",
+    )
     founder_coach_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level."
     )

@@ -26,8 +26,11 @@ def checkin_service(coach: Coach, settings: Settings, sender: Sender) -> Checkin
     policy = Policy(
         quiet=QuietHours(start=start, end=end),
         grace=timedelta(hours=settings.founder_coach_catchup_hours),
+        lease=timedelta(seconds=settings.founder_coach_checkin_lease_seconds),
+        retry_error=timedelta(seconds=settings.founder_coach_checkin_retry_seconds),
     )
     coach.quiet = policy.quiet
+    coach.catchup = policy.grace
     return CheckinService(coach.db, coach, coach.clock, sender, policy=policy)
 
 

@@ -8,12 +8,19 @@ an overlapping sweep or a second process sends nothing twice. Policies, stated o
 - **Quiet hours** (local, default 22:00-08:00): nothing is sent; it waits for the morning.
 - **Catch-up at start-up**: a check-in missed by at most ``grace`` is sent once, now;
   older ones are marked missed. Several missed weekly updates collapse into one.
-- **Interrupted send**: a row left ``sending`` by a crash is treated as sent (at most
-  once); if the founder never saw it, the reminder asks again.
+- **Interrupted send (at least once)**: a claim holds a lease (``lease``). A row still
+  ``sending`` when its lease has run out was cut off by a crash: the recovery at start-up and
+  the sweep send it again (recorded as ``interrupted``). A send that timed out after leaving
+  (outcome unknown) is sent again after ``retry_unknown``. So a check-in is never silently
+  lost; each cut-off or unknown send can add at most one duplicate. After ``max_attempts``
+  failed or unknown sends it stops (``failed``, or ``sent`` if the last outcome was unknown),
+  and after ``max_interrupted`` cut-off ones once it is more than ``grace`` late (``failed``:
+  a row that keeps killing the process).
 - **No answer**: one reminder ``remind_after`` later (outside quiet hours), then missed
   ``missed_after`` after that; the next weekly update still comes.
-- **Send errors**: 403 stops every check-in of that founder; other errors retry with
-  backoff (each attempt recorded), up to ``max_attempts``.
+- **Send errors**: 403 pauses every scheduled check-in of that founder
+  (``paused_blocked``) until they write again, then the future ones resume; other errors
+  retry with backoff (each attempt recorded), up to ``max_attempts``.
 - **Many due at once**: at most ``in_flight`` are being sent at a time; the rest wait,
   unclaimed, for their turn (see :meth:`CheckinService.fire`).
 """
@@ -22,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,6 +53,7 @@ class SendResult(StrEnum):
     SENT = "sent"
     BLOCKED = "blocked"
     ERROR = "error"
+    UNKNOWN = "unknown"  # timed out after leaving: it may have arrived
     UNAVAILABLE = "unavailable"  # this process cannot reach that founder (console)
 
 
@@ -62,8 +71,13 @@ class Policy:
     retry_busy: timedelta = timedelta(minutes=5)
     remind_after: timedelta = timedelta(hours=24)
     missed_after: timedelta = timedelta(hours=24)
-    stale_sending: timedelta = timedelta(minutes=5)
-    max_attempts: int = 5
+    lease: timedelta = timedelta(minutes=2)
+    retry_unknown: timedelta = timedelta(seconds=30)
+    retry_error: timedelta = timedelta(minutes=1)  # then times 2, 4, 8...
+    max_attempts: int = 5  # sends that failed or timed out
+    # sends cut off by a crash: given up after this many, once ``grace`` has passed too (a
+    # crash loop at start-up must not lose check-ins; a row that keeps killing us stops)
+    max_interrupted: int = 10
     in_flight: int = 8
 
 
@@ -92,6 +106,8 @@ class CheckinService:
         self.policy = policy or Policy()
         self.on_scheduled: list[Scheduled] = []
         self._in_flight = asyncio.Semaphore(self.policy.in_flight)
+        self.instance = uuid.uuid4().hex[:12]  # claimed_by: this process
+        self._sending: set[int] = set()  # rows this process is sending right now
         coach.on_scheduled.append(self._notify)
 
     def _notify(self, checkin_id: int, due: datetime) -> None:
@@ -113,32 +129,56 @@ class CheckinService:
             return await self._fire(checkin_id)
 
     async def _fire(self, checkin_id: int) -> SendResult | None:
+        if checkin_id in self._sending:  # our own send still under way: not cut off
+            return None
         now = self.clock.now()
         later: list[tuple[int, datetime]] = []
         messages: list[OutMessage] = []
         async with self.db.transaction() as conn:
-            if not await checkins.claim(conn, checkin_id, now):
+            before = await checkins.get(conn, checkin_id)
+            if before is None:
                 return None
+            if not await checkins.claim(
+                conn, checkin_id, now, until=now + self.policy.lease, by=self.instance
+            ):
+                return None
+            if before.status == "sending":  # a lease ran out: the last sender died mid-send
+                await checkins.add_attempt(conn, checkin_id, now, "interrupted", "sent again")
+                cut = await checkins.count_attempts(conn, checkin_id, "interrupted")
+                if cut >= self.policy.max_interrupted and before.due_at + self.policy.grace < now:
+                    await checkins.set_status(conn, checkin_id, "failed", claimed_until=None)
+                    log.error("check-in %s cut off %d times; given up", checkin_id, cut)
+                    return None
             row = await checkins.get(conn, checkin_id)
             assert row is not None
             user = await users.get(conn, row.user_id)
-            if user is None or not user.active or not user.consented:
-                await checkins.set_status(conn, checkin_id, "cancelled")
+            if user is None or not user.consented:
+                await checkins.set_status(conn, checkin_id, "cancelled", claimed_until=None)
+                return None
+            if not user.active:  # blocked: waits until they write again
+                await checkins.set_status(conn, checkin_id, "paused_blocked", claimed_until=None)
+                await checkins.pause_blocked(conn, user.id)
                 return None
             wait_until = await self._wait_until(conn, user, row, now)
             if wait_until is not None:
-                await checkins.set_status(conn, checkin_id, "scheduled", due_at=wait_until)
+                await checkins.set_status(
+                    conn, checkin_id, "scheduled", due_at=wait_until, claimed_until=None
+                )
                 later.append((checkin_id, wait_until))
             else:
                 messages, run_id = await self.coach.open_checkin(conn, user, row, reminder=False)
                 await checkins.set_status(conn, checkin_id, "sending", run_id=run_id)
-                if row.kind == WEEKLY_UPDATE:
+                if row.kind == WEEKLY_UPDATE and before.run_id is None:  # first time out
                     later += await self._next_weekly(conn, row, now)
         for item in later:
             self._notify(*item)
         if not messages:
             return None
-        return await self._deliver(user, row, messages, now)
+        self._sending.add(checkin_id)
+        try:
+            return await self._deliver(user, row, messages, now)
+        finally:
+            self._sending.discard(checkin_id)
 
     async def _deliver(
         self, user: User, row: CheckIn, messages: list[OutMessage], now: datetime
@@ -146,22 +186,35 @@ class CheckinService:
         result = await self._send(user, messages)
         async with self.db.transaction() as conn:
             await checkins.add_attempt(conn, row.id, self.clock.now(), result.value)
+            attempts = await checkins.count_attempts(conn, row.id, "error", "unknown")
             if result is SendResult.SENT:
-                await checkins.set_status(conn, row.id, "sent", sent_at=self.clock.now())
+                await checkins.set_status(
+                    conn, row.id, "sent", sent_at=self.clock.now(), claimed_until=None
+                )
             elif result is SendResult.BLOCKED:
-                await checkins.set_status(conn, row.id, "failed")
-                await checkins.cancel_for_user(conn, user.id)
+                await checkins.set_status(conn, row.id, "paused_blocked", claimed_until=None)
+                await checkins.pause_blocked(conn, user.id)
                 await users.update(conn, user.id, self.clock.now(), active=False)
             elif result is SendResult.UNAVAILABLE:
                 await checkins.set_status(
-                    conn, row.id, "scheduled", due_at=now + self.policy.retry_busy
-                )
-            elif row.attempts >= self.policy.max_attempts:
-                await checkins.set_status(conn, row.id, "failed")
+                    conn, row.id, "scheduled", due_at=now + self.policy.retry_busy,
+                    claimed_until=None,
+                )  # fmt: skip
+            elif attempts >= self.policy.max_attempts:
+                # unknown: it may well have arrived (the reminder asks again); error: it did not
+                final = "sent" if result is SendResult.UNKNOWN else "failed"
+                sent_at = self.clock.now() if result is SendResult.UNKNOWN else None
+                await checkins.set_status(conn, row.id, final, sent_at=sent_at, claimed_until=None)
             else:
-                retry = now + timedelta(minutes=2**row.attempts)
-                await checkins.set_status(conn, row.id, "scheduled", due_at=retry)
-        if result in (SendResult.ERROR, SendResult.UNAVAILABLE):
+                wait = (
+                    self.policy.retry_unknown
+                    if result is SendResult.UNKNOWN
+                    else self.policy.retry_error * 2**attempts
+                )
+                await checkins.set_status(
+                    conn, row.id, "scheduled", due_at=now + wait, claimed_until=None
+                )
+        if result in (SendResult.ERROR, SendResult.UNKNOWN, SendResult.UNAVAILABLE):
             refreshed = await self._get(row.id)
             if refreshed is not None and refreshed.status == "scheduled":
                 self._notify(row.id, refreshed.due_at)
@@ -220,8 +273,8 @@ class CheckinService:
         plan: list[tuple[int, datetime]] = []
         async with self.db.transaction() as conn:
             for row in await checkins.with_status(conn, "sending"):
-                await checkins.set_status(conn, row.id, "sent", sent_at=now)
-                await checkins.add_attempt(conn, row.id, now, "interrupted", "treated as sent")
+                if row.sent_at is None:  # cut off mid-send: again once its lease is over
+                    plan.append((row.id, max(now, row.claimed_until or now)))
             weekly: dict[int, list[CheckIn]] = {}
             if horizon is None:
                 open_rows = await checkins.with_status(conn, "scheduled")
@@ -258,16 +311,15 @@ class CheckinService:
         now = self.clock.now()
         async with self.db.reading() as conn:
             due = await checkins.due_by(conn, now, "scheduled")
-            cutoff = now - self.policy.stale_sending
             sending = await checkins.with_status(conn, "sending")
-            stale = [r for r in sending if r.sent_at is None and r.due_at <= cutoff]
+            stale = [
+                r
+                for r in sending
+                if r.sent_at is None and (r.claimed_until is None or r.claimed_until <= now)
+            ]
             waiting = await checkins.with_status(conn, "sent")
-        for row in due:
+        for row in [*due, *stale]:  # stale: a lease ran out (a crash), sent again
             await self.fire(row.id)
-        if stale:
-            async with self.db.transaction() as conn:
-                for row in stale:
-                    await checkins.set_status(conn, row.id, "sent", sent_at=now)
         for row in waiting:
             await self._follow_up(row, now)
 

@@ -48,6 +48,7 @@ class FollowUps:
     """Commitments and check-ins for the Coach (see the module docstring)."""
 
     quiet: planner.QuietHours = planner.QuietHours()
+    catchup: timedelta = timedelta(hours=12)  # paused while blocked: older ones are missed
     on_scheduled: list[Callable[[int, datetime], None]]
 
     # provided by Coach

@@ -58,7 +58,7 @@ from bot.engine.inputs import InvalidAnswer, match_option, settle_currency
 from bot.errors import RenderError, StorageError
 from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
 from bot.rendering import Renderer, Target
-from bot.storage import Database, Run, User, facts, history, inbox, runs, users
+from bot.storage import Database, Run, User, checkins, facts, history, inbox, runs, users
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +168,14 @@ class Coach(Account, FollowUps, Exports):
             replies[pending.index] = await self.build_export(pending, who)
         return replies
 
+    async def skip_update(self, once: str) -> None:
+        """Record a transport update as handled without a turn (it was deliberately not taken).
+
+        A replay after a crash then finds it processed and asks the current question again.
+        """
+        async with self.db.transaction() as conn:
+            await inbox.claim(conn, once, self.clock.now())
+
     async def _resume(self, conn: aiosqlite.Connection, who: UserRef) -> list[OutMessage]:
         """Where the founder is: the question they are on, or the menu."""
         user = await users.find(conn, channel=who.channel, external_id=who.external_id)
@@ -221,6 +229,10 @@ class Coach(Account, FollowUps, Exports):
         turn = _Turn(conn, user, self._presenter(user), [], after=after, who=who)
         if not user.active:  # they wrote again, so they unblocked the bot
             await self._set_user(turn, active=True)
+            # check-ins paused by the block resume (those long past are missed)
+            turn.scheduled += await checkins.resume_blocked(
+                conn, user.id, now, missed_before=now - self.catchup
+            )
         if not user.consented and not self._open_before_consent(turn, incoming):
             await self._consent(turn, incoming)
             return _stamped(turn)

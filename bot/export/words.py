@@ -18,7 +18,7 @@ Words = Callable[..., str]
 
 COMMITMENT_STATUSES = ("open", "done", "partly", "not_yet", "dropped", "cancelled")
 CHECKIN_STATUSES = ("scheduled", "sending", "sent", "answered", "missed", "cancelled", "paused",
-                    "failed")  # fmt: skip
+                    "failed", "paused_blocked")  # fmt: skip
 DASH = "—"
 
 

@@ -1,6 +1,6 @@
 """The SQLite store: the only package that contains SQL."""
 
-from bot.storage import checkins, facts, history, inbox, ledger, records, runs, users
+from bot.storage import checkins, facts, history, inbox, ledger, outbox, records, runs, users
 from bot.storage.db import Database
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations, schema_version
 from bot.storage.runs import Run
@@ -18,6 +18,7 @@ __all__ = [
     "history",
     "inbox",
     "ledger",
+    "outbox",
     "records",
     "runs",
     "schema_version",

@@ -2,7 +2,11 @@
 
 A row moves ``scheduled`` → ``sending`` (claimed atomically, so a double fire or an
 overlapping sweep sends nothing twice) → ``sent`` → ``answered`` or ``missed``; it may
-also be ``paused``, ``cancelled`` or ``failed`` (the founder blocked the bot).
+also be ``paused`` (by the founder), ``paused_blocked`` (the founder blocked the bot; it
+resumes when they write again), ``cancelled`` or ``failed`` (could not be sent).
+
+A claimed row holds a lease (``claimed_until``, ``claimed_by``): a row still ``sending``
+after its lease was cut off mid-send (a crash) and may be claimed again.
 """
 
 from __future__ import annotations
@@ -37,19 +41,21 @@ class CheckIn(BaseModel):
     run_id: int | None
     sent_at: datetime | None
     reminded_at: datetime | None
+    claimed_until: datetime | None = None
+    claimed_by: str | None = None
     commitment: str | None = None
     topic: str | None = None
 
 
 _SELECT = """SELECT c.id, c.user_id, c.commitment_id, c.kind, c.due_at, c.timezone,
                     c.local_intent, c.status, c.attempts, c.run_id, c.sent_at, c.reminded_at,
-                    m.text AS commitment, m.flow_id AS topic
+                    c.claimed_until, c.claimed_by, m.text AS commitment, m.flow_id AS topic
              FROM checkins c LEFT JOIN commitments m ON m.id = c.commitment_id"""
 
 
 def _row(row: aiosqlite.Row) -> CheckIn:
     data: dict[str, Any] = {key: row[key] for key in row.keys()}  # noqa: SIM118
-    for key in ("due_at", "sent_at", "reminded_at"):
+    for key in ("due_at", "sent_at", "reminded_at", "claimed_until"):
         data[key] = from_text(data[key]) if data[key] else None
     return CheckIn(**data)
 
@@ -144,12 +150,27 @@ async def due_by(conn: aiosqlite.Connection, moment: datetime, *statuses: str) -
     )  # fmt: skip
 
 
-async def claim(conn: aiosqlite.Connection, checkin_id: int, now: datetime) -> bool:
-    """Take a due check-in for sending; False if someone else has (or it is not due)."""
+async def claim(
+    conn: aiosqlite.Connection,
+    checkin_id: int,
+    now: datetime,
+    *,
+    until: datetime | None = None,
+    by: str | None = None,
+) -> bool:
+    """Take a check-in for sending until ``until``; False if someone else has it.
+
+    A due ``scheduled`` row can be claimed, and so can a ``sending`` row whose lease ran
+    out (its sender died mid-send; a row from before leases has none and counts as expired).
+    """
+    stamp = to_text(now)
     cursor = await conn.execute(
-        """UPDATE checkins SET status = 'sending', claimed_at = ?, attempts = attempts + 1
-           WHERE id = ? AND status = 'scheduled' AND due_at <= ?""",
-        (to_text(now), checkin_id, to_text(now)),
+        """UPDATE checkins SET status = 'sending', claimed_at = ?, claimed_until = ?,
+                               claimed_by = ?, attempts = attempts + 1
+           WHERE id = ? AND ((status = 'scheduled' AND due_at <= ?)
+                             OR (status = 'sending' AND sent_at IS NULL
+                                 AND (claimed_until IS NULL OR claimed_until <= ?)))""",
+        (stamp, to_text(until or now), by, checkin_id, stamp, stamp),
     )
     return cursor.rowcount == 1
 
@@ -159,7 +180,7 @@ async def set_status(
 ) -> None:
     """Move a check-in to a state, with the columns that go with it."""
     allowed = {"due_at", "local_intent", "run_id", "sent_at", "reminded_at", "outcome", "note",
-               "answered_at", "timezone"}  # fmt: skip
+               "answered_at", "timezone", "claimed_until"}  # fmt: skip
     if set(fields) - allowed:
         raise ValueError(f"cannot set {sorted(set(fields) - allowed)}")
     values = [to_text(v) if isinstance(v, datetime) else v for v in fields.values()]
@@ -181,6 +202,17 @@ async def add_attempt(
     )
 
 
+async def count_attempts(conn: aiosqlite.Connection, checkin_id: int, *results: str) -> int:
+    """How many attempts of a check-in ended in one of these results."""
+    marks = ", ".join("?" for _ in results)
+    async with conn.execute(
+        f"SELECT count(*) FROM checkin_attempts WHERE checkin_id = ? AND result IN ({marks})",
+        (checkin_id, *results),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def attempts(conn: aiosqlite.Connection, checkin_id: int) -> list[tuple[str, str]]:
     """The attempts of a check-in as ``(result, detail)``, oldest first."""
     async with conn.execute(
@@ -199,6 +231,35 @@ async def cancel_for_user(
         (status, user_id),
     )
     return cursor.rowcount
+
+
+async def pause_blocked(conn: aiosqlite.Connection, user_id: int) -> int:
+    """The founder blocked the bot: their scheduled check-ins wait until they write again."""
+    cursor = await conn.execute(
+        "UPDATE checkins SET status = 'paused_blocked' WHERE user_id = ? AND status = 'scheduled'",
+        (user_id,),
+    )
+    return cursor.rowcount
+
+
+async def resume_blocked(
+    conn: aiosqlite.Connection, user_id: int, now: datetime, *, missed_before: datetime
+) -> list[tuple[int, datetime]]:
+    """They wrote again: paused check-ins are scheduled again (``(id, due)`` to give timers).
+
+    Those that fell due before ``missed_before`` (the catch-up window) are marked missed.
+    """
+    await conn.execute(
+        """UPDATE checkins SET status = 'missed'
+           WHERE user_id = ? AND status = 'paused_blocked' AND due_at < ?""",
+        (user_id, to_text(missed_before)),
+    )
+    resumed = await _many(conn, "c.user_id = ? AND c.status = 'paused_blocked'", (user_id,))
+    await conn.execute(
+        "UPDATE checkins SET status = 'scheduled' WHERE user_id = ? AND status = 'paused_blocked'",
+        (user_id,),
+    )
+    return [(row.id, max(row.due_at, now)) for row in resumed]
 
 
 async def listing(conn: aiosqlite.Connection, user_id: int | None = None) -> list[dict[str, Any]]:

@@ -201,6 +201,34 @@ CURRENCY = Migration(
     ("ALTER TABLE users ADD COLUMN currency TEXT",),
 )
 
+OUTBOX_AND_LEASES = Migration(
+    7,
+    "reply outbox and check-in leases",
+    (
+        # Replies Telegram did not take (429 or 5xx after the transport's retries), kept in
+        # order per founder and sent before anything else goes to them.
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            chat_id TEXT NOT NULL,
+            method TEXT NOT NULL CHECK (method IN ('message', 'document')),
+            text TEXT,
+            markup_json TEXT,
+            data BLOB,
+            filename TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX outbox_user ON outbox (user_id, id)",
+        # A claimed check-in holds a lease: a row still ``sending`` after it expired was cut
+        # off (a crash) and is sent again, never silently counted as sent.
+        "ALTER TABLE checkins ADD COLUMN claimed_until TEXT",
+        "ALTER TABLE checkins ADD COLUMN claimed_by TEXT",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL_SCHEMA,
     PROCESSED_UPDATES,
@@ -208,6 +236,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     CHECKINS,
     UPDATE_LEDGER,
     CURRENCY,
+    OUTBOX_AND_LEASES,
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -233,9 +233,10 @@ async def test_one_reminder_then_missed(
     assert rows(db, "SELECT status FROM flow_runs WHERE flow_id = 'checkin'") == [("cancelled",)]
 
 
-async def test_blocked_founder_stops_all_checkins(
+async def test_blocked_founder_pauses_checkins_until_they_write_again(
     full_coach: Coach, service: CheckinService, outbox: Outbox, clock: FrozenClock, tmp_path: Path
 ) -> None:
+    """A 403 pauses every scheduled check-in (not cancelled); writing again resumes them."""
     first = await _seed(full_coach, clock, clock.now())
     async with full_coach.db.transaction() as conn:
         await checkins.create(
@@ -246,8 +247,39 @@ async def test_blocked_founder_stops_all_checkins(
     outbox.result = SendResult.BLOCKED
     assert await service.fire(first) is SendResult.BLOCKED
     db = tmp_path / "coach.db"
-    assert rows(db, "SELECT status FROM checkins ORDER BY id") == [("failed",), ("cancelled",)]
+    assert rows(db, "SELECT status FROM checkins ORDER BY id") == [
+        ("paused_blocked",),
+        ("paused_blocked",),
+    ]
     assert rows(db, "SELECT active FROM users") == [(0,)]
+    scheduled: list[int] = []
+    full_coach.on_scheduled.append(lambda checkin_id, _due: scheduled.append(checkin_id))
+    clock.advance(timedelta(hours=1))
+    await say(full_coach, ADA, "/menu")  # they unblocked the bot and wrote
+    assert rows(db, "SELECT status FROM checkins ORDER BY id") == [("scheduled",), ("scheduled",)]
+    assert rows(db, "SELECT active FROM users") == [(1,)]
+    assert sorted(scheduled) == [first, first + 1]
+    listing = await say(full_coach, ADA, "/checkins")
+    assert "Nothing is scheduled" not in " ".join(r.text for r in listing)
+
+
+async def test_a_long_block_misses_what_fell_due_meanwhile(
+    full_coach: Coach, service: CheckinService, outbox: Outbox, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """Back after three days: the check-in due before the block is missed, later ones resume."""
+    first = await _seed(full_coach, clock, clock.now())
+    async with full_coach.db.transaction() as conn:
+        await checkins.create(
+            conn, user_id=1, kind="commitment", due_at=clock.now() + timedelta(days=7),
+            timezone="Asia/Shanghai", local_intent=None, now=clock.now(),
+        )  # fmt: skip
+    clock.advance(timedelta(hours=1))
+    outbox.result = SendResult.BLOCKED
+    await service.fire(first)
+    clock.advance(timedelta(days=3))
+    await say(full_coach, ADA, "/menu")
+    db = tmp_path / "coach.db"
+    assert rows(db, "SELECT status FROM checkins ORDER BY id") == [("missed",), ("scheduled",)]
 
 
 async def test_send_errors_retry_with_backoff_and_are_recorded(
@@ -268,18 +300,79 @@ async def test_send_errors_retry_with_backoff_and_are_recorded(
     assert len(outbox.sent) == 1
 
 
-async def test_interrupted_send_is_not_repeated(
+async def test_interrupted_send_is_sent_again_once_its_lease_is_over(
     full_coach: Coach, service: CheckinService, outbox: Outbox, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    """A row left 'sending' by a crash counts as sent; the reminder covers a lost message."""
+    """A row left 'sending' by a crash is sent again (not counted as sent) after its lease."""
     checkin_id = await _seed(full_coach, clock, clock.now())
     async with full_coach.db.transaction() as conn:
-        await checkins.set_status(conn, checkin_id, "sending")
+        assert await checkins.claim(
+            conn, checkin_id, clock.now(), until=clock.now() + timedelta(minutes=2), by="dead"
+        )
     plan = await service.recover()
-    assert plan == []
-    await service.fire(checkin_id)
-    assert outbox.sent == []
+    assert plan == [(checkin_id, clock.now() + timedelta(minutes=2))]  # when its lease ends
+    assert await service.fire(checkin_id) is None  # the lease still holds
+    clock.advance(timedelta(minutes=2))
+    assert await service.fire(checkin_id) is SendResult.SENT
+    assert len(outbox.sent) == 1
+    db = tmp_path / "coach.db"
+    assert rows(db, "SELECT status, attempts FROM checkins") == [("sent", 2)]
+    assert rows(db, "SELECT result FROM checkin_attempts ORDER BY id") == [
+        ("interrupted",),
+        ("sent",),
+    ]
+
+
+async def test_a_stale_claim_is_swept_and_sent(
+    full_coach: Coach, service: CheckinService, outbox: Outbox, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """The minute sweep re-sends a row whose lease ran out (another process died)."""
+    checkin_id = await _seed(full_coach, clock, clock.now())
+    async with full_coach.db.transaction() as conn:
+        await checkins.claim(conn, checkin_id, clock.now(), until=clock.now(), by="dead")
+    clock.advance(timedelta(seconds=1))
+    await service.sweep()
+    assert len(outbox.sent) == 1
     assert rows(tmp_path / "coach.db", "SELECT status FROM checkins") == [("sent",)]
+
+
+async def test_an_unknown_outcome_is_sent_again_and_interruptions_are_capped(
+    full_coach: Coach, service: CheckinService, outbox: Outbox, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """A time-out after the message left: sent again soon (at most one duplicate for it).
+    A row cut off again and again stops after ``max_attempts`` claims."""
+    checkin_id = await _seed(full_coach, clock, clock.now())
+    clock.advance(timedelta(minutes=1))
+    outbox.result = SendResult.UNKNOWN
+    assert await service.fire(checkin_id) is SendResult.UNKNOWN
+    db = tmp_path / "coach.db"
+    assert rows(db, "SELECT status, due_at FROM checkins") == [
+        ("scheduled", to_text(clock.now() + service.policy.retry_unknown))
+    ]
+    clock.advance(service.policy.retry_unknown)
+    outbox.result = SendResult.SENT
+    assert await service.fire(checkin_id) is SendResult.SENT
+    assert len(outbox.sent) == 1  # the recording sender keeps only the sends that succeeded
+    assert rows(db, "SELECT result FROM checkin_attempts ORDER BY id") == [
+        ("unknown",),
+        ("sent",),
+    ]
+    second = await _seed_more(full_coach, clock)
+    async with full_coach.db.transaction() as conn:
+        for _ in range(service.policy.max_interrupted - 1):  # cut off by crashes before
+            await checkins.add_attempt(conn, second, clock.now(), "interrupted")
+        assert await checkins.claim(conn, second, clock.now(), until=clock.now(), by="dead")
+    clock.advance(service.policy.grace + timedelta(minutes=1))  # and it is long overdue
+    assert await service.fire(second) is None
+    assert rows(db, f"SELECT status FROM checkins WHERE id = {second}") == [("failed",)]
+
+
+async def _seed_more(coach: Coach, clock: FrozenClock) -> int:
+    async with coach.db.transaction() as conn:
+        return await checkins.create(
+            conn, user_id=1, kind="commitment", due_at=clock.now(), timezone="Asia/Shanghai",
+            local_intent=None, now=clock.now(),
+        )  # fmt: skip
 
 
 async def test_timezone_change_keeps_the_local_time(

@@ -118,7 +118,7 @@ async def test_currency_migration_keeps_founders_and_adds_an_empty_currency(
             "INSERT INTO users (channel, external_id, timezone, created_at, updated_at)"
             " VALUES ('console', 'ada', 'Etc/GMT+3', '2026-03-02', '2026-03-02')"
         )
-        assert await apply_migrations(conn) == [6]
+        assert await apply_migrations(conn, target=6) == [6]
         async with conn.execute("SELECT external_id, timezone, currency FROM users") as rows:
             assert await rows.fetchall() == [("ada", "Etc/GMT+3", None)]
     db = await Database.open(db_path)
@@ -132,5 +132,43 @@ async def test_currency_migration_keeps_founders_and_adds_an_empty_currency(
             user = await users.get(conn, user.id)
             assert user is not None
             assert user.currency == "CAD"
+    finally:
+        await db.close()
+
+
+async def test_outbox_and_lease_migration_keeps_checkins_and_treats_old_claims_as_expired(
+    db_path: Path,
+) -> None:
+    """Migration 7: a check-in left ``sending`` before leases existed can be claimed again
+    (its sender is gone); the outbox goes with the founder it belongs to."""
+    from bot.storage import checkins, outbox
+
+    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+        await apply_migrations(conn, target=6)
+        await conn.execute(
+            "INSERT INTO users (channel, external_id, created_at, updated_at)"
+            " VALUES ('telegram', '1001', '2026-03-02', '2026-03-02')"
+        )
+        await conn.execute(
+            "INSERT INTO checkins (user_id, kind, due_at, timezone, status, attempts, created_at)"
+            " VALUES (1, 'commitment', '2026-03-02T09:00:00.000000+00:00', 'UTC', 'sending', 1,"
+            " '2026-03-01')"
+        )
+        assert await apply_migrations(conn) == [7]
+    now = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    db = await Database.open(db_path)
+    try:
+        async with db.transaction() as conn:
+            row = await checkins.get(conn, 1)
+            assert row is not None
+            assert (row.status, row.claimed_until) == ("sending", None)
+            assert await checkins.claim(conn, 1, now, until=now, by="me")
+            await outbox.add(
+                conn, channel="telegram", external_id="1001", chat_id=1001,
+                calls=[("message", "(2/8) Your startup?", None, None, None)], now=now, error="502",
+            )  # fmt: skip
+            assert await outbox.founders_due(conn, "telegram") == ["1001"]
+            await users.delete(conn, 1)
+            assert await outbox.founders_due(conn, "telegram") == []
     finally:
         await db.close()

@@ -3,7 +3,8 @@
 The real process is killed again and again; the founders (scripted, in this process) keep
 answering the newest question they see, as people do. After every kill the database must
 hold every answer a founder saw acknowledged, once; at the end every founder finishes
-onboarding (nobody stuck) and every check-in arrived at most once and was not lost.
+onboarding (nobody stuck) and every check-in arrived (a send cut off by a kill may arrive
+twice, never more).
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ STEPS = ["name", "startup", "pitch", "stage", "sector", "team_size", "timezone",
 PROGRESS = re.compile(r"\((\d)/8\)")
 ONBOARDED = "SELECT count(*) FROM flow_runs WHERE flow_id = 'onboarding' AND status = 'completed'"
 SCHEDULED = "SELECT count(*) FROM checkins WHERE status IN ('scheduled', 'sending')"
-QUIET_OFF = {"FOUNDER_COACH_QUIET_HOURS": "00:00-00:00", "FOUNDER_COACH_LOG_LEVEL": "WARNING"}
+QUIET_OFF = {
+    "FOUNDER_COACH_QUIET_HOURS": "00:00-00:00",
+    "FOUNDER_COACH_LOG_LEVEL": "WARNING",
+    "FOUNDER_COACH_CHECKIN_LEASE_SECONDS": "1.5",  # a cut-off send goes again soon
+}
 
 
 class ScriptedFounder:
@@ -168,18 +173,17 @@ async def test_twenty_sigkills_lose_no_answer_and_no_checkin(
         )
         assert values == [('"Contract review for small law firms."',)]
     assert rows(db, "SELECT count(*) FROM update_ledger WHERE finished_at IS NULL") == [(0,)]
-    # check-ins: none twice; each either arrived or was cut off mid-send by a kill, which
-    # the policy counts as sent (the reminder asks again) and records as "interrupted"
-    interrupted = {
-        int(external)
-        for (external,) in rows(
-            db,
-            "SELECT u.external_id FROM checkin_attempts a JOIN checkins c ON c.id = a.checkin_id "
-            "JOIN users u ON u.id = c.user_id WHERE a.result = 'interrupted'",
-        )
-    }
+    # check-ins: each arrived at least once; a send a kill cut off ("interrupted") is sent
+    # again, so it may arrive twice, never more than once extra per cut-off send
+    cut: dict[int, int] = {}
+    for external, count in rows(
+        db,
+        "SELECT u.external_id, count(*) FROM checkin_attempts a JOIN checkins c "
+        "ON c.id = a.checkin_id JOIN users u ON u.id = c.user_id "
+        "WHERE a.result IN ('interrupted', 'unknown') GROUP BY u.external_id",
+    ):
+        cut[int(external)] = count
     for user_id in SILENT:
         received = len(checkin_messages(fake, user_id))
-        assert received <= 1, (user_id, received)
-        assert received == 1 or user_id in interrupted, (user_id, "lost")
+        assert 1 <= received <= 1 + cut.get(user_id, 0), (user_id, received)
     assert rows(db, "SELECT DISTINCT status FROM checkins") == [("sent",)]

@@ -26,9 +26,9 @@ from telegram.ext import (
 
 from bot.adapters.telegram import handlers
 from bot.adapters.telegram.ledger import LedgerQueue
-from bot.adapters.telegram.processor import PerFounderProcessor
+from bot.adapters.telegram.processor import PerFounderProcessor, founder_key
 from bot.adapters.telegram.startup import serve, with_retries
-from bot.adapters.telegram.transport import Blocked, TelegramTransport
+from bot.adapters.telegram.transport import Blocked, TelegramTransport, Uncertain
 from bot.adapters.telegram.webhook import check_webhook_settings
 from bot.checkins.scheduler import CheckinScheduler
 from bot.checkins.service import Sender, SendResult
@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 COMMANDS = ("start", "menu", "team", "funding", "marketing", "update", "checkins", "export",
             "lang", "timezone", "cancel", "help", "privacy", "delete_my_data")  # fmt: skip
 HOUSEKEEPING = timedelta(hours=1)
+OUTBOX_DRAIN = timedelta(seconds=2)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
@@ -96,6 +97,10 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
         base = api_base_url(settings.telegram_api_base_url)
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     app = builder.build()
+    processor = app.update_processor
+    assert isinstance(processor, PerFounderProcessor)
+    processor.on_overflow = _overflow_notice(app)
+    queue.admit = processor.admit
     private = filters.ChatType.PRIVATE
     app.add_handler(CallbackQueryHandler(handlers.on_callback))  # private chats: checked there
     # New messages only: an edited message is never taken as a new answer
@@ -124,10 +129,14 @@ def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped
         app.bot_data["ledger"] = queue = _ledger(app)
         await queue.attach(db, SystemClock(), app.bot)
         app.bot_data["coach"] = coach
-        transport = TelegramTransport(app.bot, coach)
+        processor = app.update_processor
+        assert isinstance(processor, PerFounderProcessor)
+        transport = TelegramTransport(app.bot, coach, founder_lock=processor.founder)
+        await transport.load_pending()
         app.bot_data["transport"] = transport
         await set_commands(app, coach)
-        scheduler = CheckinScheduler(checkin_service(coach, settings, _sender(transport)))
+        sender = _sender(transport, processor)
+        scheduler = CheckinScheduler(checkin_service(coach, settings, sender))
         app.bot_data["checkins"] = scheduler
         await scheduler.start()
         scheduler.every(
@@ -135,6 +144,7 @@ def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped
         )
         unconsented = coach.forget_unconsented  # never answered the consent question: 30 days
         scheduler.every(HOUSEKEEPING, unconsented, job="consents", first=timedelta(minutes=2))
+        scheduler.every(OUTBOX_DRAIN, transport.drain, job="outbox", first=OUTBOX_DRAIN)
         # What start-up loaded (catalog, compiled templates, PTB, check-in rows) lives as
         # long as the process: take it out of the collector's sight. Full collections over
         # it paused the loop 45-80 ms, enough to overrun a send pace set at Telegram's limit.
@@ -163,12 +173,45 @@ async def set_commands(app: Application, coach: Coach) -> None:
             )
 
 
-def _sender(transport: TelegramTransport) -> Sender:
+def _overflow_notice(app: Application):  # type: ignore[no-untyped-def]
+    """Tell a founder over their backlog, once per flood, that later messages were not read."""
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def tell(update: Update) -> None:
+        transport: TelegramTransport | None = app.bot_data.get("transport")
+        if transport is None or update.effective_user is None:
+            return
+        who = handlers.founder(update)
+        locale = await transport.coach.locale_of(who)
+        processor = app.update_processor
+        assert isinstance(processor, PerFounderProcessor)
+        text = transport.coach.renderer.ui(
+            "notices.too_fast", locale, Target.HTML, kept=processor.backlog
+        )
+        try:
+            await transport.call(who, app.bot.send_message, chat_id=founder_key(update), text=text)
+        except (TelegramError, Blocked, Uncertain) as exc:
+            log.info("could not tell chat %s to slow down: %s", founder_key(update), exc)
+
+    def notice(update: object) -> None:
+        if isinstance(update, Update):
+            task = asyncio.create_task(tell(update), name="founder:too-fast")
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    return notice
+
+
+def _sender(transport: TelegramTransport, processor: PerFounderProcessor) -> Sender:
     async def send(who: UserRef, messages: list[OutMessage]) -> SendResult:
         try:
-            await transport.send(who, int(who.external_id), messages, strict=True)
+            async with processor.founder(int(who.external_id)):  # never inside a turn's replies
+                await transport.send(who, int(who.external_id), messages, strict=True)
         except Blocked:
             return SendResult.BLOCKED
+        except Uncertain:
+            log.warning("a check-in to %s may not have arrived (time-out)", who.external_id)
+            return SendResult.UNKNOWN
         except TelegramError:
             log.exception("a check-in to %s could not be sent", who.external_id)
             return SendResult.ERROR

@@ -83,9 +83,14 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     coach, transport = _parts(context)
     who = founder(update)
+    text = message.text or message.caption or ""
+    if transport.holds_back(who, text):  # their last question never arrived: not an answer
+        await coach.skip_update(f"tg:{update.update_id}")
+        await transport.redeliver(who, message.chat_id)
+        return
     replies = await coach.handle(
         who,
-        Said(message.text or message.caption or ""),
+        Said(text),
         once=f"tg:{update.update_id}",
         resume_if_done=_replayed(update, context),
     )

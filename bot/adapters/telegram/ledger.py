@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -39,6 +40,8 @@ class LedgerQueue(asyncio.Queue[object]):
         self.replayed: set[int] = set()
         self._handled: list[int] = []
         self._flushing: asyncio.Task[None] | None = None
+        # the processor's backlog bound: an update it turns away is queued but not stored
+        self.admit: Callable[[object], bool] | None = None
 
     async def attach(self, db: Database, clock: Clock, bot: Bot) -> int:
         """Start storing into ``db``; queue the updates a crash left unhandled.
@@ -67,12 +70,17 @@ class LedgerQueue(asyncio.Queue[object]):
     async def put(self, item: object) -> None:
         """Commit an update to the ledger, then queue it; drop one that is already known.
 
-        An update the ledger cannot store for any reason but an unusable database (a lone
-        surrogate in its text or a name, which SQLite cannot encode; an integrity error) is
-        a *poison* update: it is recorded as failed and skipped. Nothing escapes into
-        python-telegram-bot's polling loop (which would stop for good) or the webhook
-        handler, and Telegram is told it arrived, so it is not fetched again.
+        An update over its founder's backlog is queued unstored and turned away (with a
+        notice) when its turn comes. An update the ledger cannot store for any reason but an
+        unusable database (a lone surrogate in its text or a name, which SQLite cannot
+        encode; an integrity error) is a *poison* update: it is recorded as failed and
+        skipped. Nothing escapes into python-telegram-bot's polling loop (which would stop
+        for good) or the webhook handler, and Telegram is told it arrived, so it is not
+        fetched again.
         """
+        if self.admit is not None and not self.admit(item):  # over its founder's backlog
+            await super().put(item)  # turned away (with a notice) when its turn comes
+            return
         if isinstance(item, Update):
             stored = await self._store(item)
             if stored is None:

@@ -1,17 +1,37 @@
-"""Process updates of different founders concurrently, and each founder's strictly in order."""
+"""Process updates of different founders concurrently, and each founder's strictly in order.
+
+Fairness: a founder's place in line is taken *before* a processing slot. PTB's
+:class:`BaseUpdateProcessor` holds its own semaphore around :meth:`do_process_update`; it is
+set far above anything reached here, and the real limit (``max_concurrent_updates``) is our
+own semaphore, acquired only once the founder's previous update is done. So a founder who
+floods the bot holds at most one slot, and the others' updates never queue behind the flood.
+
+A founder's backlog (updates received and not yet handled) is bounded by ``backlog``: an
+update over the bound is not handled (it is marked handled in the ledger, so a restart does
+not replay it), and ``on_overflow`` is told once per flood so the founder can be asked to
+wait. Updates below the bound are handled in order, exactly once.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+import inspect
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+log = logging.getLogger(__name__)
+
+BACKLOG = 20  # a founder's updates waiting or running at once; later ones are turned away
+UNBOUNDED = 1 << 30  # PTB's own semaphore: never the limit (see the module docstring)
+
 
 class PerFounderProcessor(BaseUpdateProcessor):
-    """One lock per founder: their updates queue behind each other, others run alongside.
+    """One queue per founder, then a shared pool of slots for founders whose turn it is.
 
     PTB starts update tasks in arrival order and asyncio locks wake waiters first come,
     first served, so one founder's updates are handled in the order Telegram sent them.
@@ -21,30 +41,92 @@ class PerFounderProcessor(BaseUpdateProcessor):
         self,
         max_concurrent_updates: int = 64,
         *,
+        backlog: int = BACKLOG,
         on_handled: Callable[[object], None] | None = None,
+        on_overflow: Callable[[object], None] | None = None,
     ) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(UNBOUNDED)
+        self.slots = max_concurrent_updates
+        self.backlog = backlog
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._on_handled = on_handled
+        self.on_overflow = on_overflow
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        self._overflowing: set[int] = set()  # founders told to slow down (until drained)
+        self._queued: dict[int, int] = {}  # founder -> updates admitted and not yet handled
+        self._refused: set[int] = set()
+
+    def admit(self, update: object) -> bool:
+        """Whether an arriving update fits its founder's backlog (False: it is turned away).
+
+        Called by the update queue before it stores the update, so a flood past the bound
+        costs neither a ledger write nor a turn. A refusal is final; an admitted update is
+        checked again when its task starts (the bound is exact there).
+        """
+        key = founder_key(update)
+        if not isinstance(update, Update) or not key:
+            return True
+        if update.update_id in self._refused or self._queued.get(key, 0) >= self.backlog:
+            self._refused.add(update.update_id)
+            return False
+        return True
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the handler coroutine under the founder's lock, then report it handled."""
-        key = _founder(update)
+        """Wait for the founder's turn, then a free slot; run the handler; report it handled."""
+        key = founder_key(update)
+        if not self.admit(update):
+            self._turn_away(key, update, coroutine)
+            return
+        self._queued[key] = self._queued.get(key, 0) + 1
+        try:
+            async with self.founder(key):
+                try:
+                    async with self._slots:
+                        await coroutine
+                finally:
+                    if self._on_handled is not None:
+                        self._on_handled(update)
+        finally:
+            self._queued[key] -= 1
+            if not self._queued[key]:
+                del self._queued[key]
+                self._overflowing.discard(key)
+
+    def _turn_away(self, key: int, update: object, coroutine: Awaitable[Any]) -> None:
+        if isinstance(update, Update):
+            self._refused.discard(update.update_id)
+        if inspect.iscoroutine(coroutine):
+            coroutine.close()  # never run: no "was never awaited" warning
+        if self._on_handled is not None:
+            self._on_handled(update)
+        if key not in self._overflowing:  # once per flood in the log and to the founder
+            update_id = update.update_id if isinstance(update, Update) else None
+            log.warning(
+                "a founder has %d updates waiting: update %s and later ones are turned away",
+                self.backlog, update_id,
+            )  # fmt: skip
+            self._overflowing.add(key)
+            if self.on_overflow is not None:
+                self.on_overflow(update)
+
+    @contextlib.asynccontextmanager
+    async def founder(self, key: int) -> AsyncIterator[None]:
+        """Hold a founder's place: their turns, and anything else sent to them, one at a time."""
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                try:
-                    await coroutine
-                finally:
-                    if self._on_handled is not None:
-                        self._on_handled(update)
+                yield
         finally:
             self._users[key] -= 1
             if not self._users[key]:  # nobody else waiting: forget the lock
                 del self._users[key]
                 del self._locks[key]
+
+    def waiting(self, key: int) -> int:
+        """How many updates of this founder are admitted and not yet handled."""
+        return self._queued.get(key, 0)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -53,7 +135,8 @@ class PerFounderProcessor(BaseUpdateProcessor):
         """Nothing to tear down."""
 
 
-def _founder(update: object) -> int:
+def founder_key(update: object) -> int:
+    """The founder an update belongs to (0 when it has none)."""
     if isinstance(update, Update):
         if update.effective_user is not None:
             return update.effective_user.id
