@@ -230,8 +230,8 @@ class Coach(Account, FollowUps, Exports):
         if not user.active:  # they wrote again, so they unblocked the bot
             await self._set_user(turn, active=True)
             # check-ins paused by the block resume (those long past are missed)
-            turn.scheduled += await checkins.resume_blocked(
-                conn, user.id, now, missed_before=now - self.catchup
+            turn.scheduled.extend(
+                await checkins.resume_blocked(conn, user.id, now, missed_before=now - self.catchup)
             )
         if not user.consented and not self._open_before_consent(turn, incoming):
             await self._consent(turn, incoming)
