@@ -79,7 +79,8 @@ def format_message(message: OutMessage, folder: Path = EXPORTS) -> str:
         lines.extend(f"  • {option.label}" for option in message.options)
     if message.hint:
         hint = message.hint.replace("\n", "\n   ")
-        lines.append(f"  ({hint})")
+        # Chinese text takes full-width parentheses
+        lines.append(f"  （{hint}）" if message.locale == "zh" else f"  ({hint})")
     return "\n".join(lines)
 
 

@@ -192,7 +192,7 @@ class Presenter:
             hints.append(self.plain(key, example=example))  # unless the step's words say it
         return OutMessage(
             type="question",
-            text=f"{progress} {body}",
+            text=f"{progress}{body}" if self.locale == "zh" else f"{progress} {body}",
             options=options,
             flow=flow.id,
             step=step.id,

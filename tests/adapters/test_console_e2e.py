@@ -84,9 +84,11 @@ def test_two_users_share_a_database_without_seeing_each_other(
 def test_lang_flag_speaks_chinese(tmp_path: Path, env: dict[str, str]) -> None:
     """--lang zh opens the conversation in Chinese."""
     result = run_cli(
-        ["chat", "--db", str(tmp_path / "c.db"), "--lang", "zh"], "1\n", env, tmp_path
+        ["chat", "--db", str(tmp_path / "c.db"), "--lang", "zh"], "1\n小林\n", env, tmp_path
     )
-    assert "（1/8） 先认识一下：怎么称呼你？" in result.stdout
+    assert "（1/8）先认识一下：怎么称呼你？" in result.stdout
+    assert "  （" in result.stdout  # a Chinese hint in full-width parentheses
+    assert "  (" not in result.stdout
     assert result.stdout.rstrip().endswith("已保存，下次见。")
 
 

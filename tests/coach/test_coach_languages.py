@@ -12,7 +12,7 @@ LIN = UserRef(channel="telegram", external_id="42", display_name="Lin", language
 async def test_client_language_picks_chinese(coach: Coach) -> None:
     """A Chinese client is greeted in Chinese without choosing anything."""
     replies = await start(coach, LIN)
-    assert last_question(replies).text == "（1/8） 先认识一下：怎么称呼你？"
+    assert last_question(replies).text == "（1/8）先认识一下：怎么称呼你？"
 
 
 async def test_lang_command_switches_and_repeats_the_question(coach: Coach) -> None:
