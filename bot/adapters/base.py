@@ -270,3 +270,20 @@ def on_interrupt(handler: Callable[[signal.Signals], None]) -> Iterator[None]:
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
+
+
+class Interruptible:
+    """A session that a first Ctrl-C (or SIGTERM) ends after the turn under way.
+
+    The signal is remembered and the blocked line read is woken; a second one while a turn
+    is still running raises at once. Console and JSON lines share it.
+    """
+
+    signal: signal.Signals | None
+    reader: LineReader
+
+    def _interrupt(self, signum: signal.Signals) -> None:
+        if self.signal is not None:  # a second Ctrl-C while a turn is still running
+            raise KeyboardInterrupt
+        self.signal = signum
+        self.reader.interrupt()

@@ -21,7 +21,14 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.adapters.base import MAX_LINE, PASTE_WINDOW, LineReader, input_problem, on_interrupt
+from bot.adapters.base import (
+    MAX_LINE,
+    PASTE_WINDOW,
+    Interruptible,
+    LineReader,
+    input_problem,
+    on_interrupt,
+)
 from bot.checkins.service import SendResult
 from bot.coach import Coach
 from bot.export.data import founder_folder
@@ -84,7 +91,7 @@ def format_message(message: OutMessage, folder: Path = EXPORTS) -> str:
     return "\n".join(lines)
 
 
-class Console:
+class Console(Interruptible):
     """One founder's console session (see the module docstring)."""
 
     def __init__(
@@ -167,12 +174,6 @@ class Console:
         while lines and not lines[-1].strip():
             lines.pop()
         return "\n".join(lines)
-
-    def _interrupt(self, signum: signal.Signals) -> None:
-        if self.signal is not None:  # a second Ctrl-C while a turn is still running
-            raise KeyboardInterrupt
-        self.signal = signum
-        self.reader.interrupt()
 
     # ------------------------------------------------------------ the session
 

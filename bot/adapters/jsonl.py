@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.adapters.base import MAX_LINE, LineReader, input_problem, on_interrupt
+from bot.adapters.base import MAX_LINE, Interruptible, LineReader, input_problem, on_interrupt
 from bot.adapters.console import CHECKINS_STEP, EXPORTS, QUIT, WAITS, save_file
 from bot.checkins.service import SendResult
 from bot.coach import Coach
@@ -51,7 +51,7 @@ def to_json(message: OutMessage, folder: Path = EXPORTS) -> dict[str, Any]:
     return data
 
 
-class JsonLines:
+class JsonLines(Interruptible):
     """One founder's JSON-lines session."""
 
     def __init__(
@@ -105,12 +105,6 @@ class JsonLines:
         if waiting is None:
             return OutMessage(type="error", text=text)
         return OutMessage(type="error", text=text, flow=waiting.flow, step=waiting.step)
-
-    def _interrupt(self, signum: signal.Signals) -> None:
-        if self.signal is not None:
-            raise KeyboardInterrupt
-        self.signal = signum
-        self.reader.interrupt()
 
     async def run(self) -> int:
         """Serve the protocol until end of input, /quit, SIGINT or SIGTERM."""

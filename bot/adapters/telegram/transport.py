@@ -274,38 +274,33 @@ class TelegramTransport:
         self, who: UserRef, message: Message, text: str, markup: InlineKeyboardMarkup | None
     ) -> None:
         """Edit a message the bot sent; an unchanged edit is fine, a lost one only cosmetic."""
-        with contextlib.suppress(Blocked):
-            try:
-                await self.call(
-                    who,
-                    self.bot.edit_message_text,
-                    chat_id=message.chat_id,
-                    message_id=message.message_id,
-                    text=text,
-                    reply_markup=markup,
-                )
-            except (TelegramError, Uncertain) as exc:
-                if not _retryable(exc):
-                    raise
-                log.warning("an edit in chat %s was not made: %s", message.chat_id, exc)
+        await self._cosmetic(
+            who, "an edit", self.bot.edit_message_text, message, text=text, reply_markup=markup
+        )
 
     async def edit_markup(
         self, who: UserRef, message: Message, markup: InlineKeyboardMarkup | None
     ) -> None:
         """Replace or remove a message's keyboard."""
+        await self._cosmetic(
+            who,
+            "a keyboard edit",
+            self.bot.edit_message_reply_markup,
+            message,
+            reply_markup=markup,
+        )
+
+    async def _cosmetic(self, who: UserRef, what: str, method, message: Message, **kwargs):  # type: ignore[no-untyped-def]
+        """An edit of a sent message: a block or a transient failure only loses the looks."""
         with contextlib.suppress(Blocked):
             try:
                 await self.call(
-                    who,
-                    self.bot.edit_message_reply_markup,
-                    chat_id=message.chat_id,
-                    message_id=message.message_id,
-                    reply_markup=markup,
+                    who, method, chat_id=message.chat_id, message_id=message.message_id, **kwargs
                 )
             except (TelegramError, Uncertain) as exc:
                 if not _retryable(exc):
                     raise
-                log.warning("a keyboard edit in chat %s was not made: %s", message.chat_id, exc)
+                log.warning("%s in chat %s was not made: %s", what, message.chat_id, exc)
 
     async def call(self, who: UserRef, method, **kwargs):  # type: ignore[no-untyped-def]
         """One Bot API call with our error policy."""
