@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.engine.inputs import InvalidAnswer, match_option
+from bot.engine.inputs import InvalidAnswer
 from bot.errors import RenderError, StorageError
 from bot.export.data import safe_filename, to_csv, to_json
 from bot.export.summary import Summary, build_summary
@@ -94,15 +94,8 @@ class Exports:
 
     async def export_choice(self, turn: Any, text: str) -> None:
         """A format picked by typing (console) or by a button (Telegram)."""
-        labels = {
-            fmt: tuple(
-                self.renderer.ui(f"exporting.{fmt}", loc, Target.PLAIN)
-                for loc in self.catalog.locales
-            )
-            for fmt in FORMATS
-        }
         try:
-            fmt = match_option(text, FORMATS, labels)
+            fmt = self._ui_answer(text, "exporting", FORMATS)  # type: ignore[attr-defined]
         except InvalidAnswer as exc:
             turn.replies.append(turn.present.error(exc.code, exc.params, step=EXPORT_STEP))
             await self.export_menu(turn)

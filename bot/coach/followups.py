@@ -16,7 +16,7 @@ import aiosqlite
 
 from bot.checkins import planner
 from bot.engine import Flow, FlowState, RunStatus, current_prompt, run_facts, start, top_advice
-from bot.engine.inputs import InvalidAnswer, match_option, option_time
+from bot.engine.inputs import InvalidAnswer, option_time
 from bot.models import Option, OutMessage
 from bot.rendering import Target
 from bot.storage import checkins, facts, runs, users
@@ -334,16 +334,9 @@ class FollowUps:
         elif pending.startswith(PENDING_CHECKIN) and pending[len(PENDING_CHECKIN) :].isdigit():
             row = await checkins.get(turn.conn, int(pending[len(PENDING_CHECKIN) :]))
             if row is not None and row.user_id == turn.user.id:
-                options = [option.id.split(":")[0] for option in self._actions(turn, row)]
-                labels = {
-                    action: tuple(
-                        self.renderer.ui(f"checkins.{action}", locale, Target.PLAIN)
-                        for locale in self.catalog.locales
-                    )
-                    for action in options
-                }
+                options = tuple(option.id.split(":")[0] for option in self._actions(turn, row))
                 try:
-                    action = match_option(text, options, labels)
+                    action = self._ui_answer(text, "checkins", options)  # type: ignore[attr-defined]
                 except InvalidAnswer as exc:
                     if exc.code != "no_such_number":
                         await self._set_user(turn, pending=None)  # type: ignore[attr-defined]
