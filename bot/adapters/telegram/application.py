@@ -23,8 +23,10 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.adapters.telegram import handlers
+from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.ledger import LedgerQueue
 from bot.adapters.telegram.processor import PerFounderProcessor, founder_key
 from bot.adapters.telegram.startup import serve, with_retries
@@ -73,6 +75,11 @@ def rate_limiter(per_second: float) -> AIORateLimiter:
     return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / per_second, max_retries=0)
 
 
+def http_request(connection_pool_size: int) -> BaseRequest:
+    """PTB's HTTP client for our calls: aiohttp, lighter than PTB's default httpx (issue #14)."""
+    return AiohttpRequest(connection_pool_size)
+
+
 def build_application(settings: Settings, catalog: Catalog) -> Application:
     """The Application with our handlers; the database opens in ``post_init``."""
     assert settings.telegram_bot_token is not None
@@ -80,6 +87,8 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
+        .request(http_request(256))  # PTB's default pool sizes
+        .get_updates_request(http_request(1))
         .rate_limiter(rate_limiter(settings.telegram_max_rate))
         .defaults(
             Defaults(

@@ -30,6 +30,7 @@ import httpx
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.adapters.telegram.http import never_sent
 from bot.adapters.telegram.keyboards import ButtonWords, keyboard
 from bot.adapters.telegram.split import TEXT_LIMIT, split_message, utf16_len
 from bot.coach import Coach
@@ -69,9 +70,9 @@ def _retryable(exc: BaseException) -> bool:
 
 def _maybe_delivered(exc: TimedOut) -> bool:
     """A read or write time-out: the request may have been processed. Connect/pool: not."""
-    return not isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout) and (
-        "pool timeout" not in str(exc).lower()
-    )
+    if never_sent(exc) or isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return False
+    return "pool timeout" not in str(exc).lower()
 
 
 @dataclass(frozen=True)
