@@ -16,7 +16,6 @@ from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     Defaults,
@@ -27,6 +26,7 @@ from telegram.request import BaseRequest
 
 from bot.adapters.telegram import handlers
 from bot.adapters.telegram.http import AiohttpRequest
+from bot.adapters.telegram.lanes import LaneLimiter
 from bot.adapters.telegram.ledger import LedgerQueue
 from bot.adapters.telegram.processor import PerFounderProcessor, founder_key
 from bot.adapters.telegram.startup import serve, with_retries
@@ -58,21 +58,18 @@ def api_base_url(value: str) -> str:
     return value if value.endswith("/bot") else f"{value}/bot"
 
 
-def rate_limiter(per_second: float) -> AIORateLimiter:
-    """PTB's limiter, paced evenly: a burst of one, ``per_second`` on average.
+def rate_limiter(per_second: float) -> LaneLimiter:
+    """Every message paced evenly at ``per_second``, replies before cosmetic edits.
 
-    aiolimiter is a leaky bucket; with its default (burst = rate) a "30 per second" limit
-    can put 40 or more messages into one rolling second and draw 429s from Telegram. A
-    burst of one keeps every rolling second at most ``per_second + 1``.
-
-    A 429 is retried by the caller, that message alone (``TelegramTransport.call`` waits
-    ``retry_after`` and sends it again), not by the limiter: AIORateLimiter's own retry
-    pauses every request but keeps handing out slots meanwhile, and when the pause ends
-    all it admitted goes out at once, over the limit again. Paced at Telegram's limit, one
-    429 became one every two seconds until the backlog was gone (5 000 check-ins at 30/s
-    went out at 0.86 of the rate; see bench/checkins_bench.py).
+    A burst of one keeps every rolling second at most ``per_second + 1`` (aiolimiter's
+    default burst let a "30 per second" limit put 40 messages into one second and draw
+    429s). A 429 is retried by the caller, that message alone (``TelegramTransport.call``
+    waits ``retry_after`` and sends it again), not by the limiter: PTB's AIORateLimiter
+    paused every request on a 429 but kept handing out slots, and when the pause ended all
+    it admitted went out at once, over the limit again (see bench/checkins_bench.py).
+    See :mod:`bot.adapters.telegram.lanes` for the lanes.
     """
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / per_second, max_retries=0)
+    return LaneLimiter(per_second)
 
 
 def http_request(connection_pool_size: int) -> BaseRequest:

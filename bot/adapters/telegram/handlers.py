@@ -132,16 +132,21 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             except BadCallback:
                 await transport.send(who, chat_id, [await _stale(coach, who)])
                 return
-            await transport.edit_markup(who, message, markup)
+            await transport.edit_markup(who, message, markup, cosmetic=False)  # the reply
         return
     if tap.step == "export":  # show that the file is being built
         await context.bot.send_chat_action(chat_id=chat_id, action=ChatAction.UPLOAD_DOCUMENT)
     replies = await coach.handle(
         who, tap, once=f"tg:{update.update_id}", resume_if_done=_replayed(update, context)
     )
-    if message is not None and replies and replies[0].type != "error":
-        await _show_answer(coach, transport, who, message, tap, replies[0].locale)
-    await transport.send(who, chat_id, replies)
+    if message is None or not replies or replies[0].type == "error":
+        await transport.send(who, chat_id, replies)
+        return
+    if transport.busy():  # replies queue: no edit; the next reply says what they chose
+        await transport.send(who, chat_id, await _with_answer(coach, who, message, tap, replies))
+        return
+    await transport.send(who, chat_id, replies)  # the reply first: the edit only adds looks
+    await _show_answer(coach, transport, who, message, tap, replies[0].locale)
 
 
 async def _show_answer(
@@ -174,6 +179,25 @@ async def _show_answer(
         log.warning("the answered-question edit failed (%s); its keyboard is removed", exc.message)
         with contextlib.suppress(TelegramError):
             await transport.edit_markup(who, message, None)
+
+
+async def _with_answer(
+    coach: Coach, who: UserRef, message: Any, tap: Any, replies: list[Any]
+) -> list[Any]:
+    """The replies with "Your answer: …" above the first, when the question is not edited.
+
+    Under load the answered question keeps its keyboard (a later tap on it is handled as
+    stale), so the founder sees their choice at the top of what comes next.
+    """
+    labels = chosen_labels(message.reply_markup, tap) if tap.action == "pick" else []
+    first = replies[0]
+    if not labels:
+        return replies
+    locale = first.locale or await coach.locale_of(who)
+    answer = _answer_line(coach, locale, ", ".join(labels), 0)  # long replies are split anyway
+    if answer is None:
+        return replies
+    return [first.model_copy(update={"text": f"{answer}\n\n{first.text}"}), *replies[1:]]
 
 
 def _answer_line(coach: Coach, locale: str, chosen: str, used: int) -> str | None:

@@ -143,7 +143,7 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str]
     uploads = request_data.multipart_data
     if not uploads:
         return fields or None
-    form = aiohttp.FormData()
+    form = aiohttp.FormData(quote_fields=False)  # a Chinese file name stays readable
     for name, value in fields.items():
         form.add_field(name, value)
     for name, upload in uploads.items():

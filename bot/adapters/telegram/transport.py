@@ -32,6 +32,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.adapters.telegram.http import never_sent
 from bot.adapters.telegram.keyboards import ButtonWords, keyboard
+from bot.adapters.telegram.lanes import COSMETIC, Dropped, LaneLimiter
 from bot.adapters.telegram.split import TEXT_LIMIT, split_message, utf16_len
 from bot.coach import Coach
 from bot.errors import StorageError
@@ -271,33 +272,48 @@ class TelegramTransport:
 
     # ------------------------------------------------------------ edits
 
+    def busy(self) -> bool:
+        """Whether replies queue for the send budget now (a cosmetic edit would only wait)."""
+        limiter = getattr(self.bot, "rate_limiter", None)
+        return isinstance(limiter, LaneLimiter) and limiter.busy()
+
     async def edit(
         self, who: UserRef, message: Message, text: str, markup: InlineKeyboardMarkup | None
     ) -> None:
-        """Edit a message the bot sent; an unchanged edit is fine, a lost one only cosmetic."""
-        await self._cosmetic(
-            who, "an edit", self.bot.edit_message_text, message, text=text, reply_markup=markup
-        )
+        """Show the answer on a sent message: cosmetic, so it yields to replies or is lost."""
+        await self._edit(
+            who, "an edit", self.bot.edit_message_text, message, True, text=text,
+            reply_markup=markup,
+        )  # fmt: skip
 
     async def edit_markup(
-        self, who: UserRef, message: Message, markup: InlineKeyboardMarkup | None
+        self,
+        who: UserRef,
+        message: Message,
+        markup: InlineKeyboardMarkup | None,
+        *,
+        cosmetic: bool = True,
     ) -> None:
-        """Replace or remove a message's keyboard."""
-        await self._cosmetic(
-            who,
-            "a keyboard edit",
-            self.bot.edit_message_reply_markup,
-            message,
+        """Replace or remove a message's keyboard (a toggle's new marks are a reply, not looks)."""
+        await self._edit(
+            who, "a keyboard edit", self.bot.edit_message_reply_markup, message, cosmetic,
             reply_markup=markup,
-        )
+        )  # fmt: skip
 
-    async def _cosmetic(self, who: UserRef, what: str, method, message: Message, **kwargs):  # type: ignore[no-untyped-def]
-        """An edit of a sent message: a block or a transient failure only loses the looks."""
+    async def _edit(
+        self, who: UserRef, what: str, method, message: Message, cosmetic: bool, **kwargs
+    ):  # type: ignore[no-untyped-def]
+        """An edit of a sent message: a block, a transient failure or (cosmetic) a full
+        budget only loses the looks."""
+        if cosmetic and isinstance(getattr(self.bot, "rate_limiter", None), LaneLimiter):
+            kwargs["rate_limit_args"] = COSMETIC  # PTB refuses the argument without a limiter
         with contextlib.suppress(Blocked):
             try:
                 await self.call(
                     who, method, chat_id=message.chat_id, message_id=message.message_id, **kwargs
                 )
+            except Dropped as exc:
+                log.info("%s in chat %s was dropped: %s", what, message.chat_id, exc)
             except (TelegramError, Uncertain) as exc:
                 if not _retryable(exc):
                     raise
