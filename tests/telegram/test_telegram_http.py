@@ -163,3 +163,14 @@ async def test_a_restart_opens_a_new_session(kind: str, fake: FakeBotApi) -> Non
         assert (await bot.get_me()).username == fake.bot_username
     finally:
         await bot.shutdown()
+
+
+async def test_a_call_after_shutdown_is_refused(kind: str, fake: FakeBotApi) -> None:
+    """Nothing reopens a connection behind a stopped bot (a late cosmetic edit, say)."""
+    request = KINDS[kind]()
+    await request.initialize()
+    await request.post(f"{fake.base_url}{TOKEN}/getMe")
+    await request.shutdown()
+    with pytest.raises(NetworkError, match="HTTP implementation") as caught:
+        await request.post(f"{fake.base_url}{TOKEN}/getMe")
+    assert isinstance(caught.value.__cause__, RuntimeError)

@@ -146,7 +146,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await transport.send(who, chat_id, await _with_answer(coach, who, message, tap, replies))
         return
     await transport.send(who, chat_id, replies)  # the reply first: the edit only adds looks
-    await _show_answer(coach, transport, who, message, tap, replies[0].locale)
+    transport.later(_show_answer(coach, transport, who, message, tap, replies[0].locale))
 
 
 async def _show_answer(

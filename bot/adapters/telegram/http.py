@@ -40,7 +40,7 @@ def _sum(*parts: float | None) -> float | None:
 class AiohttpRequest(BaseRequest):
     """A :class:`BaseRequest` on one :class:`aiohttp.ClientSession` (created on initialize)."""
 
-    __slots__ = ("_defaults", "_media_write_timeout", "_pool_size", "_session")
+    __slots__ = ("_defaults", "_media_write_timeout", "_pool_size", "_session", "_stopped")
 
     def __init__(
         self,
@@ -61,6 +61,7 @@ class AiohttpRequest(BaseRequest):
         }
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._stopped = False
 
     @property
     def read_timeout(self) -> float | None:
@@ -68,7 +69,12 @@ class AiohttpRequest(BaseRequest):
         return self._defaults["read"]
 
     async def initialize(self) -> None:
-        """Open the session (again after a shutdown); it needs the running loop."""
+        """Nothing yet: the session opens with the first call (a start that fails before
+        any call, or the getUpdates client of a bot whose ``getMe`` failed, leaves nothing
+        open behind it)."""
+        self._stopped = False
+
+    def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0)
             self._session = aiohttp.ClientSession(
@@ -77,9 +83,11 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 raise_for_status=False,
             )
+        return self._session
 
     async def shutdown(self) -> None:
-        """Close the session and its connections."""
+        """Close the session and its connections; calls fail until :meth:`initialize`."""
+        self._stopped = True
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
@@ -117,7 +125,9 @@ class AiohttpRequest(BaseRequest):
         """See :meth:`BaseRequest.do_request`: the status and body, or PTB's error."""
         session = self._session
         if session is None or session.closed:
-            raise RuntimeError("This AiohttpRequest is not initialized!")
+            if self._stopped:
+                raise RuntimeError("This AiohttpRequest is shut down; initialize it first.")
+            session = self._open()
         files = bool(request_data and request_data.multipart_data)
         timeout = self._timeout(read_timeout, write_timeout, connect_timeout, pool_timeout, files)
         try:

@@ -15,8 +15,9 @@ Two lanes share the pace:
   at once, or it is dropped (:class:`Dropped`, nothing sent). So under load a turn costs one
   paced call, and no reply ever waits behind looks.
 
-:meth:`LaneLimiter.busy` tells a handler that replies are queueing, so it can skip the
-cosmetic edit up front and show the chosen answer in the next reply instead.
+:meth:`LaneLimiter.busy` tells a handler that replies queue (or cosmetic calls pile up), so
+it skips the cosmetic edit up front and shows the chosen answer in the next reply instead:
+at the limit a turn costs one paced call, below it the spare slots carry the edits.
 
 Group chats keep PTB's own rule (20 messages a minute per group), paid broadcasts
 (``allow_paid_broadcast``) their own 1 000 a second, outside the pace. A 429 is not
@@ -36,8 +37,9 @@ from telegram.ext import BaseRateLimiter
 
 REPLY = "reply"
 COSMETIC = "cosmetic"
-COSMETIC_PATIENCE = 3.0  # seconds a cosmetic call may wait for a free slot
-COSMETIC_QUEUE = 16  # cosmetic calls waiting at once; more are dropped at once
+COSMETIC_PATIENCE = 30.0  # seconds a cosmetic call may wait for a free slot
+COSMETIC_QUEUE = 32  # cosmetic calls waiting at once; more are dropped at once
+COSMETIC_BACKLOG = 8  # this many waiting: busy, new turns show the answer in the reply
 GROUPS_KEPT = 256  # per-group limiters remembered (the bot only answers commands in groups)
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
@@ -129,8 +131,8 @@ class LaneLimiter(BaseRateLimiter[str]):
         """Nothing to close."""
 
     def busy(self) -> bool:
-        """Whether replies (or looks) are queueing for the pace right now."""
-        return bool(self.pace.waiting(REPLY) or self.pace.waiting(COSMETIC))
+        """Whether replies queue for the pace, or cosmetic calls pile up behind them."""
+        return bool(self.pace.waiting(REPLY)) or self.pace.waiting(COSMETIC) >= COSMETIC_BACKLOG
 
     def _group(self, chat_id: int | str) -> AsyncLimiter:
         limiter = self._groups.pop(chat_id, None) or AsyncLimiter(self.group_per_minute, 60)

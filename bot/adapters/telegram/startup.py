@@ -119,6 +119,7 @@ async def serve(
         if app.running:
             await app.stop()
         await app.shutdown()
+        await app.bot.request.shutdown()  # also when initialize failed (shutdown skips it then)
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -20,11 +20,12 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
+from typing import Any
 
 import httpx
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
@@ -103,6 +104,7 @@ class TelegramTransport:
         self.coach = coach
         self.founder_lock = founder_lock  # the processor's: drains never cross a turn
         self._pending: set[str] = set()  # founders with kept replies (mirrors the outbox)
+        self.looks: set[asyncio.Task[None]] = set()  # cosmetic edits under way (see later)
 
     async def words(self, who: UserRef, replies: Sequence[OutMessage] = ()) -> ButtonWords:
         """The keyboard's own button labels in the replies' (else the founder's) language."""
@@ -271,6 +273,20 @@ class TelegramTransport:
         await self.flush(who)
 
     # ------------------------------------------------------------ edits
+
+    def later(self, edit: Coroutine[Any, Any, None]) -> None:
+        """Make a cosmetic edit beside the founder's turns, so their next reply never waits
+        for it (it may wait for the budget, or be dropped); any failure only loses looks."""
+
+        async def quietly() -> None:
+            try:
+                await edit
+            except Exception as exc:  # a stopped bot, a refusal: the looks only
+                log.info("a cosmetic edit was not made: %s", _describe(exc))
+
+        task = asyncio.create_task(quietly(), name="telegram:cosmetic")
+        self.looks.add(task)
+        task.add_done_callback(self.looks.discard)
 
     def busy(self) -> bool:
         """Whether replies queue for the send budget now (a cosmetic edit would only wait)."""
