@@ -1,4 +1,7 @@
-"""``python -m bench [name ...]`` runs the benchmarks (all of them when no name is given).
+"""``python -m bench [--quick] [name ...]`` runs the benchmarks (all when no name is given).
+
+``--quick``: benchmarks that support it run short, only to check they work (their figures
+are not the ones to quote).
 
 Each benchmark is a module ``bench/<name>_bench.py`` with a ``main()`` that prints its
 figures and saves ``bench/results/<name>.json``.
@@ -8,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import sys
+
+from bench import common
 
 BENCHMARKS = ("engine", "export", "updates", "checkins", "cold_start")
 
@@ -21,4 +26,6 @@ def run(names: list[str]) -> None:
         importlib.import_module(f"bench.{name}_bench").main()
 
 
-run(sys.argv[1:])
+arguments = sys.argv[1:]
+common.QUICK = "--quick" in arguments
+run([name for name in arguments if name != "--quick"])

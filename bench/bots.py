@@ -2,6 +2,10 @@
 
     python -m bench.bots coach      our bot: ``founder-coach run``, with the rate limiter's
                                     rate taken from BENCH_MAX_RATE when set
+    python -m bench.bots coach-httpx the same on PTB's default HTTPXRequest (the HTTP layer
+                                    compared)
+    python -m bench.bots ptb-conv   the fair peer: ConversationHandler + PicklePersistence
+                                    asking the onboarding questions (bench/peer_bot.py)
     python -m bench.bots ptb        a python-telegram-bot echo bot with PTB's defaults
     python -m bench.bots ptb-ours   the same echo with our Application settings
                                     (AIORateLimiter paced at BENCH_MAX_RATE, 64 concurrent
@@ -21,14 +25,19 @@ import os
 import sys
 
 
-def coach() -> None:
-    """``founder-coach run``, the real entry point, with the limiter's rate overridden."""
+def coach(*, httpx: bool = False) -> None:
+    """``founder-coach run``, the real entry point, with the limiter's rate overridden (and
+    with ``httpx``, PTB's default HTTPXRequest in place of our aiohttp one)."""
+    from bot.adapters.telegram import application
+
     rate = os.environ.get("BENCH_MAX_RATE")
     if rate:
-        from bot.adapters.telegram import application
-
         original = application.rate_limiter
         application.rate_limiter = lambda _per_second: original(float(rate))
+    if httpx:
+        from telegram.request import HTTPXRequest
+
+        application.http_request = lambda size: HTTPXRequest(connection_pool_size=size)
     from bot.cli import main as run
 
     raise SystemExit(run(["run"]))
@@ -86,6 +95,12 @@ def main(argv: list[str] | None = None) -> None:
     kind = (argv if argv is not None else sys.argv[1:])[0]
     if kind == "coach":
         coach()
+    elif kind == "coach-httpx":
+        coach(httpx=True)
+    elif kind == "ptb-conv":
+        from bench.peer_bot import main as peer
+
+        peer()
     elif kind == "ptb":
         ptb(our_settings=False)
     elif kind == "ptb-ours":
@@ -93,7 +108,9 @@ def main(argv: list[str] | None = None) -> None:
     elif kind == "aiogram":
         aiogram()
     else:
-        raise SystemExit(f"unknown echo bot {kind!r}; known: coach, ptb, ptb-ours, aiogram")
+        raise SystemExit(
+            f"unknown bot {kind!r}; known: coach, coach-httpx, ptb-conv, ptb, ptb-ours, aiogram"
+        )
 
 
 if __name__ == "__main__":

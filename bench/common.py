@@ -11,6 +11,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
+QUICK = False  # ``python -m bench --quick``: short runs that only check the benchmarks work
 
 
 def machine() -> dict[str, Any]:
@@ -21,7 +22,12 @@ def machine() -> dict[str, Any]:
         memory = round(pages / 2**30, 1)
     except (ValueError, OSError, AttributeError):
         pass
+    try:
+        load = [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        load = None
     return {
+        "load_average_at_end": load,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),

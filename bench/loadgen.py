@@ -18,7 +18,8 @@ Controlled over the fake's sim API (JSON, POST ``/_sim/bench_<action>``):
 - ``start``: ``mode`` (``flows`` or ``echo``), ``founders``, ``warmup``, ``duration``, and
   either ``rate`` (an open loop: Poisson arrivals, updates per second) or nothing (a
   closed loop), optionally with ``limit`` and ``spread`` (founder i then sends
-  ``limit + i % spread`` updates and stops);
+  ``limit + i % spread`` updates and stops) and ``flood`` (one more founder sends that many
+  messages, 500 a second, from the window's start; their replies are not measured);
 - ``settle``: wait until no update is outstanding;
 - ``stop``: stop issuing updates, wait up to ``drain`` seconds for the outstanding ones
   and return the figures;
@@ -56,6 +57,7 @@ from tests.fakes.bot_api import Call, FakeBotApi
 
 FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
 FIRST_USER_ID = 700_000_001
+FLOODER = 700_000_000  # the founder who floods (``flood``); never one of the measured ones
 REPLY_METHODS = frozenset({"sendmessage", "editmessagetext", "editmessagereplymarkup"})
 PROGRESS = re.compile(r"(?:^|\n)\(\d+/\d+\) ")
 NEXT_FLOWS = ("/team", "/funding", "/marketing")
@@ -213,6 +215,9 @@ class Driver:
                 self.founders[user_id] = founder
                 self.idle.append(founder)
         self._spawn(self._watchdog())
+        flood = int(body.get("flood", 0))
+        if flood:
+            self._spawn(self._flood(flood, float(body.get("warmup", 0))))
         if rate is None:  # closed loop: everyone answers the moment a reply arrives
             while self.idle:
                 self.act(self.idle.popleft())
@@ -358,6 +363,15 @@ class Driver:
                 self.act(self.idle.popleft())
             elif due >= run.window_start:
                 run.skipped += 1
+
+    async def _flood(self, count: int, after: float) -> None:
+        """One more founder (not measured) sends ``count`` messages, 50 every 0.1 s (500 a
+        second, as Telegram delivers a flooding client's), starting with the window."""
+        await asyncio.sleep(after)
+        for burst in range(0, count, 50):
+            for index in range(burst, min(count, burst + 50)):
+                self.fake.user_sends(FLOODER, f"spam {index} " + "x" * 70, first_name="Spam")
+            await asyncio.sleep(0.1)
 
     async def _watchdog(self) -> None:
         """A founder waiting far too long is counted and set going again."""
