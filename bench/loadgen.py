@@ -28,9 +28,10 @@ Controlled over the fake's sim API (JSON, POST ``/_sim/bench_<action>``):
   from index ``since``, and the index to ask from next time.
 
 Times are ``time.monotonic()`` in this process. An update's clock starts when it is
-queued for ``getUpdates``; its first reply is the first of those calls to the founder's
-chat to arrive here, its final reply the one that asks the next question (a message
-with a keyboard or a "(k/n)" progress prefix; the re-drawn keyboard for a toggle).
+queued for ``getUpdates``; its first reply is the first message to the founder's chat to
+arrive here (for a toggle, the re-drawn keyboard; an edit of an earlier question is
+not a reply: it may be made beside the turns), its final reply the one that asks the
+next question (a message with a keyboard or a "(k/n)" progress prefix).
 """
 
 from __future__ import annotations
@@ -303,7 +304,7 @@ class Driver:
         founder = self.founders.get(call.params.get("chat_id"))  # type: ignore[arg-type]
         if founder is None or not founder.busy or call.time < founder.queued:
             return
-        if founder.first is None:
+        if founder.first is None and _answers(founder, method):
             founder.first = call.time
         if not self._final(run, founder, method, result):
             return
@@ -428,6 +429,15 @@ class Driver:
                 "max": _ms(max(final, default=None)),
             },
         }
+
+
+def _answers(founder: Founder, method: str) -> bool:
+    """Whether a call answers the founder's outstanding update: a message, or a toggle's
+    re-drawn keyboard. Not an edit of an earlier question (showing the answer, removing
+    a keyboard): made beside the turns, it may arrive after the next update was sent."""
+    return method == "sendmessage" or (
+        founder.action == "toggle" and method == "editmessagereplymarkup"
+    )
 
 
 class LoadFake(FakeBotApi):
