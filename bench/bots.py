@@ -25,11 +25,43 @@ import os
 import sys
 
 
+def _profile_on_signals(path: str) -> None:
+    """BENCH_PROFILE: SIGUSR1 starts cProfile (main thread CPU time), SIGUSR2 stops it and
+    writes ``path`` and ``path.json`` (the main thread's and the whole process's CPU
+    seconds in between: the difference is aiosqlite's thread, which cProfile does not see)."""
+    import cProfile
+    import json
+    import signal
+    import time
+
+    profiler = cProfile.Profile(time.thread_time)
+    began: dict[str, float] = {}
+
+    def start(*_: object) -> None:
+        began.update(thread=time.thread_time(), process=time.process_time())
+        profiler.enable()
+
+    def stop(*_: object) -> None:
+        profiler.disable()
+        profiler.dump_stats(path)
+        used = {
+            "main_thread_cpu_s": time.thread_time() - began["thread"],
+            "process_cpu_s": time.process_time() - began["process"],
+        }
+        with open(f"{path}.json", "w", encoding="utf-8") as out:
+            json.dump(used, out)
+
+    signal.signal(signal.SIGUSR1, start)
+    signal.signal(signal.SIGUSR2, stop)
+
+
 def coach(*, httpx: bool = False) -> None:
     """``founder-coach run``, the real entry point, with the limiter's rate overridden (and
     with ``httpx``, PTB's default HTTPXRequest in place of our aiohttp one)."""
     from bot.adapters.telegram import application
 
+    if os.environ.get("BENCH_PROFILE"):
+        _profile_on_signals(os.environ["BENCH_PROFILE"])
     rate = os.environ.get("BENCH_MAX_RATE")
     if rate:
         original = application.rate_limiter
