@@ -12,6 +12,10 @@
   tries again every few seconds with backoff. While a founder has kept replies, a typed
   answer is not taken (they did not see the question it would answer): they get the kept
   replies with a short note instead (:meth:`TelegramTransport.held_back`).
+- **Cosmetic edits** (showing the tapped answer, removing an old keyboard) go in the rate
+  limiter's cosmetic lane (``bot/adapters/telegram/lanes.py``), after the reply and beside
+  the founder's turns (:meth:`TelegramTransport.later`): they wait for spare budget or are
+  dropped, and a reply never waits for them.
 """
 
 from __future__ import annotations
