@@ -174,3 +174,23 @@ async def test_a_call_after_shutdown_is_refused(kind: str, fake: FakeBotApi) -> 
     with pytest.raises(NetworkError, match="HTTP implementation") as caught:
         await request.post(f"{fake.base_url}{TOKEN}/getMe")
     assert isinstance(caught.value.__cause__, RuntimeError)
+
+
+async def test_a_proxy_from_the_environment_is_used(
+    kind: str, fake: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY is honoured, as httpx honours it: here a proxy nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    request = KINDS[kind]()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError):
+            await request.post(f"{fake.base_url}{TOKEN}/getMe")
+        assert not fake.calls  # it never reached the server directly
+    finally:
+        await request.shutdown()

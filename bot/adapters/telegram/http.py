@@ -20,6 +20,8 @@ the sum of all four bounds the whole call instead, so a stuck upload still ends.
 
 from __future__ import annotations
 
+from urllib.request import getproxies
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue  # the type of PTB's "not given"
 from telegram.error import NetworkError, TimedOut
@@ -82,6 +84,9 @@ class AiohttpRequest(BaseRequest):
                 timeout=aiohttp.ClientTimeout(total=None),
                 headers={"User-Agent": self.USER_AGENT},
                 raise_for_status=False,
+                # HTTPS_PROXY and friends, as httpx honoured them; looked up per call only
+                # when one is set
+                trust_env=bool(getproxies()),
             )
         return self._session
 
