@@ -16,8 +16,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.coach.account import (
     DELETE_OPTIONS,
@@ -58,7 +56,18 @@ from bot.engine.inputs import InvalidAnswer, match_option, settle_currency
 from bot.errors import RenderError, StorageError
 from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
 from bot.rendering import Renderer, Target
-from bot.storage import Database, Run, User, checkins, facts, history, inbox, runs, users
+from bot.storage import (
+    Connection,
+    Database,
+    Run,
+    User,
+    checkins,
+    facts,
+    history,
+    inbox,
+    runs,
+    users,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +101,7 @@ class _After:
 class _Turn:
     """What one turn works with (lives only inside the transaction)."""
 
-    conn: aiosqlite.Connection
+    conn: Connection
     user: User
     present: Presenter
     replies: list[OutMessage]
@@ -119,7 +128,7 @@ class Coach(Account, FollowUps, Exports):
         admins: frozenset[str] = frozenset(),
     ) -> None:
         self.admins = admins
-        self.on_forget: list[Callable[[aiosqlite.Connection, int], Awaitable[None]]] = []
+        self.on_forget: list[Callable[[Connection, int], Awaitable[None]]] = []
         self.on_scheduled: list[Callable[[int, datetime], None]] = []
         self.db = db
         self.catalog = catalog
@@ -176,7 +185,7 @@ class Coach(Account, FollowUps, Exports):
         async with self.db.transaction() as conn:
             await inbox.claim(conn, once, self.clock.now())
 
-    async def _resume(self, conn: aiosqlite.Connection, who: UserRef) -> list[OutMessage]:
+    async def _resume(self, conn: Connection, who: UserRef) -> list[OutMessage]:
         """Where the founder is: the question they are on, or the menu."""
         user = await users.find(conn, channel=who.channel, external_id=who.external_id)
         if user is None:
@@ -213,7 +222,7 @@ class Coach(Account, FollowUps, Exports):
 
     async def _turn(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         who: UserRef,
         incoming: Incoming,
         after: _After,

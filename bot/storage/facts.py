@@ -6,12 +6,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import to_text
+from bot.storage.db import Connection
 
 
-async def load(conn: aiosqlite.Connection, user_id: int) -> dict[str, dict[str, Any]]:
+async def load(conn: Connection, user_id: int) -> dict[str, dict[str, Any]]:
     """All of a founder's facts, grouped by flow id."""
     facts: dict[str, dict[str, Any]] = {}
     async with conn.execute(
@@ -23,7 +22,7 @@ async def load(conn: aiosqlite.Connection, user_id: int) -> dict[str, dict[str, 
 
 
 async def replace_flow(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     user_id: int,
     flow_id: str,
@@ -40,7 +39,7 @@ async def replace_flow(
 
 
 async def put(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     user_id: int,
     flow_id: str,

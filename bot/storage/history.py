@@ -6,13 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
-
 from bot.clock import to_text
+from bot.storage.db import Connection
 
 
 async def add_message(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     user_id: int,
     direction: Literal["in", "out"],
@@ -28,7 +27,7 @@ async def add_message(
     )
 
 
-async def transcript(conn: aiosqlite.Connection, user_id: int) -> list[tuple[str, str]]:
+async def transcript(conn: Connection, user_id: int) -> list[tuple[str, str]]:
     """The founder's transcript as ``(direction, text)``, oldest first."""
     async with conn.execute(
         "SELECT direction, text FROM transcript WHERE user_id = ? ORDER BY id", (user_id,)
@@ -37,7 +36,7 @@ async def transcript(conn: aiosqlite.Connection, user_id: int) -> list[tuple[str
 
 
 async def add_advice(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     user_id: int,
     run_id: int,
@@ -54,9 +53,7 @@ async def add_advice(
         )
 
 
-async def add_scores(
-    conn: aiosqlite.Connection, *, run_id: int, scores: Iterable[tuple[str, int]]
-) -> None:
+async def add_scores(conn: Connection, *, run_id: int, scores: Iterable[tuple[str, int]]) -> None:
     """Record a run's assessment."""
     for dimension, score in scores:
         await conn.execute(
@@ -66,7 +63,7 @@ async def add_scores(
         )
 
 
-async def scores(conn: aiosqlite.Connection, run_id: int) -> dict[str, int]:
+async def scores(conn: Connection, run_id: int) -> dict[str, int]:
     """A run's assessment as ``{dimension: score}``."""
     async with conn.execute(
         "SELECT dimension, score FROM assessments WHERE run_id = ?", (run_id,)
@@ -74,7 +71,7 @@ async def scores(conn: aiosqlite.Connection, run_id: int) -> dict[str, int]:
         return {row["dimension"]: row["score"] async for row in rows}
 
 
-async def count_rows(conn: aiosqlite.Connection, table: str, user_id: int) -> int:
+async def count_rows(conn: Connection, table: str, user_id: int) -> int:
     """How many rows of ``table`` belong to a founder (for tests and /stats)."""
     if table not in {
         "answers",

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.clock import to_text
+from bot.storage.db import Connection
 
 FAILED = "failed: "  # the payload of an update that could not be stored
 
 
-async def store(conn: aiosqlite.Connection, update_id: int, payload: str, now: datetime) -> bool:
+async def store(conn: Connection, update_id: int, payload: str, now: datetime) -> bool:
     """Keep an update that just arrived; False if it is already known (a re-delivery)."""
     cursor = await conn.execute(
         "INSERT INTO update_ledger (update_id, payload, received_at) VALUES (?, ?, ?) "
@@ -22,7 +21,7 @@ async def store(conn: aiosqlite.Connection, update_id: int, payload: str, now: d
     return cursor.rowcount == 1
 
 
-async def fail(conn: aiosqlite.Connection, update_id: int, reason: str, now: datetime) -> None:
+async def fail(conn: Connection, update_id: int, reason: str, now: datetime) -> None:
     """Record an update that could not be stored as finished without content: it is never
     handled, replayed or accepted again. ``reason`` (an exception's name) is kept."""
     await conn.execute(
@@ -32,7 +31,7 @@ async def fail(conn: aiosqlite.Connection, update_id: int, reason: str, now: dat
     )
 
 
-async def unfinished(conn: aiosqlite.Connection) -> list[tuple[int, str]]:
+async def unfinished(conn: Connection) -> list[tuple[int, str]]:
     """Updates stored but not yet handled, oldest first: ``(update_id, payload)``."""
     cursor = await conn.execute(
         "SELECT update_id, payload FROM update_ledger WHERE finished_at IS NULL ORDER BY update_id"
@@ -40,7 +39,7 @@ async def unfinished(conn: aiosqlite.Connection) -> list[tuple[int, str]]:
     return [(row[0], row[1]) for row in await cursor.fetchall()]
 
 
-async def finish(conn: aiosqlite.Connection, update_ids: Iterable[int], now: datetime) -> None:
+async def finish(conn: Connection, update_ids: Iterable[int], now: datetime) -> None:
     """Mark updates handled and drop their content (the founder's words live elsewhere)."""
     await conn.executemany(
         "UPDATE update_ledger SET finished_at = ?, payload = '' "
@@ -49,7 +48,7 @@ async def finish(conn: aiosqlite.Connection, update_ids: Iterable[int], now: dat
     )
 
 
-async def forget_before(conn: aiosqlite.Connection, moment: datetime, *, limit: int = 5000) -> int:
+async def forget_before(conn: Connection, moment: datetime, *, limit: int = 5000) -> int:
     """Drop up to ``limit`` handled updates older than ``moment`` (in batches, like inbox)."""
     cursor = await conn.execute(
         "DELETE FROM update_ledger WHERE update_id IN (SELECT update_id FROM update_ledger "

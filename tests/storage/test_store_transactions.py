@@ -161,7 +161,7 @@ async def test_read_only_database_raises_storage_error(tmp_path: Path, clock: Fr
     """A database that cannot be written gives StorageError, not a half-written turn."""
     db = await Database.open(tmp_path / "ro.db")
     try:
-        async with db.reading() as conn:
+        async with db.transaction() as conn:  # the writer's own connection, from now on
             await conn.execute("PRAGMA query_only = ON")
         with pytest.raises(StorageError):
             async with db.transaction() as conn:
