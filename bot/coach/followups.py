@@ -93,7 +93,7 @@ class FollowUps:
         older = await runs.last_completed(turn.conn, turn.user.id, UPDATE_FLOW, before=previous.id)
         last: dict[str, Any] = {}
         if older is not None:
-            known = await facts.load(turn.conn, turn.user.id)
+            known = await self._facts(turn)  # type: ignore[attr-defined]
             known.pop(UPDATE_FLOW, None)  # the older run's own facts, not this week's
             last = run_facts(flow, older.state, known).get(UPDATE_FLOW, {})
         asked = {
@@ -134,7 +134,7 @@ class FollowUps:
         if not offered:
             return False
         topic = flow.id if flow.id in ("team", "funding", "marketing") else state_topic(merged)
-        known = await facts.load(turn.conn, turn.user.id)
+        known = await self._facts(turn)  # type: ignore[attr-defined]
         transition = start(
             commit, known, context={"offered": offered[:MAX_OFFERED], "topic": topic}
         )

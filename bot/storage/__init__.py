@@ -1,6 +1,17 @@
 """The SQLite store: the only package that contains SQL."""
 
-from bot.storage import checkins, facts, history, inbox, ledger, outbox, records, runs, users
+from bot.storage import (
+    checkins,
+    facts,
+    history,
+    inbox,
+    ledger,
+    outbox,
+    records,
+    runs,
+    turns,
+    users,
+)
 from bot.storage.db import Connection, Database
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations, schema_version
 from bot.storage.runs import Run
@@ -23,5 +34,6 @@ __all__ = [
     "records",
     "runs",
     "schema_version",
+    "turns",
     "users",
 ]

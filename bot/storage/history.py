@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -20,10 +20,27 @@ async def add_message(
     run_id: int | None = None,
 ) -> None:
     """Append one message to the founder's transcript."""
-    await conn.execute(
-        """INSERT INTO transcript (user_id, direction, run_id, text, created_at)
-           VALUES (?, ?, ?, ?, ?)""",
-        (user_id, direction, run_id, text, to_text(now)),
+    await add_messages(conn, user_id=user_id, messages=[(direction, text)], now=now, run_id=run_id)
+
+
+async def add_messages(
+    conn: Connection,
+    *,
+    user_id: int,
+    messages: Sequence[tuple[Literal["in", "out"], str]],
+    now: datetime,
+    run_id: int | None = None,
+) -> None:
+    """Append messages to the founder's transcript, in order, as one statement (sent with
+    the next statement or the commit)."""
+    if not messages:
+        return
+    stamp = to_text(now)
+    rows = ", ".join("(?, ?, ?, ?, ?)" for _ in messages)
+    params = [v for d, text in messages for v in (user_id, d, run_id, text, stamp)]
+    conn.later(
+        f"INSERT INTO transcript (user_id, direction, run_id, text, created_at) VALUES {rows}",
+        params,
     )
 
 

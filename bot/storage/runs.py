@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.clock import from_text, to_text
@@ -32,7 +32,7 @@ class Run(BaseModel):
 _COLUMNS = "id, user_id, flow_id, status, state_json, started_at, updated_at, completed_at"
 
 
-def _run(row: aiosqlite.Row) -> Run:
+def _run(row: Mapping[str, Any]) -> Run:
     return Run(
         id=row["id"],
         user_id=row["user_id"],
@@ -71,7 +71,7 @@ async def create(conn: Connection, user_id: int, state: FlowState, now: datetime
 async def save(conn: Connection, run_id: int, state: FlowState, now: datetime) -> None:
     """Store a run's new state (and its completion time when it has just completed)."""
     stamp = to_text(now)
-    await conn.execute(
+    conn.later(  # nobody reads its result: it goes with the turn's next statement or commit
         """UPDATE flow_runs
            SET status = ?, step_id = ?, state_json = ?, updated_at = ?,
                completed_at = CASE WHEN ? = 'completed' THEN ? ELSE completed_at END
@@ -90,7 +90,7 @@ async def save(conn: Connection, run_id: int, state: FlowState, now: datetime) -
 
 async def touch(conn: Connection, run_id: int, now: datetime) -> None:
     """Mark a run as the one the founder is working on now."""
-    await conn.execute("UPDATE flow_runs SET updated_at = ? WHERE id = ?", (to_text(now), run_id))
+    conn.later("UPDATE flow_runs SET updated_at = ? WHERE id = ?", (to_text(now), run_id))
 
 
 async def current(conn: Connection, user_id: int) -> Run | None:
@@ -169,29 +169,25 @@ async def add_answer(
     step_id: str,
     value: Any,
     now: datetime,
-) -> int:
-    """Append an answer as the next revision of that step in that run; return the revision."""
-    async with conn.execute(
-        "SELECT COALESCE(MAX(revision), 0) FROM answers WHERE run_id = ? AND step_id = ?",
-        (run_id, step_id),
-    ) as rows:
-        row = await rows.fetchone()
-    revision = (int(row[0]) if row else 0) + 1
-    await conn.execute(
+) -> None:
+    """Append an answer as the next revision of that step in that run (one statement, sent
+    with the turn's next one: the revision is counted by the database, not read back)."""
+    conn.later(
         """INSERT INTO answers
                (run_id, user_id, flow_id, step_id, value_json, revision, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""",
+           SELECT ?, ?, ?, ?, ?, COALESCE(MAX(revision), 0) + 1, ?
+             FROM answers WHERE run_id = ? AND step_id = ?""",
         (
             run_id,
             user_id,
             flow_id,
             step_id,
             json.dumps(value, ensure_ascii=False),
-            revision,
             to_text(now),
+            run_id,
+            step_id,
         ),
     )
-    return revision
 
 
 async def answers(conn: Connection, run_id: int) -> list[dict[str, Any]]:

@@ -115,7 +115,7 @@ async def update(conn: Connection, user_id: int, now: datetime, **fields: object
     if not fields:
         return
     assignments = ", ".join(f"{name} = ?" for name in fields)
-    await conn.execute(
+    conn.later(
         f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
         (*fields.values(), to_text(now), user_id),
     )

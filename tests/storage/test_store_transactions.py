@@ -52,7 +52,7 @@ async def test_answer_edits_are_kept_as_revisions(db: Database, clock: FrozenClo
     user_id = await _founder(db, clock, "ada")
     async with db.transaction() as conn:
         run_id = await runs.create(conn, user_id, FlowState(flow_id="x"), clock.now())
-        first = await runs.add_answer(
+        await runs.add_answer(
             conn,
             run_id=run_id,
             user_id=user_id,
@@ -61,7 +61,7 @@ async def test_answer_edits_are_kept_as_revisions(db: Database, clock: FrozenClo
             value="old",
             now=clock.now(),
         )
-        second = await runs.add_answer(
+        await runs.add_answer(
             conn,
             run_id=run_id,
             user_id=user_id,
@@ -72,7 +72,6 @@ async def test_answer_edits_are_kept_as_revisions(db: Database, clock: FrozenClo
         )
     async with db.reading() as conn:
         stored = await runs.answers(conn, run_id)
-    assert (first, second) == (1, 2)
     assert [(a["value"], a["revision"]) for a in stored] == [("old", 1), ("new", 2)]
 
 
