@@ -11,8 +11,16 @@ from bot.storage.db import Connection
 FAILED = "failed: "  # the payload of an update that could not be stored
 
 
-async def store(conn: Connection, update_id: int, payload: str, now: datetime) -> bool:
-    """Keep an update that just arrived; False if it is already known (a re-delivery)."""
+async def store(
+    conn: Connection, update_id: int, payload: str, now: datetime, *, finish: Iterable[int] = ()
+) -> bool:
+    """Keep an update that just arrived; False if it is already known (a re-delivery).
+
+    ``finish``: updates handled meanwhile, marked in the same transaction (one trip).
+    """
+    done = list(finish)
+    if done:
+        _finish_later(conn, done, now)
     cursor = await conn.execute(
         "INSERT INTO update_ledger (update_id, payload, received_at) VALUES (?, ?, ?) "
         "ON CONFLICT DO NOTHING",
@@ -41,10 +49,18 @@ async def unfinished(conn: Connection) -> list[tuple[int, str]]:
 
 async def finish(conn: Connection, update_ids: Iterable[int], now: datetime) -> None:
     """Mark updates handled and drop their content (the founder's words live elsewhere)."""
-    await conn.executemany(
-        "UPDATE update_ledger SET finished_at = ?, payload = '' "
-        "WHERE update_id = ? AND finished_at IS NULL",
-        [(to_text(now), update_id) for update_id in update_ids],
+    _finish_later(conn, list(update_ids), now)
+
+
+def _finish_later(conn: Connection, update_ids: list[int], now: datetime) -> None:
+    """One statement for the whole batch, sent with the transaction's next one or its commit."""
+    if not update_ids:
+        return
+    marks = ", ".join("?" for _ in update_ids)
+    conn.later(
+        f"UPDATE update_ledger SET finished_at = ?, payload = '' "
+        f"WHERE finished_at IS NULL AND update_id IN ({marks})",
+        (to_text(now), *update_ids),
     )
 
 
