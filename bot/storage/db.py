@@ -232,6 +232,14 @@ class Database:
                 await conn.execute("ROLLBACK")
             await conn.close()
 
+    async def trace(self, callback: Callable[[str], None] | None) -> None:
+        """Have every SQL statement the writer runs passed to ``callback`` (None: stop).
+
+        For the tests and the bench that count what a turn costs.
+        """
+        raw = self._conn._conn
+        await self._conn._execute(raw.set_trace_callback, callback)
+
     async def checkpoint(self) -> bool:
         """Copy the WAL into the database file and empty it (after a founder is deleted).
 
