@@ -61,23 +61,36 @@ async def add_advice(
     rules: Iterable[tuple[str, int]],
     now: datetime,
 ) -> None:
-    """Record which rules were shown at the end of a run, in the order shown."""
-    for rank, (rule_id, priority) in enumerate(rules, start=1):
-        await conn.execute(
-            """INSERT INTO advice (user_id, run_id, flow_id, rule_id, priority, rank, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, rule_id) DO NOTHING""",
-            (user_id, run_id, flow_id, rule_id, priority, rank, to_text(now)),
-        )
+    """Record which rules were shown at the end of a run, in the order shown (one
+    statement, sent with the transaction's next one)."""
+    shown = list(rules)
+    if not shown:
+        return
+    stamp = to_text(now)
+    rows = ", ".join("(?, ?, ?, ?, ?, ?, ?)" for _ in shown)
+    params = [
+        v
+        for rank, (rule_id, priority) in enumerate(shown, start=1)
+        for v in (user_id, run_id, flow_id, rule_id, priority, rank, stamp)
+    ]
+    conn.later(
+        f"""INSERT INTO advice (user_id, run_id, flow_id, rule_id, priority, rank, created_at)
+            VALUES {rows} ON CONFLICT (run_id, rule_id) DO NOTHING""",
+        params,
+    )
 
 
 async def add_scores(conn: Connection, *, run_id: int, scores: Iterable[tuple[str, int]]) -> None:
-    """Record a run's assessment."""
-    for dimension, score in scores:
-        await conn.execute(
-            """INSERT INTO assessments (run_id, dimension, score) VALUES (?, ?, ?)
-               ON CONFLICT (run_id, dimension) DO UPDATE SET score = excluded.score""",
-            (run_id, dimension, score),
-        )
+    """Record a run's assessment (one statement, sent with the transaction's next one)."""
+    given = list(scores)
+    if not given:
+        return
+    rows = ", ".join("(?, ?, ?)" for _ in given)
+    conn.later(
+        f"""INSERT INTO assessments (run_id, dimension, score) VALUES {rows}
+            ON CONFLICT (run_id, dimension) DO UPDATE SET score = excluded.score""",
+        [v for dimension, score in given for v in (run_id, dimension, score)],
+    )
 
 
 async def scores(conn: Connection, run_id: int) -> dict[str, int]:
