@@ -35,13 +35,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.checkins import planner
 from bot.clock import Clock
 from bot.coach import Coach
 from bot.models import OutMessage, UserRef
-from bot.storage import Database, User, checkins, runs, users
+from bot.storage import Connection, Database, User, checkins, runs, users
 from bot.storage.checkins import WEEKLY_UPDATE, CheckIn
 
 log = logging.getLogger(__name__)
@@ -232,7 +230,7 @@ class CheckinService:
             return await checkins.get(conn, checkin_id)
 
     async def _wait_until(
-        self, conn: aiosqlite.Connection, user: User, row: CheckIn, now: datetime
+        self, conn: Connection, user: User, row: CheckIn, now: datetime
     ) -> datetime | None:
         """When to try again if now is a bad moment (mid-conversation, quiet hours)."""
         current = await runs.current(conn, user.id)
@@ -244,7 +242,7 @@ class CheckinService:
         return moved if moved > now else None
 
     async def _next_weekly(
-        self, conn: aiosqlite.Connection, row: CheckIn, now: datetime
+        self, conn: Connection, row: CheckIn, now: datetime
     ) -> list[tuple[int, datetime]]:
         """Schedule the next weekly update when one goes out, so the next one always comes."""
         if row.local_intent is None:

@@ -226,6 +226,7 @@ class Account:
             return
         await self._set_user(turn, timezone=zone)
         await self.move_checkins(turn, zone)
+        turn.known = None  # the turn reads its facts again after this write
         await facts.put(
             turn.conn,
             user_id=turn.user.id,

@@ -22,8 +22,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.engine.inputs import InvalidAnswer
 from bot.errors import RenderError, StorageError
 from bot.export.data import safe_filename, to_csv, to_json
@@ -31,7 +29,7 @@ from bot.export.summary import Summary, build_summary
 from bot.models import Option, OutFile, OutMessage, UserRef
 from bot.rendering import Target
 from bot.rendering.markup import format_text
-from bot.storage import records
+from bot.storage import Connection, records
 
 if TYPE_CHECKING:
     from bot.storage import User
@@ -133,7 +131,7 @@ class Exports:
         return OutMessage(type="file", text=file.caption, file=file, locale=pending.locale)
 
     async def summary_of(
-        self, conn: aiosqlite.Connection, user: User, *, transcript: bool = False
+        self, conn: Connection, user: User, *, transcript: bool = False
     ) -> Summary:
         """The founder's summary, read in this transaction (the transcript bounded)."""
         stored = await records.founder_records(conn, user.id)

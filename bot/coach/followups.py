@@ -12,14 +12,12 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.checkins import planner
 from bot.engine import Flow, FlowState, RunStatus, current_prompt, run_facts, start, top_advice
 from bot.engine.inputs import InvalidAnswer, option_time
 from bot.models import Option, OutMessage
 from bot.rendering import Target
-from bot.storage import checkins, facts, runs, users
+from bot.storage import Connection, checkins, facts, runs, users
 from bot.storage.checkins import COMMITMENT, WEEKLY_UPDATE, CheckIn
 
 if TYPE_CHECKING:
@@ -95,7 +93,7 @@ class FollowUps:
         older = await runs.last_completed(turn.conn, turn.user.id, UPDATE_FLOW, before=previous.id)
         last: dict[str, Any] = {}
         if older is not None:
-            known = await facts.load(turn.conn, turn.user.id)
+            known = await self._facts(turn)  # type: ignore[attr-defined]
             known.pop(UPDATE_FLOW, None)  # the older run's own facts, not this week's
             last = run_facts(flow, older.state, known).get(UPDATE_FLOW, {})
         asked = {
@@ -136,7 +134,7 @@ class FollowUps:
         if not offered:
             return False
         topic = flow.id if flow.id in ("team", "funding", "marketing") else state_topic(merged)
-        known = await facts.load(turn.conn, turn.user.id)
+        known = await self._facts(turn)  # type: ignore[attr-defined]
         transition = start(
             commit, known, context={"offered": offered[:MAX_OFFERED], "topic": topic}
         )
@@ -471,7 +469,7 @@ class FollowUps:
             if row.status == "scheduled":
                 self._later(turn, row.id, due)
 
-    async def _fresh_run(self, conn: aiosqlite.Connection, user_id: int, state: FlowState) -> int:
+    async def _fresh_run(self, conn: Connection, user_id: int, state: FlowState) -> int:
         """Store a new run; an unanswered earlier run of the same flow gives way to it."""
         now = self.clock.now()
         active = await runs.active(conn, user_id, state.flow_id)
@@ -481,7 +479,7 @@ class FollowUps:
         return await runs.create(conn, user_id, state, now)
 
     async def open_checkin(
-        self, conn: aiosqlite.Connection, user: User, row: CheckIn, *, reminder: bool
+        self, conn: Connection, user: User, row: CheckIn, *, reminder: bool
     ) -> tuple[list[OutMessage], int]:
         """Start (or, for a reminder, resume) the conversation of a due check-in."""
         flow = self.catalog.flows[UPDATE_FLOW if row.kind == WEEKLY_UPDATE else CHECKIN_FLOW]
@@ -508,7 +506,7 @@ class FollowUps:
             messages.append(present.question(flow, state, prompt, merged, run_id))
         return messages, run_id
 
-    async def close_checkin_run(self, conn: aiosqlite.Connection, row: CheckIn) -> None:
+    async def close_checkin_run(self, conn: Connection, row: CheckIn) -> None:
         """A check-in went unanswered: its conversation is closed."""
         if row.run_id is None:
             return

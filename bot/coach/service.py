@@ -16,8 +16,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.coach.account import (
     DELETE_OPTIONS,
@@ -58,7 +56,19 @@ from bot.engine.inputs import InvalidAnswer, match_option, settle_currency
 from bot.errors import RenderError, StorageError
 from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
 from bot.rendering import Renderer, Target
-from bot.storage import Database, Run, User, checkins, facts, history, inbox, runs, users
+from bot.storage import (
+    Connection,
+    Database,
+    Run,
+    User,
+    checkins,
+    facts,
+    history,
+    inbox,
+    runs,
+    turns,
+    users,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +102,12 @@ class _After:
 class _Turn:
     """What one turn works with (lives only inside the transaction)."""
 
-    conn: aiosqlite.Connection
+    conn: Connection
     user: User
     present: Presenter
     replies: list[OutMessage]
     no_transcript: bool = False
+    known: dict[str, dict[str, Any]] | None = None  # the founder's facts, as read this turn
     after: _After = field(default_factory=_After)
     who: UserRef | None = None  # as the channel names them (their name, kept after consent)
 
@@ -119,7 +130,7 @@ class Coach(Account, FollowUps, Exports):
         admins: frozenset[str] = frozenset(),
     ) -> None:
         self.admins = admins
-        self.on_forget: list[Callable[[aiosqlite.Connection, int], Awaitable[None]]] = []
+        self.on_forget: list[Callable[[Connection, int], Awaitable[None]]] = []
         self.on_scheduled: list[Callable[[int, datetime], None]] = []
         self.db = db
         self.catalog = catalog
@@ -149,10 +160,18 @@ class Coach(Account, FollowUps, Exports):
         after = _After()
         try:
             async with self.db.transaction() as conn:
-                if once is not None and not await inbox.claim(conn, once, self.clock.now()):
+                begun = await turns.begin(
+                    conn,
+                    channel=who.channel,
+                    external_id=who.external_id,
+                    now=self.clock.now(),
+                    client_language=who.language_code,  # the name is kept only after consent
+                    once=once,
+                )
+                if not begun.claimed:
                     log.info("update %s was already processed; skipped", once)
                     return await self._resume(conn, who) if resume_if_done else []
-                replies = await self._turn(conn, who, incoming, after)
+                replies = await self._turn(conn, who, incoming, after, begun)
         except StorageError:
             log.exception("storage unavailable; the turn was rolled back")
             return [self._fallback(who, "storage")]
@@ -176,7 +195,7 @@ class Coach(Account, FollowUps, Exports):
         async with self.db.transaction() as conn:
             await inbox.claim(conn, once, self.clock.now())
 
-    async def _resume(self, conn: aiosqlite.Connection, who: UserRef) -> list[OutMessage]:
+    async def _resume(self, conn: Connection, who: UserRef) -> list[OutMessage]:
         """Where the founder is: the question they are on, or the menu."""
         user = await users.find(conn, channel=who.channel, external_id=who.external_id)
         if user is None:
@@ -213,20 +232,17 @@ class Coach(Account, FollowUps, Exports):
 
     async def _turn(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         who: UserRef,
         incoming: Incoming,
         after: _After,
+        begun: turns.Start,
     ) -> list[OutMessage]:
         now = self.clock.now()
-        user, created = await users.get_or_create(
-            conn,
-            channel=who.channel,
-            external_id=who.external_id,
-            now=now,
-            client_language=who.language_code,  # the name is kept only after consent
-        )
+        user, created, current = begun.user, begun.created, begun.current
+        assert user is not None
         turn = _Turn(conn, user, self._presenter(user), [], after=after, who=who)
+        turn.known = begun.facts
         if not user.active:  # they wrote again, so they unblocked the bot
             await self._set_user(turn, active=True)
             # check-ins paused by the block resume (those long past are missed)
@@ -236,15 +252,6 @@ class Coach(Account, FollowUps, Exports):
         if not user.consented and not self._open_before_consent(turn, incoming):
             await self._consent(turn, incoming)
             return _stamped(turn)
-        current = await runs.current(conn, user.id)
-        await history.add_message(
-            conn,
-            user_id=user.id,
-            direction="in",
-            text=_describe(incoming),
-            now=now,
-            run_id=current.id if current else None,
-        )
         if isinstance(incoming, Tapped):
             await self._tapped(turn, incoming, current)
         elif incoming.text.strip().startswith("/"):
@@ -261,18 +268,22 @@ class Coach(Account, FollowUps, Exports):
             await self._advance(turn, current, TextAnswer(incoming.text))
         else:
             await self._idle(turn, created=created)
-        if turn.no_transcript:
-            return _stamped(turn)
-        for reply in turn.replies:
-            await history.add_message(
+        if not turn.no_transcript:  # what they said, then what we said: one statement
+            await history.add_messages(
                 conn,
                 user_id=user.id,
-                direction="out",
-                text=reply.text,
+                messages=[("in", _describe(incoming))]
+                + [("out", reply.text) for reply in turn.replies],
                 now=now,
                 run_id=current.id if current else None,
             )
         return _stamped(turn)
+
+    async def _facts(self, turn: _Turn) -> dict[str, dict[str, Any]]:
+        """The founder's facts: read with the turn's start, again only after a change."""
+        if turn.known is None:
+            turn.known = await facts.load(turn.conn, turn.user.id)
+        return {flow_id: dict(values) for flow_id, values in turn.known.items()}
 
     def _today(self, user: User) -> date:
         """The founder's local date (dates they type are relative to it)."""
@@ -341,7 +352,7 @@ class Coach(Account, FollowUps, Exports):
     ) -> tuple[str, ...] | None:
         """The option ids at these positions of the run's current question (None if any is off)."""
         flow = self.catalog.flows.get(run.flow_id)
-        known = await facts.load(turn.conn, turn.user.id)
+        known = await self._facts(turn)
         prompt = current_prompt(flow, run.state, known) if flow else None
         if flow is None or prompt is None:
             return None
@@ -460,7 +471,7 @@ class Coach(Account, FollowUps, Exports):
                 return
         now = self.clock.now()
         await self._set_user(turn, pending=None)
-        known = await facts.load(turn.conn, turn.user.id)
+        known = await self._facts(turn)
         texts = turn.present.texts(flow)
         run = await runs.active(turn.conn, turn.user.id, flow.id)
         if run is not None:
@@ -519,7 +530,7 @@ class Coach(Account, FollowUps, Exports):
             )
             await self._show_menu(turn)
             return
-        known = await facts.load(turn.conn, turn.user.id)
+        known = await self._facts(turn)
         transition = advance(flow, run.state, event, known, today=self._today(turn.user))
         await self._after(turn, flow, run.id, transition, known)
 
@@ -582,6 +593,7 @@ class Coach(Account, FollowUps, Exports):
             kept = step.shares == f"{flow.id}.{step.id}" and step.id not in own
             if kept and step.id in known.get(flow.id, {}):
                 own[step.id] = known[flow.id][step.id]
+        turn.known = None  # read again after these writes
         await facts.replace_flow(
             turn.conn,
             user_id=turn.user.id,
@@ -674,7 +686,7 @@ class Coach(Account, FollowUps, Exports):
             await self._show_menu(turn)
             return
         if current is not None and current.flow_id in self.catalog.flows:
-            known = await facts.load(turn.conn, turn.user.id)
+            known = await self._facts(turn)
             await self._ask(
                 turn, self.catalog.flows[current.flow_id], current.id, current.state, known
             )
@@ -683,7 +695,7 @@ class Coach(Account, FollowUps, Exports):
 
     async def _show_menu(self, turn: _Turn) -> None:
         await self._set_user(turn, pending=PENDING_MENU)
-        known = await facts.load(turn.conn, turn.user.id)
+        known = await self._facts(turn)
         latest = await runs.latest_per_flow(turn.conn, turn.user.id)
         flows = self.catalog.menu_flows()
         statuses: dict[str, str] = {}

@@ -1,7 +1,18 @@
 """The SQLite store: the only package that contains SQL."""
 
-from bot.storage import checkins, facts, history, inbox, ledger, outbox, records, runs, users
-from bot.storage.db import Database
+from bot.storage import (
+    checkins,
+    facts,
+    history,
+    inbox,
+    ledger,
+    outbox,
+    records,
+    runs,
+    turns,
+    users,
+)
+from bot.storage.db import Connection, Database
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations, schema_version
 from bot.storage.runs import Run
 from bot.storage.users import User
@@ -9,6 +20,7 @@ from bot.storage.users import User
 __all__ = [
     "LATEST_VERSION",
     "MIGRATIONS",
+    "Connection",
     "Database",
     "Run",
     "User",
@@ -22,5 +34,6 @@ __all__ = [
     "records",
     "runs",
     "schema_version",
+    "turns",
     "users",
 ]

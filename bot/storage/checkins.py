@@ -18,6 +18,7 @@ import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.clock import from_text, to_text
+from bot.storage.db import Connection
 
 COMMITMENT = "commitment"
 WEEKLY_UPDATE = "weekly_update"
@@ -60,13 +61,13 @@ def _row(row: aiosqlite.Row) -> CheckIn:
     return CheckIn(**data)
 
 
-async def _many(conn: aiosqlite.Connection, where: str, params: tuple[Any, ...]) -> list[CheckIn]:
+async def _many(conn: Connection, where: str, params: tuple[Any, ...]) -> list[CheckIn]:
     async with conn.execute(f"{_SELECT} WHERE {where} ORDER BY c.due_at, c.id", params) as rows:
         return [_row(row) async for row in rows]
 
 
 async def add_commitment(
-    conn: aiosqlite.Connection, *, user_id: int, topic: str, text: str, now: datetime
+    conn: Connection, *, user_id: int, topic: str, text: str, now: datetime
 ) -> int:
     """Store a commitment the founder made; return its id."""
     stamp = to_text(now)
@@ -80,7 +81,7 @@ async def add_commitment(
 
 
 async def set_commitment_status(
-    conn: aiosqlite.Connection, commitment_id: int, status: str, now: datetime
+    conn: Connection, commitment_id: int, status: str, now: datetime
 ) -> None:
     """Record where a commitment stands (done, partly, not_yet, dropped)."""
     await conn.execute(
@@ -90,7 +91,7 @@ async def set_commitment_status(
 
 
 async def create(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     user_id: int,
     kind: str,
@@ -111,33 +112,33 @@ async def create(
     return cursor.lastrowid
 
 
-async def get(conn: aiosqlite.Connection, checkin_id: int) -> CheckIn | None:
+async def get(conn: Connection, checkin_id: int) -> CheckIn | None:
     """One check-in by id."""
     found = await _many(conn, "c.id = ?", (checkin_id,))
     return found[0] if found else None
 
 
-async def by_run(conn: aiosqlite.Connection, run_id: int) -> CheckIn | None:
+async def by_run(conn: Connection, run_id: int) -> CheckIn | None:
     """The check-in whose conversation is this run."""
     found = await _many(conn, "c.run_id = ?", (run_id,))
     return found[0] if found else None
 
 
 async def for_user(
-    conn: aiosqlite.Connection, user_id: int, statuses: tuple[str, ...] = OPEN_STATUSES
+    conn: Connection, user_id: int, statuses: tuple[str, ...] = OPEN_STATUSES
 ) -> list[CheckIn]:
     """A founder's check-ins in these states, soonest first."""
     marks = ", ".join("?" for _ in statuses)
     return await _many(conn, f"c.user_id = ? AND c.status IN ({marks})", (user_id, *statuses))
 
 
-async def with_status(conn: aiosqlite.Connection, *statuses: str) -> list[CheckIn]:
+async def with_status(conn: Connection, *statuses: str) -> list[CheckIn]:
     """Every check-in in these states (start-up recovery, the sweep)."""
     marks = ", ".join("?" for _ in statuses)
     return await _many(conn, f"c.status IN ({marks})", statuses)
 
 
-async def due_by(conn: aiosqlite.Connection, moment: datetime, *statuses: str) -> list[CheckIn]:
+async def due_by(conn: Connection, moment: datetime, *statuses: str) -> list[CheckIn]:
     """Check-ins in these states due at or before ``moment``, soonest first.
 
     Uses the ``(status, due_at)`` index: with 100 000 check-ins scheduled for the coming
@@ -151,7 +152,7 @@ async def due_by(conn: aiosqlite.Connection, moment: datetime, *statuses: str) -
 
 
 async def claim(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     checkin_id: int,
     now: datetime,
     *,
@@ -175,9 +176,7 @@ async def claim(
     return cursor.rowcount == 1
 
 
-async def set_status(
-    conn: aiosqlite.Connection, checkin_id: int, status: str, **fields: Any
-) -> None:
+async def set_status(conn: Connection, checkin_id: int, status: str, **fields: Any) -> None:
     """Move a check-in to a state, with the columns that go with it."""
     allowed = {"due_at", "local_intent", "run_id", "sent_at", "reminded_at", "outcome", "note",
                "answered_at", "timezone", "claimed_until"}  # fmt: skip
@@ -192,7 +191,7 @@ async def set_status(
 
 
 async def add_attempt(
-    conn: aiosqlite.Connection, checkin_id: int, now: datetime, result: str, detail: str = ""
+    conn: Connection, checkin_id: int, now: datetime, result: str, detail: str = ""
 ) -> None:
     """Record one send attempt and how it ended."""
     await conn.execute(
@@ -202,7 +201,7 @@ async def add_attempt(
     )
 
 
-async def count_attempts(conn: aiosqlite.Connection, checkin_id: int, *results: str) -> int:
+async def count_attempts(conn: Connection, checkin_id: int, *results: str) -> int:
     """How many attempts of a check-in ended in one of these results."""
     marks = ", ".join("?" for _ in results)
     async with conn.execute(
@@ -213,7 +212,7 @@ async def count_attempts(conn: aiosqlite.Connection, checkin_id: int, *results: 
     return int(row[0]) if row else 0
 
 
-async def attempts(conn: aiosqlite.Connection, checkin_id: int) -> list[tuple[str, str]]:
+async def attempts(conn: Connection, checkin_id: int) -> list[tuple[str, str]]:
     """The attempts of a check-in as ``(result, detail)``, oldest first."""
     async with conn.execute(
         "SELECT result, detail FROM checkin_attempts WHERE checkin_id = ? ORDER BY id",
@@ -222,9 +221,7 @@ async def attempts(conn: aiosqlite.Connection, checkin_id: int) -> list[tuple[st
         return [(row["result"], row["detail"]) async for row in rows]
 
 
-async def cancel_for_user(
-    conn: aiosqlite.Connection, user_id: int, status: str = "cancelled"
-) -> int:
+async def cancel_for_user(conn: Connection, user_id: int, status: str = "cancelled") -> int:
     """Stop every open check-in of a founder (blocked, or data deleted)."""
     cursor = await conn.execute(
         "UPDATE checkins SET status = ? WHERE user_id = ? AND status IN ('scheduled', 'paused')",
@@ -233,7 +230,7 @@ async def cancel_for_user(
     return cursor.rowcount
 
 
-async def pause_blocked(conn: aiosqlite.Connection, user_id: int) -> int:
+async def pause_blocked(conn: Connection, user_id: int) -> int:
     """The founder blocked the bot: their scheduled check-ins wait until they write again."""
     cursor = await conn.execute(
         "UPDATE checkins SET status = 'paused_blocked' WHERE user_id = ? AND status = 'scheduled'",
@@ -243,7 +240,7 @@ async def pause_blocked(conn: aiosqlite.Connection, user_id: int) -> int:
 
 
 async def resume_blocked(
-    conn: aiosqlite.Connection, user_id: int, now: datetime, *, missed_before: datetime
+    conn: Connection, user_id: int, now: datetime, *, missed_before: datetime
 ) -> list[tuple[int, datetime]]:
     """They wrote again: paused check-ins are scheduled again (``(id, due)`` to give timers).
 
@@ -262,7 +259,7 @@ async def resume_blocked(
     return [(row.id, max(row.due_at, now)) for row in resumed]
 
 
-async def listing(conn: aiosqlite.Connection, user_id: int | None = None) -> list[dict[str, Any]]:
+async def listing(conn: Connection, user_id: int | None = None) -> list[dict[str, Any]]:
     """Every check-in with its founder, for operators (``founder-coach checkins list``)."""
     where, params = ("WHERE u.id = ?", (user_id,)) if user_id is not None else ("", ())
     async with conn.execute(

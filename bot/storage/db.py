@@ -1,16 +1,20 @@
-"""The SQLite connection: pragmas, one write transaction per unit of work, closing.
+"""The SQLite connections: pragmas, one write transaction per unit of work, closing.
 
-One long-lived aiosqlite connection in autocommit mode (``isolation_level=None``) and an
-``asyncio.Lock`` around every unit of work, so concurrent tasks never share a half-done
-transaction. Writes start with ``BEGIN IMMEDIATE`` so a busy database is waited for
-(``busy_timeout``) instead of failing half-way. The connection must be closed: aiosqlite
-0.22 runs a non-daemon thread that otherwise keeps the interpreter alive.
+One long-lived aiosqlite connection for writes in autocommit mode (``isolation_level=None``)
+and an ``asyncio.Lock`` around every unit of work, so concurrent tasks never share a
+half-done transaction. Writes start with ``BEGIN IMMEDIATE`` so a busy database is waited
+for (``busy_timeout``) instead of failing half-way. Each unit of work sees a
+:class:`Connection` that sends its statements in as few trips to the driver's thread as it
+can. The connections must be closed: aiosqlite 0.22 runs a non-daemon thread per
+connection that otherwise keeps the interpreter alive.
 
-A long read (an export of a long history) takes a connection of its own
-(:meth:`Database.snapshot`): in WAL mode it reads a consistent snapshot beside the writer,
-so nobody else's turn waits for it. Deleted rows are overwritten with zeros
-(``secure_delete``), and :meth:`Database.checkpoint` moves a deletion out of the WAL file,
-so a founder's words are gone from the files once they ask for it.
+Reads that write nothing (:meth:`Database.reading`: a founder's language, /checkins lists,
+/stats, the outbox) use a second, read-only connection with a lock of its own: in WAL mode
+it reads beside the writer, so a read never waits for a turn and a turn never waits for a
+read. A long read (an export of a long history) takes a connection of its own
+(:meth:`Database.snapshot`), so nobody else's turn or read waits for it. Deleted rows are
+overwritten with zeros (``secure_delete``), and :meth:`Database.checkpoint` moves a deletion
+out of the WAL file, so a founder's words are gone from the files once they ask for it.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
+from aiosqlite.context import contextmanager as aiosqlite_context
 
 from bot.errors import StorageError
 from bot.storage.migrations import apply_migrations
@@ -32,6 +38,94 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 
+_T = TypeVar("_T")
+
+
+class _BeginFailed(Exception):
+    """BEGIN itself failed (carried out of aiosqlite's thread to say so plainly)."""
+
+
+class _CommitFailed(Exception):
+    """COMMIT itself failed."""
+
+
+class Connection:
+    """One unit of work's view of the store: what the coach, check-ins and tests are given.
+
+    Every call costs a trip to aiosqlite's thread, so the trips are few: ``BEGIN`` goes with
+    the first statement, writes whose result nobody reads (:meth:`later`) wait and go with
+    the next statement, or with ``COMMIT``. A turn is then about two trips, not thirty. The
+    storage modules are its only users of SQL; nothing outside ``bot/storage`` names the
+    driver, so another backend can stand behind the same calls.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, begin: str | None) -> None:
+        self._conn = conn
+        self._begin = begin  # sent with the first statement
+        self._later: list[tuple[str, Sequence[Any]]] = []
+        self.begun = False
+
+    def later(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """A write whose result nobody reads: sent with the next statement (or the commit)."""
+        self._later.append((sql, params))
+
+    async def run(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``work`` on the driver's thread, after the waiting writes, in one trip."""
+        begin, later = self._begin, self._later
+        self._begin, self._later = None, []
+
+        def trip(raw: sqlite3.Connection) -> _T:
+            if begin is not None:
+                try:
+                    raw.execute(begin)
+                except sqlite3.Error as exc:
+                    raise _BeginFailed(exc) from exc
+            for sql, params in later:
+                raw.execute(sql, params)
+            return work(raw)
+
+        if begin is not None:
+            self.begun = True
+        try:
+            return await self._conn._execute(trip, self._conn._conn)
+        except _BeginFailed as exc:
+            self.begun = False
+            raise StorageError(f"cannot start a transaction: {exc.__cause__}") from exc
+
+    @aiosqlite_context
+    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> aiosqlite.Cursor:
+        """A statement now (after the waiting writes), as a cursor."""
+        cursor = await self.run(lambda raw: raw.execute(sql, parameters))
+        return aiosqlite.Cursor(self._conn, cursor)
+
+    @aiosqlite_context
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> aiosqlite.Cursor:
+        """One statement for many rows, now."""
+        rows = list(parameters)
+        cursor = await self.run(lambda raw: raw.executemany(sql, rows))
+        return aiosqlite.Cursor(self._conn, cursor)
+
+    async def _end(self, finish: str) -> None:
+        """Send the waiting writes and ``finish`` (COMMIT or ROLLBACK) in one trip."""
+        if not self.begun and self._begin is not None and not self._later:
+            return  # nothing was ever sent: there is no transaction to end
+        self.begun = True
+
+        def last(raw: sqlite3.Connection) -> None:
+            try:
+                raw.execute(finish)
+            except sqlite3.Error as exc:
+                raise _CommitFailed(exc) from exc
+
+        try:
+            await self.run(last)
+        except _CommitFailed as exc:
+            raise StorageError(f"cannot commit: {exc.__cause__}") from exc
+
+    def _discard(self) -> None:
+        self._later = []
+        self._begin = None
+
 
 class Database:
     """The coach's database; create with :meth:`open`, always :meth:`close`."""
@@ -39,6 +133,8 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self._reader = conn  # the writer's, until open() gives the file a reader of its own
+        self._read_lock = self._lock
         self.path = path
 
     @classmethod
@@ -66,48 +162,44 @@ class Database:
             if migrate:
                 async with db._lock:
                     await apply_migrations(conn)
+            if target != ":memory:":
+                db._reader = await _read_only(target)
+                db._read_lock = asyncio.Lock()
         except sqlite3.Error as exc:  # e.g. a read-only file or folder (WAL needs both)
-            await conn.close()
+            await db.close()
             raise StorageError(f"cannot use database {target}: {exc}") from exc
         except BaseException:
-            await conn.close()
+            await db.close()
             raise
         return db
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on any error."""
         async with self._lock:
+            conn = Connection(self._conn, "BEGIN IMMEDIATE")
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StorageError(f"cannot start a transaction: {exc}") from exc
-            try:
-                yield self._conn
+                yield conn
+                await conn._end("COMMIT")
             except sqlite3.OperationalError as exc:  # locked, read-only, disk full, I/O
-                await self._rollback()
+                await self._rollback(conn)
                 raise StorageError(f"the database refused a write: {exc}") from exc
             except BaseException:
-                await self._rollback()
+                await self._rollback(conn)
                 raise
-            try:
-                await self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                await self._rollback()
-                raise StorageError(f"cannot commit: {exc}") from exc
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A consistent read (a deferred transaction that only reads)."""
-        async with self._lock:
+    async def reading(self) -> AsyncIterator[Connection]:
+        """A consistent read (a deferred transaction that only reads), beside the writer.
+
+        On the read-only connection: it neither waits for the write lock nor holds it.
+        """
+        async with self._read_lock:
+            conn = Connection(self._reader, "BEGIN")
             try:
-                await self._conn.execute("BEGIN")
-            except sqlite3.Error as exc:
-                raise StorageError(f"cannot read: {exc}") from exc
-            try:
-                yield self._conn
+                yield conn
             finally:
-                await self._rollback()
+                await self._rollback(conn)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -123,25 +215,30 @@ class Database:
                 yield conn
             return
         try:
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            conn = await _read_only(self.path)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot read: {exc}") from exc
         try:
-            conn.row_factory = aiosqlite.Row
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA query_only = ON")
             await conn.execute("BEGIN")
         except sqlite3.Error as exc:
             await conn.close()
             raise StorageError(f"cannot read: {exc}") from exc
         try:
-            yield conn
+            yield Connection(conn, None)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot read: {exc}") from exc
         finally:
             with contextlib.suppress(sqlite3.Error):
                 await conn.execute("ROLLBACK")
             await conn.close()
+
+    async def trace(self, callback: Callable[[str], None] | None) -> None:
+        """Have every SQL statement the writer runs passed to ``callback`` (None: stop).
+
+        For the tests and the bench that count what a turn costs.
+        """
+        raw = self._conn._conn
+        await self._conn._execute(raw.set_trace_callback, callback)
 
     async def checkpoint(self) -> bool:
         """Copy the WAL into the database file and empty it (after a founder is deleted).
@@ -165,22 +262,41 @@ class Database:
             return False
         return True
 
-    async def _rollback(self) -> None:
+    @staticmethod
+    async def _rollback(conn: Connection) -> None:
+        conn._discard()
+        if not conn.begun:
+            return  # nothing was sent, so nothing was begun
         try:
-            await self._conn.execute("ROLLBACK")
+            await conn._conn.execute("ROLLBACK")
         except sqlite3.Error:
             log.debug("rollback after a failed transaction did nothing")
 
     async def close(self) -> None:
-        """Close the connection (idempotent)."""
-        with contextlib.suppress(ValueError):  # already closed
-            await self._conn.close()
+        """Close the connections (idempotent)."""
+        for conn in {id(self._reader): self._reader, id(self._conn): self._conn}.values():
+            with contextlib.suppress(ValueError):  # already closed
+                await conn.close()
 
     async def __aenter__(self) -> Database:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+async def _read_only(path: str) -> aiosqlite.Connection:
+    """A connection that can only read (WAL lets it read beside the writer)."""
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA foreign_keys = ON")  # as the writer's, for the same answers
+        await conn.execute("PRAGMA query_only = ON")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
 
 
 def _reason(exc: BaseException) -> str:

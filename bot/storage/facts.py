@@ -6,12 +6,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import to_text
+from bot.storage.db import Connection
 
 
-async def load(conn: aiosqlite.Connection, user_id: int) -> dict[str, dict[str, Any]]:
+async def load(conn: Connection, user_id: int) -> dict[str, dict[str, Any]]:
     """All of a founder's facts, grouped by flow id."""
     facts: dict[str, dict[str, Any]] = {}
     async with conn.execute(
@@ -23,7 +22,7 @@ async def load(conn: aiosqlite.Connection, user_id: int) -> dict[str, dict[str, 
 
 
 async def replace_flow(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     user_id: int,
     flow_id: str,
@@ -31,16 +30,16 @@ async def replace_flow(
     run_id: int | None,
     now: datetime,
 ) -> None:
-    """Make ``values`` the founder's facts for ``flow_id`` (old ones not in it go)."""
-    await conn.execute("DELETE FROM facts WHERE user_id = ? AND flow_id = ?", (user_id, flow_id))
-    for name, value in values.items():
-        await put(
-            conn, user_id=user_id, flow_id=flow_id, name=name, value=value, run_id=run_id, now=now
-        )
+    """Make ``values`` the founder's facts for ``flow_id`` (old ones not in it go).
+
+    Two statements whatever the number of facts, sent with the transaction's next one.
+    """
+    conn.later("DELETE FROM facts WHERE user_id = ? AND flow_id = ?", (user_id, flow_id))
+    _upsert(conn, user_id, flow_id, values, run_id, now)
 
 
 async def put(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     user_id: int,
     flow_id: str,
@@ -50,11 +49,32 @@ async def put(
     now: datetime,
 ) -> None:
     """Set one fact."""
-    await conn.execute(
-        """INSERT INTO facts (user_id, flow_id, name, value_json, run_id, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (user_id, flow_id, name)
-           DO UPDATE SET value_json = excluded.value_json, run_id = excluded.run_id,
-                         updated_at = excluded.updated_at""",
-        (user_id, flow_id, name, json.dumps(value, ensure_ascii=False), run_id, to_text(now)),
+    _upsert(conn, user_id, flow_id, {name: value}, run_id, now)
+
+
+def _upsert(
+    conn: Connection,
+    user_id: int,
+    flow_id: str,
+    values: dict[str, Any],
+    run_id: int | None,
+    now: datetime,
+) -> None:
+    """Set these facts of one flow in one statement (sent with the next one or the commit)."""
+    if not values:
+        return
+    stamp = to_text(now)
+    rows = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in values)
+    params = [
+        v
+        for name, value in values.items()
+        for v in (user_id, flow_id, name, json.dumps(value, ensure_ascii=False), run_id, stamp)
+    ]
+    conn.later(
+        f"""INSERT INTO facts (user_id, flow_id, name, value_json, run_id, updated_at)
+            VALUES {rows}
+            ON CONFLICT (user_id, flow_id, name)
+            DO UPDATE SET value_json = excluded.value_json, run_id = excluded.run_id,
+                          updated_at = excluded.updated_at""",
+        params,
     )

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
-
 from bot.clock import to_text
+from bot.storage.db import Connection
 
 
 async def add_message(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     user_id: int,
     direction: Literal["in", "out"],
@@ -21,14 +20,31 @@ async def add_message(
     run_id: int | None = None,
 ) -> None:
     """Append one message to the founder's transcript."""
-    await conn.execute(
-        """INSERT INTO transcript (user_id, direction, run_id, text, created_at)
-           VALUES (?, ?, ?, ?, ?)""",
-        (user_id, direction, run_id, text, to_text(now)),
+    await add_messages(conn, user_id=user_id, messages=[(direction, text)], now=now, run_id=run_id)
+
+
+async def add_messages(
+    conn: Connection,
+    *,
+    user_id: int,
+    messages: Sequence[tuple[Literal["in", "out"], str]],
+    now: datetime,
+    run_id: int | None = None,
+) -> None:
+    """Append messages to the founder's transcript, in order, as one statement (sent with
+    the next statement or the commit)."""
+    if not messages:
+        return
+    stamp = to_text(now)
+    rows = ", ".join("(?, ?, ?, ?, ?)" for _ in messages)
+    params = [v for d, text in messages for v in (user_id, d, run_id, text, stamp)]
+    conn.later(
+        f"INSERT INTO transcript (user_id, direction, run_id, text, created_at) VALUES {rows}",
+        params,
     )
 
 
-async def transcript(conn: aiosqlite.Connection, user_id: int) -> list[tuple[str, str]]:
+async def transcript(conn: Connection, user_id: int) -> list[tuple[str, str]]:
     """The founder's transcript as ``(direction, text)``, oldest first."""
     async with conn.execute(
         "SELECT direction, text FROM transcript WHERE user_id = ? ORDER BY id", (user_id,)
@@ -37,7 +53,7 @@ async def transcript(conn: aiosqlite.Connection, user_id: int) -> list[tuple[str
 
 
 async def add_advice(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     user_id: int,
     run_id: int,
@@ -45,28 +61,39 @@ async def add_advice(
     rules: Iterable[tuple[str, int]],
     now: datetime,
 ) -> None:
-    """Record which rules were shown at the end of a run, in the order shown."""
-    for rank, (rule_id, priority) in enumerate(rules, start=1):
-        await conn.execute(
-            """INSERT INTO advice (user_id, run_id, flow_id, rule_id, priority, rank, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, rule_id) DO NOTHING""",
-            (user_id, run_id, flow_id, rule_id, priority, rank, to_text(now)),
-        )
+    """Record which rules were shown at the end of a run, in the order shown (one
+    statement, sent with the transaction's next one)."""
+    shown = list(rules)
+    if not shown:
+        return
+    stamp = to_text(now)
+    rows = ", ".join("(?, ?, ?, ?, ?, ?, ?)" for _ in shown)
+    params = [
+        v
+        for rank, (rule_id, priority) in enumerate(shown, start=1)
+        for v in (user_id, run_id, flow_id, rule_id, priority, rank, stamp)
+    ]
+    conn.later(
+        f"""INSERT INTO advice (user_id, run_id, flow_id, rule_id, priority, rank, created_at)
+            VALUES {rows} ON CONFLICT (run_id, rule_id) DO NOTHING""",
+        params,
+    )
 
 
-async def add_scores(
-    conn: aiosqlite.Connection, *, run_id: int, scores: Iterable[tuple[str, int]]
-) -> None:
-    """Record a run's assessment."""
-    for dimension, score in scores:
-        await conn.execute(
-            """INSERT INTO assessments (run_id, dimension, score) VALUES (?, ?, ?)
-               ON CONFLICT (run_id, dimension) DO UPDATE SET score = excluded.score""",
-            (run_id, dimension, score),
-        )
+async def add_scores(conn: Connection, *, run_id: int, scores: Iterable[tuple[str, int]]) -> None:
+    """Record a run's assessment (one statement, sent with the transaction's next one)."""
+    given = list(scores)
+    if not given:
+        return
+    rows = ", ".join("(?, ?, ?)" for _ in given)
+    conn.later(
+        f"""INSERT INTO assessments (run_id, dimension, score) VALUES {rows}
+            ON CONFLICT (run_id, dimension) DO UPDATE SET score = excluded.score""",
+        [v for dimension, score in given for v in (run_id, dimension, score)],
+    )
 
 
-async def scores(conn: aiosqlite.Connection, run_id: int) -> dict[str, int]:
+async def scores(conn: Connection, run_id: int) -> dict[str, int]:
     """A run's assessment as ``{dimension: score}``."""
     async with conn.execute(
         "SELECT dimension, score FROM assessments WHERE run_id = ?", (run_id,)
@@ -74,7 +101,7 @@ async def scores(conn: aiosqlite.Connection, run_id: int) -> dict[str, int]:
         return {row["dimension"]: row["score"] async for row in rows}
 
 
-async def count_rows(conn: aiosqlite.Connection, table: str, user_id: int) -> int:
+async def count_rows(conn: Connection, table: str, user_id: int) -> int:
     """How many rows of ``table`` belong to a founder (for tests and /stats)."""
     if table not in {
         "answers",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.clock import to_text
+from bot.storage.db import Connection
 
 
-async def claim(conn: aiosqlite.Connection, key: str, now: datetime) -> bool:
+async def claim(conn: Connection, key: str, now: datetime) -> bool:
     """Record an update as processed; False if it already was (a re-delivery)."""
     cursor = await conn.execute(
         "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -18,7 +17,7 @@ async def claim(conn: aiosqlite.Connection, key: str, now: datetime) -> bool:
     return cursor.rowcount == 1
 
 
-async def forget_before(conn: aiosqlite.Connection, moment: datetime, *, limit: int = 5000) -> int:
+async def forget_before(conn: Connection, moment: datetime, *, limit: int = 5000) -> int:
     """Drop up to ``limit`` records older than ``moment`` (Telegram re-delivers for a day).
 
     In batches, so a week of records never holds the write lock for long.

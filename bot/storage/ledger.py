@@ -5,15 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.clock import to_text
+from bot.storage.db import Connection
 
 FAILED = "failed: "  # the payload of an update that could not be stored
 
 
-async def store(conn: aiosqlite.Connection, update_id: int, payload: str, now: datetime) -> bool:
-    """Keep an update that just arrived; False if it is already known (a re-delivery)."""
+async def store(
+    conn: Connection, update_id: int, payload: str, now: datetime, *, finish: Iterable[int] = ()
+) -> bool:
+    """Keep an update that just arrived; False if it is already known (a re-delivery).
+
+    ``finish``: updates handled meanwhile, marked in the same transaction (one trip).
+    """
+    done = list(finish)
+    if done:
+        _finish_later(conn, done, now)
     cursor = await conn.execute(
         "INSERT INTO update_ledger (update_id, payload, received_at) VALUES (?, ?, ?) "
         "ON CONFLICT DO NOTHING",
@@ -22,7 +29,7 @@ async def store(conn: aiosqlite.Connection, update_id: int, payload: str, now: d
     return cursor.rowcount == 1
 
 
-async def fail(conn: aiosqlite.Connection, update_id: int, reason: str, now: datetime) -> None:
+async def fail(conn: Connection, update_id: int, reason: str, now: datetime) -> None:
     """Record an update that could not be stored as finished without content: it is never
     handled, replayed or accepted again. ``reason`` (an exception's name) is kept."""
     await conn.execute(
@@ -32,7 +39,7 @@ async def fail(conn: aiosqlite.Connection, update_id: int, reason: str, now: dat
     )
 
 
-async def unfinished(conn: aiosqlite.Connection) -> list[tuple[int, str]]:
+async def unfinished(conn: Connection) -> list[tuple[int, str]]:
     """Updates stored but not yet handled, oldest first: ``(update_id, payload)``."""
     cursor = await conn.execute(
         "SELECT update_id, payload FROM update_ledger WHERE finished_at IS NULL ORDER BY update_id"
@@ -40,16 +47,24 @@ async def unfinished(conn: aiosqlite.Connection) -> list[tuple[int, str]]:
     return [(row[0], row[1]) for row in await cursor.fetchall()]
 
 
-async def finish(conn: aiosqlite.Connection, update_ids: Iterable[int], now: datetime) -> None:
+async def finish(conn: Connection, update_ids: Iterable[int], now: datetime) -> None:
     """Mark updates handled and drop their content (the founder's words live elsewhere)."""
-    await conn.executemany(
-        "UPDATE update_ledger SET finished_at = ?, payload = '' "
-        "WHERE update_id = ? AND finished_at IS NULL",
-        [(to_text(now), update_id) for update_id in update_ids],
+    _finish_later(conn, list(update_ids), now)
+
+
+def _finish_later(conn: Connection, update_ids: list[int], now: datetime) -> None:
+    """One statement for the whole batch, sent with the transaction's next one or its commit."""
+    if not update_ids:
+        return
+    marks = ", ".join("?" for _ in update_ids)
+    conn.later(
+        f"UPDATE update_ledger SET finished_at = ?, payload = '' "
+        f"WHERE finished_at IS NULL AND update_id IN ({marks})",
+        (to_text(now), *update_ids),
     )
 
 
-async def forget_before(conn: aiosqlite.Connection, moment: datetime, *, limit: int = 5000) -> int:
+async def forget_before(conn: Connection, moment: datetime, *, limit: int = 5000) -> int:
     """Drop up to ``limit`` handled updates older than ``moment`` (in batches, like inbox)."""
     cursor = await conn.execute(
         "DELETE FROM update_ledger WHERE update_id IN (SELECT update_id FROM update_ledger "

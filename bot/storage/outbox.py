@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.clock import to_text
+from bot.storage.db import Connection
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class Pending:
 
 
 async def add(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     channel: str,
     external_id: str,
@@ -54,9 +53,7 @@ async def add(
     return stored
 
 
-async def for_founder(
-    conn: aiosqlite.Connection, *, channel: str, external_id: str
-) -> list[Pending]:
+async def for_founder(conn: Connection, *, channel: str, external_id: str) -> list[Pending]:
     """A founder's kept calls, oldest first."""
     async with conn.execute(
         """SELECT o.id, o.chat_id, o.method, o.text, o.markup_json, o.data, o.filename,
@@ -80,9 +77,7 @@ async def for_founder(
         ]
 
 
-async def founders_due(
-    conn: aiosqlite.Connection, channel: str, now: datetime | None = None
-) -> list[str]:
+async def founders_due(conn: Connection, channel: str, now: datetime | None = None) -> list[str]:
     """External ids of founders with kept calls (whose next try is due, given ``now``)."""
     where, params = ("", (channel,))
     if now is not None:
@@ -95,13 +90,13 @@ async def founders_due(
         return [row["external_id"] async for row in rows]
 
 
-async def done(conn: aiosqlite.Connection, pending_id: int) -> None:
+async def done(conn: Connection, pending_id: int) -> None:
     """A kept call went out."""
     await conn.execute("DELETE FROM outbox WHERE id = ?", (pending_id,))
 
 
 async def failed(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     channel: str,
     external_id: str,
@@ -116,7 +111,7 @@ async def failed(
     )
 
 
-async def drop(conn: aiosqlite.Connection, *, channel: str, external_id: str) -> int:
+async def drop(conn: Connection, *, channel: str, external_id: str) -> int:
     """Forget a founder's kept calls (they blocked the bot)."""
     cursor = await conn.execute(
         """DELETE FROM outbox

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiosqlite
+from bot.storage.db import Connection
 
 _QUERIES = {
     "runs": """SELECT id, flow_id, status, state_json, started_at, completed_at
@@ -29,9 +29,7 @@ _QUERIES = {
 }
 
 
-async def founder_records(
-    conn: aiosqlite.Connection, user_id: int
-) -> dict[str, list[dict[str, Any]]]:
+async def founder_records(conn: Connection, user_id: int) -> dict[str, list[dict[str, Any]]]:
     """Every row of the founder but the transcript, by table; JSON columns decoded."""
     records: dict[str, list[dict[str, Any]]] = {}
     for name, sql in _QUERIES.items():
@@ -45,7 +43,7 @@ async def founder_records(
 
 
 async def transcript_tail(
-    conn: aiosqlite.Connection, user_id: int, *, messages: int, chars: int, each: int
+    conn: Connection, user_id: int, *, messages: int, chars: int, each: int
 ) -> tuple[list[dict[str, Any]], int]:
     """The founder's latest messages, oldest first, and how many they have in all.
 

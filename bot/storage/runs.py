@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.clock import from_text, to_text
 from bot.engine.state import FlowState, RunStatus
+from bot.storage.db import Connection
 
 
 class Run(BaseModel):
@@ -31,7 +32,7 @@ class Run(BaseModel):
 _COLUMNS = "id, user_id, flow_id, status, state_json, started_at, updated_at, completed_at"
 
 
-def _run(row: aiosqlite.Row) -> Run:
+def _run(row: Mapping[str, Any]) -> Run:
     return Run(
         id=row["id"],
         user_id=row["user_id"],
@@ -44,7 +45,7 @@ def _run(row: aiosqlite.Row) -> Run:
     )
 
 
-async def create(conn: aiosqlite.Connection, user_id: int, state: FlowState, now: datetime) -> int:
+async def create(conn: Connection, user_id: int, state: FlowState, now: datetime) -> int:
     """Store a new run; return its id."""
     stamp = to_text(now)
     cursor = await conn.execute(
@@ -67,10 +68,10 @@ async def create(conn: aiosqlite.Connection, user_id: int, state: FlowState, now
     return cursor.lastrowid
 
 
-async def save(conn: aiosqlite.Connection, run_id: int, state: FlowState, now: datetime) -> None:
+async def save(conn: Connection, run_id: int, state: FlowState, now: datetime) -> None:
     """Store a run's new state (and its completion time when it has just completed)."""
     stamp = to_text(now)
-    await conn.execute(
+    conn.later(  # nobody reads its result: it goes with the turn's next statement or commit
         """UPDATE flow_runs
            SET status = ?, step_id = ?, state_json = ?, updated_at = ?,
                completed_at = CASE WHEN ? = 'completed' THEN ? ELSE completed_at END
@@ -87,12 +88,12 @@ async def save(conn: aiosqlite.Connection, run_id: int, state: FlowState, now: d
     )
 
 
-async def touch(conn: aiosqlite.Connection, run_id: int, now: datetime) -> None:
+async def touch(conn: Connection, run_id: int, now: datetime) -> None:
     """Mark a run as the one the founder is working on now."""
-    await conn.execute("UPDATE flow_runs SET updated_at = ? WHERE id = ?", (to_text(now), run_id))
+    conn.later("UPDATE flow_runs SET updated_at = ? WHERE id = ?", (to_text(now), run_id))
 
 
-async def current(conn: aiosqlite.Connection, user_id: int) -> Run | None:
+async def current(conn: Connection, user_id: int) -> Run | None:
     """The active, unpaused run the founder touched last, if any.
 
     At most one run per flow is active, so this reads a handful of rows at most.
@@ -109,7 +110,7 @@ async def current(conn: aiosqlite.Connection, user_id: int) -> Run | None:
     return None
 
 
-async def get(conn: aiosqlite.Connection, user_id: int, run_id: int) -> Run | None:
+async def get(conn: Connection, user_id: int, run_id: int) -> Run | None:
     """A run by id, only if it belongs to this founder."""
     async with conn.execute(
         f"SELECT {_COLUMNS} FROM flow_runs WHERE id = ? AND user_id = ?", (run_id, user_id)
@@ -118,7 +119,7 @@ async def get(conn: aiosqlite.Connection, user_id: int, run_id: int) -> Run | No
     return _run(row) if row else None
 
 
-async def active(conn: aiosqlite.Connection, user_id: int, flow_id: str) -> Run | None:
+async def active(conn: Connection, user_id: int, flow_id: str) -> Run | None:
     """The founder's active run of a flow, if any."""
     async with conn.execute(
         f"""SELECT {_COLUMNS} FROM flow_runs
@@ -130,7 +131,7 @@ async def active(conn: aiosqlite.Connection, user_id: int, flow_id: str) -> Run 
 
 
 async def last_completed(
-    conn: aiosqlite.Connection, user_id: int, flow_id: str, *, before: int | None = None
+    conn: Connection, user_id: int, flow_id: str, *, before: int | None = None
 ) -> Run | None:
     """The founder's latest completed run of a flow (optionally older than run ``before``)."""
     async with conn.execute(
@@ -143,7 +144,7 @@ async def last_completed(
     return _run(row) if row else None
 
 
-async def latest_per_flow(conn: aiosqlite.Connection, user_id: int) -> dict[str, list[Run]]:
+async def latest_per_flow(conn: Connection, user_id: int) -> dict[str, list[Run]]:
     """Per flow: its active run (if any) and its last completed run (if any)."""
     found: dict[str, list[Run]] = {}
     async with conn.execute(
@@ -160,7 +161,7 @@ async def latest_per_flow(conn: aiosqlite.Connection, user_id: int) -> dict[str,
 
 
 async def add_answer(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     run_id: int,
     user_id: int,
@@ -168,32 +169,28 @@ async def add_answer(
     step_id: str,
     value: Any,
     now: datetime,
-) -> int:
-    """Append an answer as the next revision of that step in that run; return the revision."""
-    async with conn.execute(
-        "SELECT COALESCE(MAX(revision), 0) FROM answers WHERE run_id = ? AND step_id = ?",
-        (run_id, step_id),
-    ) as rows:
-        row = await rows.fetchone()
-    revision = (int(row[0]) if row else 0) + 1
-    await conn.execute(
+) -> None:
+    """Append an answer as the next revision of that step in that run (one statement, sent
+    with the turn's next one: the revision is counted by the database, not read back)."""
+    conn.later(
         """INSERT INTO answers
                (run_id, user_id, flow_id, step_id, value_json, revision, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""",
+           SELECT ?, ?, ?, ?, ?, COALESCE(MAX(revision), 0) + 1, ?
+             FROM answers WHERE run_id = ? AND step_id = ?""",
         (
             run_id,
             user_id,
             flow_id,
             step_id,
             json.dumps(value, ensure_ascii=False),
-            revision,
             to_text(now),
+            run_id,
+            step_id,
         ),
     )
-    return revision
 
 
-async def answers(conn: aiosqlite.Connection, run_id: int) -> list[dict[str, Any]]:
+async def answers(conn: Connection, run_id: int) -> list[dict[str, Any]]:
     """Every revision of every answer of a run, oldest first."""
     async with conn.execute(
         """SELECT step_id, value_json, revision, created_at FROM answers

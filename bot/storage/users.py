@@ -8,6 +8,7 @@ import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.clock import to_text
+from bot.storage.db import Connection
 
 
 class User(BaseModel):
@@ -44,7 +45,7 @@ def _user(row: aiosqlite.Row) -> User:
 
 
 async def get_or_create(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     channel: str,
     external_id: str,
@@ -77,7 +78,7 @@ async def get_or_create(
     return _user(row), created
 
 
-async def identities(conn: aiosqlite.Connection, limit: int = 20) -> list[tuple[str, str]]:
+async def identities(conn: Connection, limit: int = 20) -> list[tuple[str, str]]:
     """Some founders' (channel, external id), most recently active first (operator hints)."""
     async with conn.execute(
         "SELECT channel, external_id FROM users ORDER BY updated_at DESC, id DESC LIMIT ?",
@@ -86,14 +87,14 @@ async def identities(conn: aiosqlite.Connection, limit: int = 20) -> list[tuple[
         return [(row[0], row[1]) async for row in rows]
 
 
-async def get(conn: aiosqlite.Connection, user_id: int) -> User | None:
+async def get(conn: Connection, user_id: int) -> User | None:
     """A founder by id."""
     async with conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,)) as rows:
         row = await rows.fetchone()
     return _user(row) if row else None
 
 
-async def find(conn: aiosqlite.Connection, *, channel: str, external_id: str) -> User | None:
+async def find(conn: Connection, *, channel: str, external_id: str) -> User | None:
     """A founder by channel identity, or None."""
     async with conn.execute(
         f"SELECT {_COLUMNS} FROM users WHERE channel = ? AND external_id = ?",
@@ -106,9 +107,7 @@ async def find(conn: aiosqlite.Connection, *, channel: str, external_id: str) ->
 _SETTABLE = {"display_name", "locale", "timezone", "pending", "active", "consented_at", "currency"}
 
 
-async def update(
-    conn: aiosqlite.Connection, user_id: int, now: datetime, **fields: object
-) -> None:
+async def update(conn: Connection, user_id: int, now: datetime, **fields: object) -> None:
     """Change some of a founder's settings."""
     unknown = set(fields) - _SETTABLE
     if unknown:
@@ -116,13 +115,13 @@ async def update(
     if not fields:
         return
     assignments = ", ".join(f"{name} = ?" for name in fields)
-    await conn.execute(
+    conn.later(
         f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
         (*fields.values(), to_text(now), user_id),
     )
 
 
-async def stats(conn: aiosqlite.Connection, *, since: datetime) -> dict[str, int]:
+async def stats(conn: Connection, *, since: datetime) -> dict[str, int]:
     """Operator figures: founders, active since a time, flows started and completed."""
     queries = {
         "founders": ("SELECT COUNT(*) FROM users", ()),
@@ -147,14 +146,12 @@ async def stats(conn: aiosqlite.Connection, *, since: datetime) -> dict[str, int
     return figures
 
 
-async def delete(conn: aiosqlite.Connection, user_id: int) -> None:
+async def delete(conn: Connection, user_id: int) -> None:
     """Forget a founder: every row that belongs to them goes (foreign keys cascade)."""
     await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
 
-async def forget_unconsented(
-    conn: aiosqlite.Connection, *, before: datetime, limit: int = 500
-) -> int:
+async def forget_unconsented(conn: Connection, *, before: datetime, limit: int = 500) -> int:
     """Delete up to ``limit`` founders who never consented, first seen before ``before``;
     how many went."""
     cursor = await conn.execute(

@@ -139,7 +139,7 @@ async def test_storage_failure_tells_the_founder_and_writes_nothing(
     """With the database refusing writes, the founder is asked to try later."""
     await answer_onboarding(coach, ADA, upto=2)
     before = _snapshot(db_path)
-    async with db.reading() as conn:
+    async with db.transaction() as conn:  # the writer's own connection, from now on
         await conn.execute("PRAGMA query_only = ON")
     replies = await say(coach, ADA, "A pitch that is long enough to count")
     assert [r.type for r in replies] == ["error"]

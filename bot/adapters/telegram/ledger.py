@@ -13,6 +13,7 @@ records each update id in the same transaction as the answer it carries (``inbox
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -28,6 +29,10 @@ from bot.storage import Database, inbox, ledger
 log = logging.getLogger(__name__)
 
 KEEP_HANDLED = timedelta(days=2)  # Telegram keeps an unconfirmed update for a day
+# Handled marks ride with the next update's store; written alone only after this lull.
+# Marks not yet written when the process dies only mean those updates are replayed (and
+# found already answered: the founder is asked the current question again).
+FLUSH_AFTER = 0.2  # seconds
 
 
 class LedgerQueue(asyncio.Queue[object]):
@@ -40,6 +45,7 @@ class LedgerQueue(asyncio.Queue[object]):
         self.replayed: set[int] = set()
         self._handled: list[int] = []
         self._flushing: asyncio.Task[None] | None = None
+        self._draining = asyncio.Event()
         # the processor's backlog bound: an update it turns away is queued but not stored
         self.admit: Callable[[object], bool] | None = None
 
@@ -96,8 +102,15 @@ class LedgerQueue(asyncio.Queue[object]):
             raise RuntimeError("the update ledger is not attached to a database yet")
         try:
             payload = json.dumps(update.to_dict(), ensure_ascii=False, separators=(",", ":"))
-            async with self._db.transaction() as conn:
-                return await ledger.store(conn, update.update_id, payload, self._clock.now())
+            done, self._handled = self._handled, []
+            try:
+                async with self._db.transaction() as conn:
+                    return await ledger.store(
+                        conn, update.update_id, payload, self._clock.now(), finish=done
+                    )
+            except BaseException:
+                self._handled[:0] = done  # not written: they go with the next write
+                raise
         except StorageError as exc:
             # Handling needs the same database: it will fail too and tell the founder to
             # try again later, which is better than holding every founder's updates back.
@@ -120,15 +133,22 @@ class LedgerQueue(asyncio.Queue[object]):
     def handled(self, update: object) -> None:
         """Note that an update's handler finished; written in batches, off the hot path.
 
-        If the process dies before a batch is written, those updates are replayed: the
-        Coach sees it already has their answers and asks the current question again.
+        The marks go with the next update's store (no transaction of their own), or alone
+        after a lull of :data:`FLUSH_AFTER`. If the process dies before they are written,
+        those updates are replayed: the Coach sees it already has their answers and asks
+        the current question again.
         """
         if not isinstance(update, Update):
             return
         self._handled.append(update.update_id)
         self.replayed.discard(update.update_id)
         if self._flushing is None or self._flushing.done():
-            self._flushing = asyncio.create_task(self._flush(), name="ledger:flush")
+            self._flushing = asyncio.create_task(self._flush_soon(), name="ledger:flush")
+
+    async def _flush_soon(self) -> None:
+        with contextlib.suppress(TimeoutError):  # drain() does not wait for the lull
+            await asyncio.wait_for(self._draining.wait(), FLUSH_AFTER)
+        await self._flush()
 
     async def _flush(self) -> None:
         while self._handled and self._db is not None and self._clock is not None:
@@ -142,6 +162,7 @@ class LedgerQueue(asyncio.Queue[object]):
 
     async def drain(self) -> None:
         """Write the last handled marks (at shutdown)."""
+        self._draining.set()
         if self._flushing is not None:
             await self._flushing
         await self._flush()
