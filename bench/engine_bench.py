@@ -66,6 +66,7 @@ ANSWERS: dict[str, dict[str, str]] = {
         "cadence": "Weekly review meeting",
         "goals_written": "yes",
         "team_problem": "We cannot hire an ML engineer we can afford",
+        "problem_kind": "3",
         "hiring_plan": "3",
         "key_hire": "ml engineer",
         "hire_cost": "$30k",
@@ -88,6 +89,7 @@ ANSWERS: dict[str, dict[str, str]] = {
     },
     "marketing": {
         "segment": "1",
+        "customer": "Mid-size accounting firms",
         "positioning": "differentiation",
         "pricing": "2",
         "channels": "1, 6",

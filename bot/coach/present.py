@@ -30,6 +30,15 @@ def _clip(text: str) -> str:
     return text if len(text) <= KEEP_LABEL_CHARS else text[: KEEP_LABEL_CHARS - 1] + "…"
 
 
+HEARD_CHARS = 120  # free text quoted back at the menu: enough to recognise it
+
+
+def _quote(text: str) -> str:
+    """The founder's words on one line, cut where a quote would get long."""
+    line = " ".join(text.split())
+    return line if len(line) <= HEARD_CHARS else line[: HEARD_CHARS - 1] + "…"
+
+
 _SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’)）]*$")
 
 
@@ -274,8 +283,23 @@ class Presenter:
 
     # ------------------------------------------------------------ menu
 
-    def menu(self, flows: Sequence[Flow], statuses: Mapping[str, str]) -> OutMessage:
-        """The list of flows with the founder's status in each."""
+    def menu(
+        self, flows: Sequence[Flow], statuses: Mapping[str, str], *, heard: str | None = None
+    ) -> OutMessage:
+        """The list of flows with the founder's status in each.
+
+        ``heard``: words the founder wrote at the menu. They are quoted back (so the founder
+        knows they were read) above what each conversation is for, to pick from.
+        """
+        text = self.ui("menu.title")
+        if heard is not None:
+            about = "\n".join(
+                self.ui(
+                    "menu.about", title=self.texts(f).title, description=self.texts(f).description
+                )
+                for f in flows
+            )
+            text = self.ui("menu.heard", text=_quote(heard)) + "\n\n" + about
         options = [
             Option(
                 id=flow.id,
@@ -287,7 +311,7 @@ class Presenter:
         ]
         return OutMessage(
             type="menu",
-            text=self.ui("menu.title"),
+            text=text,
             options=options,
             step="menu",
             hint=self.plain("menu.hint"),

@@ -267,7 +267,7 @@ class Coach(Account, FollowUps, Exports):
         elif current is not None:
             await self._advance(turn, current, TextAnswer(incoming.text))
         else:
-            await self._idle(turn, created=created)
+            await self._idle(turn, incoming.text, created=created)
         if not turn.no_transcript:  # what they said, then what we said: one statement
             await history.add_messages(
                 conn,
@@ -423,12 +423,14 @@ class Coach(Account, FollowUps, Exports):
         else:
             await self._show_menu(turn)
 
-    async def _idle(self, turn: _Turn, *, created: bool) -> None:
+    async def _idle(self, turn: _Turn, text: str, *, created: bool) -> None:
         """Text with no conversation under way: onboarding first, then the menu."""
         onboarded = await runs.last_completed(turn.conn, turn.user.id, ONBOARDING)
         if onboarded is None and ONBOARDING in self.catalog.flows:
             turn.replies.append(turn.present.message(turn.present.ui("welcome")))
             await self._open_flow(turn, self.catalog.flows[ONBOARDING], announce=False)
+        elif text.strip():
+            await self.free_text_at_menu(turn, text)
         else:
             await self._show_menu(turn)
 
@@ -440,10 +442,22 @@ class Coach(Account, FollowUps, Exports):
         try:
             chosen = match_option(text, [flow.id for flow in flows], labels)
         except InvalidAnswer as exc:
+            if exc.code == "unknown_option":  # words, not a pick: heard, never ignored
+                await self.free_text_at_menu(turn, text)
+                return
             turn.replies.append(turn.present.error(exc.code, exc.params, step=MENU_STEP))
             await self._show_menu(turn)
             return
         await self._open_flow(turn, self.catalog.flows[chosen])
+
+    async def free_text_at_menu(self, turn: _Turn, text: str) -> None:
+        """Words written freely with no conversation under way.
+
+        The one place such text is handled. Nothing is guessed from the words: the founder
+        is told they were read and shown the menu with what each conversation is for, and
+        picks the one that fits. A free-question handler (``/ask``) plugs in here.
+        """
+        await self._show_menu(turn, heard=text)
 
     # ------------------------------------------------------------ flows
 
@@ -693,7 +707,7 @@ class Coach(Account, FollowUps, Exports):
         elif menu_if_idle:
             await self._show_menu(turn)
 
-    async def _show_menu(self, turn: _Turn) -> None:
+    async def _show_menu(self, turn: _Turn, *, heard: str | None = None) -> None:
         await self._set_user(turn, pending=PENDING_MENU)
         known = await self._facts(turn)
         latest = await runs.latest_per_flow(turn.conn, turn.user.id)
@@ -713,7 +727,7 @@ class Coach(Account, FollowUps, Exports):
                 completed_at=done.completed_at if done else None,
                 tz=turn.user.timezone,
             )
-        turn.replies.append(turn.present.menu(flows, statuses))
+        turn.replies.append(turn.present.menu(flows, statuses, heard=heard))
 
     # ------------------------------------------------------------ the founder's settings
 

@@ -29,6 +29,7 @@ from bot.engine.machine import path, run_facts
 from bot.engine.spec import StepKind, StepSpec
 from bot.engine.state import FlowState
 from bot.errors import Problem, RenderError
+from bot.rendering.listening import free_text_matching_problems
 from bot.rendering.markup import Target
 from bot.rendering.renderer import Renderer
 from bot.rendering.wording import wording_problems
@@ -529,6 +530,7 @@ def check_templates(catalog: Catalog, content_dir: Path) -> list[Problem]:
             for run in states.runs:
                 _check_run(flow, texts, run, attempt, renders)
     renders.problems += wording_problems(catalog, content_dir, renderer)
+    renders.problems += free_text_matching_problems(catalog, content_dir)
     return renders.problems
 
 

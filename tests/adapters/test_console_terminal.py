@@ -142,14 +142,14 @@ def test_a_pasted_block_is_one_answer(tmp_path: Path, full_env: dict[str, str]) 
         term.read_until("What would you like to work on?")
         term.wait_for_prompt()
         mark = term.type("/update\r")
-        term.read_until("(1/", after=mark)
+        term.read_until("(1 of up to", after=mark)
         term.wait_for_prompt(after=mark)
         mark = term.type("Paying firms\n3\n4\n")  # one write: a paste
-        term.read_until("(2/", after=mark)
+        term.read_until("(2 of up to", after=mark)
         term.wait_for_prompt(after=mark)
         time.sleep(0.5)  # had the other lines gone on, the next questions would show now
-        assert "(3/" not in term.text[mark:]
-        assert "(4/" not in term.text[mark:]
+        assert "(3 of up to" not in term.text[mark:]
+        assert "(4 of up to" not in term.text[mark:]
     finally:
         term.close()
     assert _answers(db) == {"metric_name": "Paying firms\n3\n4"}
@@ -166,11 +166,12 @@ def test_goals_take_several_lines_until_an_empty_one(
         term.read_until("What would you like to work on?")
         term.wait_for_prompt()
         for answer, next_question in (
-            ("/update", "(1/"),
-            ("Paying firms", "(2/"),
-            ("3", "(3/"),
-            ("4", "(4/"),
-            ("Pilots are slow", "goals for the coming week"),
+            ("/update", "(1 of up to"),
+            ("Paying firms", "(2 of up to"),
+            ("3", "(3 of up to"),
+            ("4", "(4 of up to"),
+            ("Pilots are slow", "Which of these comes closest to it?"),
+            ("7", "goals for the coming week"),
         ):
             mark = term.type(answer + "\r")
             term.read_until(next_question, after=mark)

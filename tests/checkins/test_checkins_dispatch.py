@@ -133,6 +133,8 @@ async def test_answer_is_stored_and_the_next_checkin_scheduled(
     replies = await say(full_coach, ADA, "not_yet")
     assert last_question(replies).step == "note"
     replies = await say(full_coach, ADA, "Two meetings moved to next week")
+    assert last_question(replies).step == "blocker"  # what held it up, in the founder's choice
+    replies = await say(full_coach, ADA, "no_time")
     assert last_question(replies).step == "next"
     replies = await say(full_coach, ADA, "in_3_days")
     assert any(r.type == "advice" for r in replies)

@@ -34,7 +34,7 @@ async def test_first_update_schedules_the_weekly_one(
     await onboard(full_coach)
     replies = await answer_update(full_coach, {
         "metric_name": "Weekly active users", "metric_value": "300", "morale": "2",
-        "obstacle": "Pilots stuck in procurement",
+        "obstacle": "Pilots stuck in procurement", "obstacle_kind": "deal_stuck",
         "goals_next": "Close one pilot\nHire an ML engineer", "weekday": "mon", "hour": "h09",
     })  # fmt: skip
     assert any("Your next weekly update: 2026-03-09 09:00" in r.text for r in replies)

@@ -1,7 +1,9 @@
 """Founder personas: which advice fires for whom, with the right numbers, in both languages.
 
 Each ``tests/personas/<flow>.yaml`` lists founders with their facts, the rules of that
-flow that must and must not fire, and numbers the English advice must show. The derived
+flow that must and must not fire, numbers the advice must show (``numbers``,
+``numbers_zh``) and words it must or must not say (``says``, ``says_zh``, ``not_says``,
+``not_says_zh``): the founder's own words quoted, the right advice for what they chose. The derived
 facts a persona states (runway, shares of budget) are recomputed by the engine from the
 raw answers, so a persona cannot assert a number the coach would not compute.
 """
@@ -109,6 +111,11 @@ def test_advice_renders_with_the_right_numbers(
     text = "\n".join(rendered)
     for number in persona.get("numbers" if locale == "en" else "numbers_zh", []):
         assert number in text, f"{number!r} missing from the {locale} advice"
+    suffix = "" if locale == "en" else "_zh"
+    for words in persona.get(f"says{suffix}", []):
+        assert words in text, f"{words!r} missing from the {locale} advice"
+    for words in persona.get(f"not_says{suffix}", []):
+        assert words not in text, f"{words!r} should not be in the {locale} advice"
 
 
 def test_persona_files_are_valid_yaml_lists() -> None:

@@ -146,7 +146,7 @@ async def test_investor_draft_from_weekly_updates_is_escaped_for_telegram(
     try:
         coach = Coach(db, real_catalog, clock, target=Target.HTML)
         await onboard(coach)
-        week = {"metric_name": "Weekly active users", "morale": "3",
+        week = {"metric_name": "Weekly active users", "morale": "3", "obstacle_kind": "other",
                 "goals_next": "Close one pilot", "weekday": "mon", "hour": "h09"}  # fmt: skip
         await answer_update(coach, {**week, "metric_value": "300", "obstacle": "Legal review"})
         clock.advance(timedelta(days=7))
