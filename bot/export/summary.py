@@ -113,6 +113,17 @@ class WeeklyUpdate(BaseModel):
     goals_next: list[str] = Field(default_factory=list)
 
 
+class KeyNumbers(BaseModel):
+    """Cash, burn and runway as the founder last gave them in the funding flow."""
+
+    as_of: str = Field(description="The local date of the funding run they come from.")
+    cash: float | None = None
+    burn: float | None = Field(default=None, description="Net monthly burn.")
+    runway_months: float | None = Field(
+        default=None, description="Cash divided by net burn; none without a net burn."
+    )
+
+
 class RawAnswer(BaseModel):
     """Every answer and every edit, as stored."""
 
@@ -160,6 +171,9 @@ class Summary(BaseModel):
     flows: list[FlowSummary] = Field(default_factory=list)
     commitments: list[CommitmentItem] = Field(default_factory=list)
     weekly_updates: list[WeeklyUpdate] = Field(default_factory=list)
+    key_numbers: KeyNumbers | None = Field(
+        default=None, description="Cash, burn and runway from the latest funding run, if given."
+    )
     answers: list[RawAnswer] = Field(default_factory=list)
     advice_given: list[AdviceRecord] = Field(default_factory=list)
     checkins: list[CheckInItem] = Field(
@@ -208,6 +222,7 @@ def build_summary(
         summary.flows.append(_flow_summary(flow, done, records, facts, present))
     summary.commitments = _commitments(records, present, zone)
     summary.weekly_updates = _weekly(runs, catalog, zone)
+    summary.key_numbers = _key_numbers(runs, facts.get("funding", {}), zone)
     summary.answers = [
         RawAnswer(
             run_id=a["run_id"],
@@ -379,6 +394,26 @@ def _commitments(
         )
         for row in records["commitments"]
     ]
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _key_numbers(
+    runs: list[dict[str, Any]], funding: dict[str, Any], zone: str
+) -> KeyNumbers | None:
+    """Cash, burn and runway from the latest completed funding run (None if not given)."""
+    done = [r for r in runs if r["flow_id"] == "funding" and r["status"] == "completed"]
+    cash, burn = _number(funding.get("cash")), _number(funding.get("burn"))
+    if not done or (cash is None and burn is None):
+        return None
+    return KeyNumbers(
+        as_of=_local(done[-1]["completed_at"] or done[-1]["started_at"], zone)[:10],
+        cash=cash,
+        burn=burn,
+        runway_months=_number(funding.get("runway_months")),
+    )
 
 
 def _weekly(runs: list[dict[str, Any]], catalog: Catalog, zone: str) -> list[WeeklyUpdate]:

@@ -157,7 +157,8 @@ async def test_investor_draft_from_weekly_updates_is_escaped_for_telegram(
         replies = await say(coach, ADA, "investor")
     finally:
         await db.close()
-    draft = replies[0].text
+    warning, draft = (r.text for r in replies)
+    assert "quote the obstacles from your weekly updates" in warning
     assert "420" in draft
     assert "+120" in draft
     assert "+40%" in draft

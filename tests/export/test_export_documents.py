@@ -582,22 +582,24 @@ def test_investor_update_computes_the_month(words: Words) -> None:
     assert draft is not None
     lines = draft.splitlines()
     assert lines[0] == "**Investor update: Acme AI**"
-    assert "- Weekly active users: 300 → 420, +120 (+40%) over the month" in lines
+    assert "- Weekly active users: 300 → 420 since 2026-03-02, +120 (+40%)" in lines
     highlights = lines[lines.index("**Highlights**") + 1 : lines.index("**Lowlights**") - 1]
     assert highlights == ["- Ship the pilot", "- Call 5 customers"]
     lowlights = lines[lines.index("**Lowlights**") + 1 : lines.index("**Asks**") - 1]
     assert lowlights == ["- OBSTACLE", "- Hiring is slow", "- Dropped: Old plan"]
-    asks = lines[lines.index("**Asks**") + 1 : lines.index("**Goals for next month**") - 1]
+    goals_heading = "**Goals for the week after 2026-03-23**"
+    asks = lines[lines.index("**Asks**") + 1 : lines.index(goals_heading) - 1]
     assert asks[1:] == ["- Intros to …", "- Advice on …"]
-    goals = lines[lines.index("**Goals for next month**") + 1 :]
+    goals = lines[lines.index(goals_heading) + 1 :]
     assert goals[:2] == ["- Close the seed round", "- Hire the ML engineer"]
 
 
 def test_investor_update_in_chinese(words_zh: Words) -> None:
     draft = investor_update(make_summary("zh"), words_zh, today=TODAY)
     assert draft is not None
-    assert "- Weekly active users：300 → 420，本月 +120（+40%）" in draft
-    for heading in ("投资人月报", "**亮点**", "**问题与挑战**", "**需要的支持**", "**下月目标**"):
+    assert "- Weekly active users：2026-03-02 以来 300 → 420，+120（+40%）" in draft
+    for heading in ("投资人月报", "**亮点**", "**问题与挑战**", "**需要的支持**",
+                    "**2026-03-23 之后一周的目标**"):  # fmt: skip
         assert heading in draft
 
 
@@ -619,7 +621,7 @@ def test_investor_update_only_from_the_last_month(words: Words) -> None:
     summary.weekly_updates[0].date = "2026-01-20"  # older than a month: not the start
     draft = investor_update(summary, words, today=date(2026, 3, 20))
     assert draft is not None
-    assert "300 → 330, +30 (+10%)" in draft
+    assert "300 → 330 since 2026-03-09, +30 (+10%)" in draft
 
 
 def test_investor_update_without_a_base_for_a_percentage(words: Words) -> None:
@@ -627,7 +629,7 @@ def test_investor_update_without_a_base_for_a_percentage(words: Words) -> None:
     summary.weekly_updates = weekly([0, 25, 50])
     draft = investor_update(summary, words, today=TODAY)
     assert draft is not None
-    assert "- Weekly active users: 0 → 50, +50 over the month" in draft
+    assert "- Weekly active users: 0 → 50 since 2026-03-02, +50" in draft
     assert "%" not in draft
 
 
@@ -637,12 +639,12 @@ def test_investor_update_with_one_update_this_month(words: Words) -> None:
     summary.weekly_updates[0].date = "2026-02-01"
     draft = investor_update(summary, words, today=TODAY)
     assert draft is not None
-    assert "- Weekly active users: 260 (+60 since 2026-02-01)" in draft
+    assert "- Weekly active users: 200 → 260 since 2026-02-01, +60 (+30%)" in draft
     summary.weekly_updates[1].metric_value = None
     draft = investor_update(summary, words, today=TODAY)
     assert draft is not None
-    assert "- No key metric recorded this month." in draft
-    assert "- Nothing recorded this month." in draft
+    assert "Key numbers" not in draft  # no metric and no funding run: the section is left out
+    assert "Nothing recorded" not in draft
 
 
 # --- The words --------------------------------------------------------------------------------
@@ -679,7 +681,7 @@ def test_a_renamed_metric_starts_a_new_series(words: Words) -> None:
         update.metric_name = "MRR"
     draft = investor_update(summary, words, today=TODAY)
     assert draft is not None
-    assert "- MRR: 5,000 → 6,000, +1,000 (+20%) over the month" in draft
+    assert "- MRR: 5,000 → 6,000 since 2026-03-16, +1,000 (+20%)" in draft
     metric, morale = svgs(to_html(summary, words))
     assert metric.count("<circle") == 2
     assert morale.count("<circle") == 4
