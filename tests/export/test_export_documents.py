@@ -237,20 +237,79 @@ def test_markdown_content(words: Words) -> None:
     assert "- Dropped\n  - Old plan" in text
 
 
+def commonmark(text: str) -> str:
+    """The Markdown as a reader renders it (CommonMark with GitHub's tables and strikes)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(text)
+
+
 @pytest.mark.parametrize("tag", FIELDS)
 def test_markdown_escapes_founder_text(words: Words, tag: str) -> None:
     text = to_markdown(make_summary(text=nasty), words)
-    assert escape_markdown(nasty(tag)) in text
-    assert f"<b>{tag}" not in text
-    assert f" *{tag}*" not in text
-    assert f"{tag}_x" not in text
+    rendered = commonmark(text)
+    assert f"<b>{tag}" not in rendered
+    assert f"<em>{tag}" not in rendered
+    assert f"&lt;b&gt;{tag}&lt;/b&gt; *{tag}* {tag}|col {tag}_x" in rendered
+
+
+ATTACKS = [
+    "[click](http://evil.example)",
+    "![img](http://evil.example/x.png)",
+    "<a href='http://evil.example'>x</a>",
+    "# heading",
+    "> quote",
+    "- item",
+    "1. item",
+    "---",
+    "`code`",
+    "**bold** __bold__ _em_ ~~gone~~",
+    "&copy; &#169;",
+    "<http://evil.example>",
+    "[ref]\n\n[ref]: http://evil.example",
+    "trailing backslash \\",
+    "Hire #",
+]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_markdown_founder_text_cannot_inject(words: Words, attack: str) -> None:
+    """Links, images, HTML, headings, lists, quotes, code, emphasis: all shown as typed."""
+
+    def tags(text: Callable[[str], str]) -> dict[str, int]:
+        rendered = commonmark(to_markdown(make_summary(text=text), words))
+        found = re.findall(r"<([a-z][a-z0-9]*)", rendered)
+        return {tag: found.count(tag) for tag in set(found) if tag != "br"}  # a typed newline
+
+    attacked = commonmark(to_markdown(make_summary(text=lambda tag: f"{tag} {attack}"), words))
+    assert tags(lambda tag: f"{tag} {attack}") == tags(lambda tag: f"{tag} plain words")
+    assert "evil.example" not in "".join(re.findall(r'(?:href|src)="[^"]*"', attacked))
+    assert "©" not in attacked
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["mid-size firms", "2.5M (vertical AI)", "#1 priority: C++ devs!", "snake_case & co.",
+     "50% of {budget}", "Q1-Q2 plan + hires", "中文_名字 说明（重要）"],
+)  # fmt: skip
+def test_markdown_reads_cleanly_raw(words: Words, typed: str) -> None:
+    """Ordinary founder text is not escaped: the raw file reads as typed (§4 Exports)."""
+    text = to_markdown(make_summary(text=lambda tag: f"{tag} {typed}"), words)
+    assert f"PITCH {typed}" in text
+    assert f"NOTE {typed}" in text
+    assert not any(line.endswith("\\") for line in text.splitlines())
 
 
 def test_markdown_lines_of_founder_text_start_nothing(words: Words) -> None:
-    lines = to_markdown(make_summary(), words).splitlines()
-    assert "  \\# not a heading\\" in lines
+    text = to_markdown(make_summary(), words)
+    lines = text.splitlines()
+    assert "  \\# not a heading  " in lines
     assert "  2\\. not a list" in lines
     assert not any(line.lstrip().startswith(("# not", "2. not")) for line in lines)
+    rendered = commonmark(text)
+    assert "# not a heading" in rendered
+    assert "<h1>not a heading" not in rendered
+    assert "<ol" not in rendered
 
 
 def cells(row: str) -> list[str]:
@@ -276,7 +335,7 @@ def test_markdown_weekly_table_has_a_row_per_update(words: Words) -> None:
     assert all(len(cells(row)) == 6 for row in body)
     assert cells(body[0])[:5] == ["2026-03-02", "Weekly active users", "300", "—", "3/5"]
     assert cells(body[1])[2:4] == ["330", "+30"]
-    assert cells(body[0])[5] == escape_markdown(nasty("OBSTACLE"))
+    assert cells(body[0])[5] == escape_markdown(nasty("OBSTACLE")).replace("|", "\\|")
 
 
 def test_markdown_transcript_only_when_asked(words: Words) -> None:
