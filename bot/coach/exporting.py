@@ -204,7 +204,7 @@ class Exports:
         if fmt == "json":
             return to_json(summary)
         if fmt == "csv":
-            return to_csv(summary)
+            return to_csv(summary, self.words(locale))
         if fmt == "md":
             from bot.export.markdown import to_markdown
 

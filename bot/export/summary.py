@@ -125,7 +125,7 @@ class KeyNumbers(BaseModel):
 
 
 class RawAnswer(BaseModel):
-    """Every answer and every edit, as stored."""
+    """Every answer and every edit, as stored, with its words in the founder's language."""
 
     run_id: int
     flow: str
@@ -133,6 +133,9 @@ class RawAnswer(BaseModel):
     value: Any = None
     revision: int
     answered_at: datetime
+    topic: str = Field(default="", description="The flow's title in the founder's language.")
+    question: str = Field(default="", description="The question's short name.")
+    answer: str = Field(default="", description="The value as the founder reads it (labels).")
 
 
 class AdviceRecord(BaseModel):
@@ -223,17 +226,7 @@ def build_summary(
     summary.commitments = _commitments(records, present, zone)
     summary.weekly_updates = _weekly(runs, catalog, zone)
     summary.key_numbers = _key_numbers(runs, facts.get("funding", {}), zone)
-    summary.answers = [
-        RawAnswer(
-            run_id=a["run_id"],
-            flow=a["flow_id"],
-            step=a["step_id"],
-            value=a["value"],
-            revision=a["revision"],
-            answered_at=a["created_at"],
-        )
-        for a in records["answers"]
-    ]
+    summary.answers = [_raw_answer(a, catalog, present, facts) for a in records["answers"]]
     summary.advice_given = [
         AdviceRecord(
             run_id=a["run_id"],
@@ -252,6 +245,29 @@ def build_summary(
             for m in records["transcript"]
         ]
     return summary
+
+
+def _raw_answer(
+    answer: dict[str, Any], catalog: Catalog, present: Presenter, facts: dict[str, Any]
+) -> RawAnswer:
+    """One stored answer, with its topic, question and value in the founder's words."""
+    raw = RawAnswer(
+        run_id=answer["run_id"],
+        flow=answer["flow_id"],
+        step=answer["step_id"],
+        value=answer["value"],
+        revision=answer["revision"],
+        answered_at=answer["created_at"],
+    )
+    flow = catalog.flows.get(raw.flow)
+    if flow is None or not any(step.id == raw.step for step in flow.spec.steps):
+        return raw  # a flow or step since removed: its ids are all there is
+    step = flow.step(raw.step)
+    raw.topic = present.texts(flow).title
+    if raw.step in present.texts(flow).steps:
+        raw.question = present.short_name(flow, step, facts)
+    raw.answer = present.display(flow, step, raw.value)
+    return raw
 
 
 def _state(run: dict[str, Any]) -> FlowState:
