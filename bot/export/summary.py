@@ -222,7 +222,8 @@ def build_summary(
         done = [r for r in runs if r["flow_id"] == flow_id and r["status"] == "completed"]
         if flow is None or not done or flow_id in ("commit", "checkin", "update"):
             continue
-        summary.flows.append(_flow_summary(flow, done, records, facts, present))
+        then = _facts_before(runs, done[-1], catalog)
+        summary.flows.append(_flow_summary(flow, done, records, facts, then, present))
     summary.commitments = _commitments(records, present, zone)
     summary.weekly_updates = _weekly(runs, catalog, zone)
     summary.key_numbers = _key_numbers(runs, facts.get("funding", {}), zone)
@@ -298,16 +299,36 @@ def _current_facts(runs: list[dict[str, Any]], catalog: Catalog) -> dict[str, di
     return facts
 
 
+def _facts_before(
+    runs: list[dict[str, Any]], run: dict[str, Any], catalog: Catalog
+) -> dict[str, dict[str, Any]]:
+    """The facts as they stood when ``run`` was completed: the runs completed before it."""
+
+    def order(r: dict[str, Any]) -> tuple[str, int]:
+        return (str(r["completed_at"] or ""), int(r["id"]))
+
+    earlier = [r for r in runs if r["status"] == "completed" and order(r) < order(run)]
+    return _current_facts(sorted(earlier, key=order), catalog)
+
+
 def _flow_summary(
     flow: Any,
     done: list[dict[str, Any]],
     records: dict[str, list[dict[str, Any]]],
     facts: dict[str, dict[str, Any]],
+    then: dict[str, dict[str, Any]],
     present: Presenter,
 ) -> FlowSummary:
+    """The latest run of a flow; its advice in the words and numbers it was given with.
+
+    ``facts`` are today's (the answers section shows what is true now, a stage confirmed
+    since included); ``then`` are the facts when the run was completed, so an advice item
+    quotes the cash, burn or team size that made the coach give it, not later numbers.
+    """
     run = done[-1]
     state = _state(run)
     merged = run_facts(flow, state, facts)
+    given = run_facts(flow, state, then)
     texts = present.texts(flow)
     edits: dict[str, int] = {}
     for answer in records["answers"]:
@@ -351,9 +372,9 @@ def _flow_summary(
         advice.append(
             AdviceItem(
                 rule=item["rule_id"],
-                title=present.template(words.title, merged, target=Target.PLAIN),
-                text=present.template(words.text, merged, target=Target.PLAIN),
-                why=present.template(words.why, merged, target=Target.PLAIN),
+                title=present.template(words.title, given, target=Target.PLAIN),
+                text=present.template(words.text, given, target=Target.PLAIN),
+                why=present.template(words.why, given, target=Target.PLAIN),
             )
         )
     return FlowSummary(
