@@ -58,6 +58,7 @@ ul, ol { padding-left: 1.25rem; }
 .dots { color: #2563eb; letter-spacing: .1em; margin-left: .5rem; }
 .advice p { margin: .25rem 0; white-space: pre-wrap; }
 .why { color: #57606a; font-style: italic; }
+:lang(zh) .why { font-style: normal; }  /* CJK has no italics: grey alone sets it apart */
 ol.timeline { list-style: none; padding-left: 0; margin: 0; }
 ol.timeline > li { border-left: 3px solid #c9d1d9; padding: 0 0 .75rem 1rem; }
 ol.timeline h3 { margin-top: 0; }

@@ -149,7 +149,9 @@ def _flow(out: _Writer, flow: FlowSummary) -> None:
         for index, item in enumerate(flow.advice, start=1):
             out.heading(4, f"{index}. {md(item.title)}")
             out.paragraph(md_block(item.text))
-            out.paragraph(f"*{out.w('why', why=item.why)}*")
+            why = out.w("why", why=item.why)
+            # Chinese has no italics: a slanted CJK face is a synthetic one, and reads poorly
+            out.paragraph(why if out.locale.startswith("zh") else f"*{why}*")
 
 
 def _commitments(out: _Writer) -> None:
