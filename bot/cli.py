@@ -20,6 +20,7 @@ from bot.errors import BotError, FlowDefinitionError, StorageError
 from bot.logsafe import REDACTED, configure_logging, secret_forms
 from bot.models import UserRef
 from bot.rendering import Target
+from bot.rendering.markup import format_text
 from bot.runtime import checkin_service, open_coach
 
 CONSOLE_CHANNEL = "console"
@@ -87,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write a founder's summary as md, html, json or csv",
+        help="write a founder's summary as md, html, json or csv, or their investor draft",
         description="Export one founder's coaching summary (only their data).\n\n"
         "Example: founder-coach export --user ada --format html -o ada.html",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -98,7 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the founder: console:NAME, telegram:ID, or a bare name or id if it names only one"
         " founder (default: your OS user)",
     )
-    export.add_argument("--format", required=True, choices=["md", "html", "json", "csv"])
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=["md", "html", "json", "csv", "investor", "investor_public"],
+        help="investor: the investor-update draft (investor_public: without private notes)",
+    )
     export.add_argument("--transcript", action="store_true", help="include the whole conversation")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
 
@@ -320,7 +326,21 @@ async def _export(settings: Settings, user: str, fmt: str, *, transcript: bool) 
         if summary.is_empty:
             print(f"{user!r} has nothing to export yet", file=sys.stderr)
             return None
-        return coach.render_file(summary, fmt, coach.locale_for(founder)).data
+        locale = coach.locale_for(founder)
+        if fmt in ("investor", "investor_public"):
+            private = fmt == "investor"
+            draft = coach.investor_draft(summary, locale, founder, private=private)
+            if draft is None:
+                print(f"{user!r} has no weekly update in the last month", file=sys.stderr)
+                return None
+            if private and coach.private_notes(summary, founder):
+                print(
+                    "note: the draft quotes the founder's private weekly obstacles;"
+                    " --format investor_public leaves them out",
+                    file=sys.stderr,
+                )
+            return (format_text(draft, Target.PLAIN) + "\n").encode("utf-8")  # as the console
+        return coach.render_file(summary, fmt, locale).data
 
 
 def _write(data: bytes | None, output: Path | None) -> int:

@@ -159,3 +159,46 @@ def test_export_command_writes_the_founders_file(
     )
     assert json.loads(out.read_text(encoding="utf-8"))["startup"] == "Acme AI"
     assert f"wrote {out}" in capsys.readouterr().err
+
+
+def test_export_command_writes_the_investor_drafts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--format investor` warns about private notes; `investor_public` leaves them out."""
+    import asyncio
+
+    from bot.clock import SystemClock
+    from bot.coach import Coach
+    from bot.storage import Database
+    from tests.checkins.test_checkins_dispatch import onboard
+    from tests.checkins.test_checkins_weekly import answer_update
+
+    db_path = tmp_path / "coach.db"
+
+    async def seed() -> None:
+        from bot.catalog import load_checked_catalog
+
+        db = await Database.open(db_path)
+        try:
+            coach = Coach(
+                db, load_checked_catalog(REPO / "flows", REPO / "content"), SystemClock()
+            )
+            await onboard(coach)
+            await answer_update(coach, {"metric_name": "Paying firms", "metric_value": "3",
+                                        "morale": "3", "obstacle": "cofounder fight ongoing",
+                                        "goals_next": "Close one pilot", "weekday": "mon",
+                                        "hour": "h09"})  # fmt: skip
+        finally:
+            await db.close()
+
+    asyncio.run(seed())
+    base = ["export", "--db", str(db_path), "--user", "ada", "--format"]
+    assert main([*base, "investor"]) == 0
+    out, err = capsys.readouterr()
+    assert "cofounder fight ongoing" in out
+    assert "private weekly obstacles" in err
+    assert main([*base, "investor_public"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("Investor update: Acme AI")
+    assert "cofounder fight ongoing" not in out
+    assert err == ""

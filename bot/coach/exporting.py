@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 EXPORT_STEP = "export"
 PENDING_EXPORT = "export"
 PENDING_EXPORT_TRANSCRIPT = "export+transcript"
-FORMATS = ("md", "html", "json", "csv", "investor")
+FORMATS = ("md", "html", "json", "csv", "investor", "investor_public")
+INVESTOR_FORMATS = ("investor", "investor_public")
 MIME = {"md": "text/markdown", "html": "text/html", "json": "application/json", "csv": "text/csv"}
 MAX_BYTES = 50 * 1024 * 1024  # Telegram's limit for documents a bot sends
 MAX_TRANSCRIPT_MESSAGES = 2_000  # the transcript in a file: the latest messages only
@@ -70,7 +71,7 @@ class Exports:
         raise NotImplementedError
 
     async def export_menu(self, turn: Any, argument: str = "") -> None:
-        """Offer the four files and the investor draft; ``/export transcript`` adds the chat."""
+        """Offer the four files and the investor drafts; ``/export transcript`` adds the chat."""
         summary = await self.summary_of(turn.conn, turn.user)
         present = turn.present
         if summary.is_empty:
@@ -101,13 +102,16 @@ class Exports:
         transcript = turn.user.pending == PENDING_EXPORT_TRANSCRIPT
         await self._set_user(turn, pending=None)  # type: ignore[attr-defined]
         present = turn.present
-        if fmt == "investor":
+        if fmt in INVESTOR_FORMATS:
             summary = await self.summary_of(turn.conn, turn.user)
-            draft = self.investor_draft(summary, present.locale, turn.user)
+            private = fmt == "investor"
+            draft = self.investor_draft(summary, present.locale, turn.user, private=private)
             if draft is None:
                 turn.replies.append(present.message(present.ui("exporting.no_updates")))
-            else:
-                turn.replies.append(present.message(format_text(draft, present.target)))
+                return
+            if private and self.private_notes(summary, turn.user):
+                turn.replies.append(present.message(present.ui("exporting.private_notes")))
+            turn.replies.append(present.message(format_text(draft, present.target)))
             return
         # the file itself is built once this turn is committed (see the module docstring)
         turn.after.exports.append(
@@ -198,7 +202,7 @@ class Exports:
         if fmt == "json":
             return to_json(summary)
         if fmt == "csv":
-            return to_csv(summary)
+            return to_csv(summary, self.words(locale))
         if fmt == "md":
             from bot.export.markdown import to_markdown
 
@@ -207,10 +211,26 @@ class Exports:
 
         return to_html(summary, self.words(locale)).encode("utf-8")
 
-    def investor_draft(self, summary: Summary, locale: str, user: User) -> str | None:
-        """The investor-update draft from the last month of weekly updates, or None."""
-        from bot.export.investor import investor_update
-
+    def _today(self, user: User) -> date:
         zone = ZoneInfo(user.timezone or "UTC")
         today: date = self.clock.now().astimezone(zone).date()
-        return investor_update(summary, self.words(locale), today=today)
+        return today
+
+    def investor_draft(
+        self, summary: Summary, locale: str, user: User, *, private: bool = True
+    ) -> str | None:
+        """The investor-update draft from the last month of weekly updates, or None.
+
+        ``private=False``: without the founder's private notes (their weekly obstacles).
+        """
+        from bot.export.investor import investor_update
+
+        return investor_update(
+            summary, self.words(locale), today=self._today(user), private=private
+        )
+
+    def private_notes(self, summary: Summary, user: User) -> list[str]:
+        """The private notes the default draft quotes (the founder is warned before it)."""
+        from bot.export.investor import private_notes
+
+        return private_notes(summary, self._today(user))

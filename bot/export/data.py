@@ -1,7 +1,9 @@
 """The data exports: JSON (the summary model, versioned) and CSV (answers and check-ins).
 
-CSV starts with a UTF-8 byte-order mark so spreadsheet apps show Chinese correctly; its
-column names are stable English identifiers, documented in the README.
+CSV is for the founder's own spreadsheet: its header and every cell are in the founder's
+language (the topic and question by name, the answer by its option labels, a check-in's
+status and outcome in words), never internal ids; the JSON export keeps the ids. It starts
+with a UTF-8 byte-order mark so spreadsheet apps show Chinese correctly.
 
 Every text cell is neutralised against formula injection (the OWASP rule): a cell that
 starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``, so
@@ -22,12 +24,14 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.export.summary import Summary
+from bot.export.words import CHECKIN_STATUSES, Words, local_time, topic_label
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
-CSV_COLUMNS = ("record", "flow", "step", "question", "value", "revision", "date", "status",
-               "outcome", "note")  # fmt: skip
+CSV_COLUMNS = ("record", "topic", "question", "answer", "revision", "date", "status", "outcome",
+               "note")  # fmt: skip
+"""The columns, in order; each one's header is the UI string ``export.csv.<column>``."""
 
 
 def to_json(summary: Summary) -> bytes:
@@ -35,28 +39,39 @@ def to_json(summary: Summary) -> bytes:
     return summary.model_dump_json(indent=2).encode("utf-8")
 
 
-def to_csv(summary: Summary) -> bytes:
-    """One row per answer (every edit) and per check-in, UTF-8 with BOM."""
-    questions = {(f.flow, a.step): a.question for f in summary.flows for a in f.answers}
+def to_csv(summary: Summary, words: Words) -> bytes:
+    """One row per answer (every edit) and per check-in, in the founder's words, with BOM."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(_cells([words(f"csv.{column}") for column in CSV_COLUMNS]))
     for answer in summary.answers:
-        value = answer.value
-        text = "; ".join(str(v) for v in value) if isinstance(value, list) else value
-        question = questions.get((answer.flow, answer.step), "")
-        value_text = "" if text is None else text
-        when = answer.answered_at.isoformat()
-        row = ["answer", answer.flow, answer.step, question, value_text, answer.revision, when,
-               "", "", ""]  # fmt: skip
+        row = [words("csv.answer_row"), answer.topic or answer.flow,
+               answer.question or answer.step, answer.answer or _value(answer.value),
+               answer.revision, local_time(answer.answered_at, summary), "", "", ""]  # fmt: skip
         writer.writerow(_cells(row))
-    about = {c.id: (m.topic, m.text) for m in summary.commitments for c in m.checkins}
+    about = {c.id: m for m in summary.commitments for c in m.checkins}
     for checkin in summary.checkins:
-        topic, text = about.get(checkin.id, ("update", ""))
-        row = ["checkin", topic, checkin.kind, text, "", "", checkin.due_local, checkin.status,
-               checkin.outcome or "", checkin.note or ""]  # fmt: skip
+        commitment = about.get(checkin.id)
+        if commitment is None:
+            topic, text = words("csv.weekly_update"), ""
+        else:
+            topic, text = topic_label(commitment, summary, words), commitment.text
+        status = (
+            words(f"checkin_status.{checkin.status}")
+            if checkin.status in CHECKIN_STATUSES
+            else checkin.status
+        )
+        row = [words("csv.checkin_row"), topic, text, "", "", checkin.due_local, status,
+               checkin.outcome_label or checkin.outcome or "", checkin.note or ""]  # fmt: skip
         writer.writerow(_cells(row))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _value(value: object) -> str:
+    """A stored value with no words for it (a flow since removed): as it is."""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return "" if value is None else str(value)
 
 
 def csv_cell(value: object) -> str:

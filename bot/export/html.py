@@ -58,6 +58,7 @@ ul, ol { padding-left: 1.25rem; }
 .dots { color: #2563eb; letter-spacing: .1em; margin-left: .5rem; }
 .advice p { margin: .25rem 0; white-space: pre-wrap; }
 .why { color: #57606a; font-style: italic; }
+:lang(zh) .why { font-style: normal; }  /* CJK has no italics: grey alone sets it apart */
 ol.timeline { list-style: none; padding-left: 0; margin: 0; }
 ol.timeline > li { border-left: 3px solid #c9d1d9; padding: 0 0 .75rem 1rem; }
 ol.timeline h3 { margin-top: 0; }
@@ -96,9 +97,10 @@ ol.transcript .text { margin: .1rem 0 0; white-space: pre-wrap; }
 
 # The chart's drawing area, in SVG units (the chart scales to the page's width).
 WIDTH, HEIGHT = 560, 250
-LEFT, RIGHT, TOP, BOTTOM = 68, 12, 34, 50
+LEFT, RIGHT, TOP, BOTTOM = 68, 12, 16, 50
 PAD = 24  # between the y axis (and the right edge) and the first (and last) point
 MAX_X_LABELS = 6
+MIN_POINTS = 2  # a chart of one point says nothing the table does not
 
 
 def e(text: Any) -> str:
@@ -267,7 +269,6 @@ def _weekly(page: _Page) -> None:
                 points,
                 label=label,
                 css="metric",
-                y_title=name or "",
                 x_title=page.words("axis_week"),
                 point=lambda date, value: page.words("chart_point", date=date, value=value),
                 locale=locale,
@@ -280,7 +281,6 @@ def _weekly(page: _Page) -> None:
                 [(u.date, float(u.morale or 0), morale(u)) for u in rated],
                 label=page.words("chart_morale"),
                 css="morale",
-                y_title=page.words("axis_morale"),
                 x_title=page.words("axis_week"),
                 point=lambda date, value: page.words("chart_point", date=date, value=value),
                 locale=locale,
@@ -365,20 +365,22 @@ def chart_svg(
     *,
     label: str,
     css: str,
-    y_title: str,
     x_title: str,
     point: Any,
     locale: str,
     scale: tuple[float, float] | None = None,
 ) -> str:
-    """A line chart of ``(date, value, shown value)`` points as inline SVG ("" for none).
+    """A line chart of ``(date, value, shown value)`` points as inline SVG.
 
-    ``scale`` fixes the y axis (morale is 1..5); otherwise it runs from 0 (or the lowest
-    value, if negative) to the highest. One point sits in the middle; equal values draw a
-    flat line. ``point(date, shown)`` is each point's tooltip. Every text is escaped here.
+    "" for fewer than :data:`MIN_POINTS` points: one value is no trend, and the table
+    beside the chart already shows it. ``label`` is the chart's only title (its caption),
+    so the chart does not say it twice. ``scale`` fixes the y axis (morale is 1..5);
+    otherwise it runs from 0 (or the lowest value, if negative) to the highest; equal
+    values draw a flat line. ``point(date, shown)`` is each point's tooltip. Every text is
+    escaped here.
     """
     points = [p for p in points if math.isfinite(p[1])]
-    if not points:
+    if len(points) < MIN_POINTS:
         return ""
     values = [v for _, v, _ in points]
     if scale is not None:
@@ -404,7 +406,6 @@ def chart_svg(
         f"<figure><figcaption>{e(label)}</figcaption>",
         f'<svg class="chart {e(css)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{e(label)}">',
-        f'<text class="title" x="4" y="16">{e(y_title)}</text>',
     ]
     for tick in ticks:
         at = _fmt(y(tick))

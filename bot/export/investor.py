@@ -1,21 +1,34 @@
 """An investor-update draft from the last month of weekly founder updates.
 
 Plain text with light markup (``**bold**`` headings, ``- `` bullets), sent as a message
-the founder copies into an email. Every number is computed from the weekly updates; the
-asks are left as lines for the founder to fill in, never invented; and the founder's
-morale, which they told their coach, is not something the draft tells their investors.
+the founder copies into an email. Every number is computed from what the founder gave:
+the weekly updates, and cash, burn and runway from their latest funding run. It must be
+safe to paste as it is, so:
+
+- a section with nothing to say is left out, never padded with "nothing recorded";
+- a change is only claimed between two updates at least a week apart (two updates on one
+  day are a correction, not a trend);
+- goals are labelled with the week they are for;
+- the weekly obstacles, which the founder told their coach in private, are quoted only in
+  the default version, and :func:`private_notes` lets the caller warn about them; the
+  ``private=False`` version leaves them out;
+- the asks are left as lines for the founder to fill in, never invented, and the founder's
+  morale is never something the draft tells their investors.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.export.summary import Summary, WeeklyUpdate
-from bot.export.words import Words, metric_series, number, same_metric, signed, signed_pct
+from bot.export.summary import KeyNumbers, Summary, WeeklyUpdate
+from bot.export.words import Words, number, same_metric, signed, signed_pct
+from bot.rendering.filters import format_money, format_months
 
-__all__ = ["WINDOW_DAYS", "investor_update", "recent_updates"]
+__all__ = ["MIN_DAYS_FOR_A_CHANGE", "WINDOW_DAYS", "investor_update", "private_notes",
+           "recent_updates"]  # fmt: skip
 
 WINDOW_DAYS = 31
+MIN_DAYS_FOR_A_CHANGE = 7  # a change is between two updates at least a week apart
 
 
 def _day(update: WeeklyUpdate) -> date | None:
@@ -47,87 +60,117 @@ def _unique(items: list[str]) -> list[str]:
     return kept
 
 
-def _headline(summary: Summary, recent: list[WeeklyUpdate], words: Words) -> list[str]:
+def private_notes(summary: Summary, today: date) -> list[str]:
+    """The founder's private notes (weekly obstacles) the default draft quotes."""
+    return _unique([u.obstacle for u in recent_updates(summary, today) if u.obstacle])
+
+
+def _by_day(updates: list[WeeklyUpdate], name: str | None) -> list[tuple[date, WeeklyUpdate]]:
+    """Updates giving a value of the metric, one per day (a later one that day corrects)."""
+    days: dict[date, WeeklyUpdate] = {}
+    for update in updates:
+        day = _day(update)
+        if day and update.metric_value is not None and same_metric(update.metric_name, name):
+            days[day] = update
+    return sorted(days.items(), key=lambda item: item[0])
+
+
+def _metric(summary: Summary, recent: list[WeeklyUpdate], words: Words) -> list[str]:
+    """The key metric now and, given an update a week or more before, its change since."""
     locale = summary.locale
-    name, series = metric_series(recent)
-    if not series:
-        return [words("investor.no_metric")]
+    valued = [u for u in recent if u.metric_value is not None]
+    if not valued:
+        return []
+    name = valued[-1].metric_name
     metric = _one_line(name or "")
-    first, last = series[0], series[-1]
-    if len(series) > 1:
-        start, end = float(first.metric_value or 0), float(last.metric_value or 0)
-        change = end - start
-        pct = signed_pct(change / abs(start), locale) if start else ""
-        line = words(
-            "investor.metric_change",
-            metric=metric,
-            first=number(start, locale),
-            last=number(end, locale),
-            change=signed(change, locale),
-            pct=pct,
-        )
-        return [line]
-    # One value this month: compare with the previous update of the same metric, if any.
-    position = next(i for i, u in enumerate(summary.weekly_updates) if u is last)
-    before = [
-        u
-        for u in summary.weekly_updates[:position]
-        if u.metric_value is not None and same_metric(u.metric_name, name)
-    ]
-    change, since = "", ""
-    if before:
-        change = signed(float(last.metric_value or 0) - float(before[-1].metric_value), locale)
-        since = before[-1].date
+    window = _by_day(recent, name)
+    last_day, last = window[-1]
+    latest = last_day - timedelta(days=MIN_DAYS_FOR_A_CHANGE)
+    base = next(((d, u) for d, u in window if d <= latest), None)
+    if base is None:  # nothing a week older this month: the last one before, if any
+        start = window[0][0]
+        earlier = [(d, u) for d, u in _by_day(summary.weekly_updates, name) if d < start]
+        base = earlier[-1] if earlier and earlier[-1][0] <= latest else None
+    end = float(last.metric_value or 0)
+    if base is None:
+        return [words("investor.metric_single", metric=metric, value=number(end, locale))]
+    since, first = base[0], float(base[1].metric_value or 0)
+    change = end - first
     return [
         words(
-            "investor.metric_single",
+            "investor.metric_change",
             metric=metric,
-            value=number(last.metric_value, locale),
-            change=change,
-            since=since,
+            first=number(first, locale),
+            last=number(end, locale),
+            change=signed(change, locale),
+            pct=signed_pct(change / abs(first), locale) if first else "",
+            since=since.isoformat(),
         )
     ]
 
 
-def investor_update(summary: Summary, words: Words, *, today: date) -> str | None:
-    """The draft, in the founder's language; None without a weekly update in the last month."""
+def _money(numbers: KeyNumbers, summary: Summary, words: Words) -> list[str]:
+    """Cash, burn and runway, as the founder last gave them."""
+    locale, currency = summary.locale, summary.currency
+    lines = []
+    if numbers.cash is not None:
+        amount = format_money(numbers.cash, locale, currency)
+        lines.append(words("investor.cash", amount=amount, date=numbers.as_of))
+    if numbers.burn is not None:
+        if numbers.burn > 0:
+            amount = format_money(numbers.burn, locale, currency)
+            lines.append(words("investor.burn", amount=amount))
+        else:
+            lines.append(words("investor.no_burn"))
+    if numbers.runway_months is not None:
+        months = format_months(numbers.runway_months, locale)
+        lines.append(words("investor.runway", months=months))
+    return lines
+
+
+def _section(title: str, items: list[str]) -> list[str]:
+    """A heading and its bullets, or nothing at all when there is nothing to say."""
+    if not items:
+        return []
+    return [f"**{title}**", *(f"- {item}" for item in items), ""]
+
+
+def investor_update(
+    summary: Summary, words: Words, *, today: date, private: bool = True
+) -> str | None:
+    """The draft, in the founder's language; None without a weekly update in the last month.
+
+    ``private=False`` leaves out the founder's private notes (see the module docstring).
+    """
     recent = recent_updates(summary, today)
     if not recent:
         return None
-    nothing = f"- {words('investor.nothing')}"
-
-    def bullets(items: list[str]) -> list[str]:
-        return [f"- {item}" for item in items] or [nothing]
-
+    numbers = _metric(summary, recent, words)
+    if summary.key_numbers is not None:
+        numbers += _money(summary.key_numbers, summary, words)
+    obstacles = private_notes(summary, today) if private else []
+    dropped = _unique([g for u in recent for g in u.goals_dropped])
+    goals = _unique(recent[-1].goals_next)
     lines = [
         f"**{words('investor.title', startup=summary.startup or '', founder=summary.founder)}**",
         words("investor.period", start=recent[0].date, end=recent[-1].date),
         "",
         words("investor.greeting"),
         "",
-        f"**{words('investor.headline')}**",
-        *bullets(_headline(summary, recent, words)),
-        "",
-        f"**{words('investor.highlights')}**",
-        *bullets(_unique([g for u in recent for g in u.goals_done])),
-        "",
-        f"**{words('investor.lowlights')}**",
-        *bullets(
-            _unique([u.obstacle for u in recent if u.obstacle])
-            + [
-                words("investor.dropped", goal=goal)
-                for goal in _unique([g for u in recent for g in u.goals_dropped])
-            ]
+        *_section(words("investor.headline"), numbers),
+        *_section(
+            words("investor.highlights"), _unique([g for u in recent for g in u.goals_done])
         ),
-        "",
+        *_section(
+            words("investor.lowlights"),
+            obstacles + [words("investor.dropped", goal=goal) for goal in dropped],
+        ),
         f"**{words('investor.asks')}**",
         words("investor.ask_hint"),
         f"- {words('investor.ask_intros')}",
         f"- {words('investor.ask_help')}",
         "",
-        f"**{words('investor.next_goals')}**",
-        *bullets(_unique(recent[-1].goals_next)),
-        "",
+        *_section(words("investor.next_goals", date=recent[-1].date), goals),
         words("investor.signoff", founder=summary.founder),
     ]
     return "\n".join(lines).strip()

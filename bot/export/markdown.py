@@ -3,7 +3,9 @@
 Every word of the document comes from ui.yaml ``export`` (``words``); every text from the
 summary (answers, advice, commitments, notes, goals, obstacles, the transcript) goes
 through :func:`~bot.rendering.markup.escape_markdown`, so founder text shows exactly as
-typed and can add no heading, link, list, HTML or table column.
+typed and can add no heading, link, list, HTML or table column. Only what Markdown would
+act on is escaped, and lines are broken with two trailing spaces rather than a ``\\``,
+so the raw file reads cleanly when pasted into a doc or an email.
 """
 
 from __future__ import annotations
@@ -29,10 +31,9 @@ from bot.export.words import (
 )
 from bot.rendering.markup import escape_markdown
 
-__all__ = ["Words", "md", "md_block", "to_markdown"]
+__all__ = ["Words", "md", "md_block", "md_cell", "to_markdown"]
 
-_ORDERED = re.compile(r"^(\d+)([.])")  # "1." at the start of a line would start a list
-_SETEXT = re.compile(r"^=")  # a line of "=" under text would make it a heading
+_BREAK = "  \n"  # a hard line break that reads as nothing in the raw file
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?")
 
 
@@ -42,21 +43,22 @@ class _Computed(str):
     __slots__ = ()
 
 
-def _line(text: str) -> str:
-    escaped = escape_markdown(text)
-    return _SETEXT.sub(r"\\=", _ORDERED.sub(r"\1\\\2", escaped))
-
-
 def md(text: str | None) -> str:
     """Founder or summary text on one line, escaped for Markdown (a dash when empty)."""
     flat = " ".join((text or "").split())
-    return _line(flat) if flat else DASH
+    return escape_markdown(flat) if flat else DASH
 
 
 def md_block(text: str | None, indent: str = "") -> str:
     """Text of several lines, escaped, its lines kept apart by hard line breaks."""
-    lines = [_line(" ".join(line.split())) for line in (text or "").splitlines() if line.strip()]
-    return ("\\\n" + indent).join(lines) if lines else DASH
+    lines = [escape_markdown(" ".join(line.split())) for line in (text or "").splitlines()
+             if line.strip()]  # fmt: skip
+    return (_BREAK + indent).join(lines) if lines else DASH
+
+
+def md_cell(text: str | None) -> str:
+    """Text in a table cell: escaped, and a ``|`` cannot start another column."""
+    return md(text).replace("|", "\\|")
 
 
 def _date(text: str) -> str:
@@ -147,7 +149,9 @@ def _flow(out: _Writer, flow: FlowSummary) -> None:
         for index, item in enumerate(flow.advice, start=1):
             out.heading(4, f"{index}. {md(item.title)}")
             out.paragraph(md_block(item.text))
-            out.paragraph(f"*{out.w('why', why=item.why)}*")
+            why = out.w("why", why=item.why)
+            # Chinese has no italics: a slanted CJK face is a synthetic one, and reads poorly
+            out.paragraph(why if out.locale.startswith("zh") else f"*{why}*")
 
 
 def _commitments(out: _Writer) -> None:
@@ -197,11 +201,11 @@ def _weekly(out: _Writer) -> None:
             _cells(
                 [
                     _date(update.date),
-                    md(update.metric_name),
+                    md_cell(update.metric_name),
                     number(update.metric_value, locale),
                     signed(update.metric_change, locale),
                     morale(update),
-                    md(update.obstacle),
+                    md_cell(update.obstacle),
                 ]
             )
         )
@@ -236,5 +240,5 @@ def _transcript(out: _Writer) -> None:
     for message in messages:
         who = speaker(message.direction, out.words)
         when = local_time(message.at, out.summary)
-        out.add(f"- **{who}** · {when}\\", f"  {md_block(message.text, '  ')}")
+        out.add(f"- **{who}** · {when}  ", f"  {md_block(message.text, '  ')}")
     out.add("")

@@ -113,8 +113,19 @@ class WeeklyUpdate(BaseModel):
     goals_next: list[str] = Field(default_factory=list)
 
 
+class KeyNumbers(BaseModel):
+    """Cash, burn and runway as the founder last gave them in the funding flow."""
+
+    as_of: str = Field(description="The local date of the funding run they come from.")
+    cash: float | None = None
+    burn: float | None = Field(default=None, description="Net monthly burn.")
+    runway_months: float | None = Field(
+        default=None, description="Cash divided by net burn; none without a net burn."
+    )
+
+
 class RawAnswer(BaseModel):
-    """Every answer and every edit, as stored."""
+    """Every answer and every edit, as stored, with its words in the founder's language."""
 
     run_id: int
     flow: str
@@ -122,6 +133,9 @@ class RawAnswer(BaseModel):
     value: Any = None
     revision: int
     answered_at: datetime
+    topic: str = Field(default="", description="The flow's title in the founder's language.")
+    question: str = Field(default="", description="The question's short name.")
+    answer: str = Field(default="", description="The value as the founder reads it (labels).")
 
 
 class AdviceRecord(BaseModel):
@@ -160,6 +174,9 @@ class Summary(BaseModel):
     flows: list[FlowSummary] = Field(default_factory=list)
     commitments: list[CommitmentItem] = Field(default_factory=list)
     weekly_updates: list[WeeklyUpdate] = Field(default_factory=list)
+    key_numbers: KeyNumbers | None = Field(
+        default=None, description="Cash, burn and runway from the latest funding run, if given."
+    )
     answers: list[RawAnswer] = Field(default_factory=list)
     advice_given: list[AdviceRecord] = Field(default_factory=list)
     checkins: list[CheckInItem] = Field(
@@ -205,20 +222,12 @@ def build_summary(
         done = [r for r in runs if r["flow_id"] == flow_id and r["status"] == "completed"]
         if flow is None or not done or flow_id in ("commit", "checkin", "update"):
             continue
-        summary.flows.append(_flow_summary(flow, done, records, facts, present))
+        then = _facts_before(runs, done[-1], catalog)
+        summary.flows.append(_flow_summary(flow, done, records, facts, then, present))
     summary.commitments = _commitments(records, present, zone)
     summary.weekly_updates = _weekly(runs, catalog, zone)
-    summary.answers = [
-        RawAnswer(
-            run_id=a["run_id"],
-            flow=a["flow_id"],
-            step=a["step_id"],
-            value=a["value"],
-            revision=a["revision"],
-            answered_at=a["created_at"],
-        )
-        for a in records["answers"]
-    ]
+    summary.key_numbers = _key_numbers(runs, facts.get("funding", {}), zone)
+    summary.answers = [_raw_answer(a, catalog, present, facts) for a in records["answers"]]
     summary.advice_given = [
         AdviceRecord(
             run_id=a["run_id"],
@@ -237,6 +246,29 @@ def build_summary(
             for m in records["transcript"]
         ]
     return summary
+
+
+def _raw_answer(
+    answer: dict[str, Any], catalog: Catalog, present: Presenter, facts: dict[str, Any]
+) -> RawAnswer:
+    """One stored answer, with its topic, question and value in the founder's words."""
+    raw = RawAnswer(
+        run_id=answer["run_id"],
+        flow=answer["flow_id"],
+        step=answer["step_id"],
+        value=answer["value"],
+        revision=answer["revision"],
+        answered_at=answer["created_at"],
+    )
+    flow = catalog.flows.get(raw.flow)
+    if flow is None or not any(step.id == raw.step for step in flow.spec.steps):
+        return raw  # a flow or step since removed: its ids are all there is
+    step = flow.step(raw.step)
+    raw.topic = present.texts(flow).title
+    if raw.step in present.texts(flow).steps:
+        raw.question = present.short_name(flow, step, facts)
+    raw.answer = present.display(flow, step, raw.value)
+    return raw
 
 
 def _state(run: dict[str, Any]) -> FlowState:
@@ -267,16 +299,36 @@ def _current_facts(runs: list[dict[str, Any]], catalog: Catalog) -> dict[str, di
     return facts
 
 
+def _facts_before(
+    runs: list[dict[str, Any]], run: dict[str, Any], catalog: Catalog
+) -> dict[str, dict[str, Any]]:
+    """The facts as they stood when ``run`` was completed: the runs completed before it."""
+
+    def order(r: dict[str, Any]) -> tuple[str, int]:
+        return (str(r["completed_at"] or ""), int(r["id"]))
+
+    earlier = [r for r in runs if r["status"] == "completed" and order(r) < order(run)]
+    return _current_facts(sorted(earlier, key=order), catalog)
+
+
 def _flow_summary(
     flow: Any,
     done: list[dict[str, Any]],
     records: dict[str, list[dict[str, Any]]],
     facts: dict[str, dict[str, Any]],
+    then: dict[str, dict[str, Any]],
     present: Presenter,
 ) -> FlowSummary:
+    """The latest run of a flow; its advice in the words and numbers it was given with.
+
+    ``facts`` are today's (the answers section shows what is true now, a stage confirmed
+    since included); ``then`` are the facts when the run was completed, so an advice item
+    quotes the cash, burn or team size that made the coach give it, not later numbers.
+    """
     run = done[-1]
     state = _state(run)
     merged = run_facts(flow, state, facts)
+    given = run_facts(flow, state, then)
     texts = present.texts(flow)
     edits: dict[str, int] = {}
     for answer in records["answers"]:
@@ -320,9 +372,9 @@ def _flow_summary(
         advice.append(
             AdviceItem(
                 rule=item["rule_id"],
-                title=present.template(words.title, merged, target=Target.PLAIN),
-                text=present.template(words.text, merged, target=Target.PLAIN),
-                why=present.template(words.why, merged, target=Target.PLAIN),
+                title=present.template(words.title, given, target=Target.PLAIN),
+                text=present.template(words.text, given, target=Target.PLAIN),
+                why=present.template(words.why, given, target=Target.PLAIN),
             )
         )
     return FlowSummary(
@@ -379,6 +431,26 @@ def _commitments(
         )
         for row in records["commitments"]
     ]
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _key_numbers(
+    runs: list[dict[str, Any]], funding: dict[str, Any], zone: str
+) -> KeyNumbers | None:
+    """Cash, burn and runway from the latest completed funding run (None if not given)."""
+    done = [r for r in runs if r["flow_id"] == "funding" and r["status"] == "completed"]
+    cash, burn = _number(funding.get("cash")), _number(funding.get("burn"))
+    if not done or (cash is None and burn is None):
+        return None
+    return KeyNumbers(
+        as_of=_local(done[-1]["completed_at"] or done[-1]["started_at"], zone)[:10],
+        cash=cash,
+        burn=burn,
+        runway_months=_number(funding.get("runway_months")),
+    )
 
 
 def _weekly(runs: list[dict[str, Any]], catalog: Catalog, zone: str) -> list[WeeklyUpdate]:

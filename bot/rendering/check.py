@@ -529,7 +529,7 @@ def check_templates(catalog: Catalog, content_dir: Path) -> list[Problem]:
                 attempt("intro", texts.intro, state)
             for run in states.runs:
                 _check_run(flow, texts, run, attempt, renders)
-    renders.problems += wording_problems(catalog, content_dir, renderer)
+    renders.problems += wording_problems(catalog, content_dir, renderer, preview.facts)
     renders.problems += free_text_matching_problems(catalog, content_dir)
     return renders.problems
 

@@ -47,9 +47,6 @@ def convert(source: str, target: Target) -> str:
     return re.sub(r"\x00(\d+)\x00", lambda m: tags[int(m.group(1))], text)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~&])")
-
-
 def format_text(text: str, target: Target) -> str:
     """Text built in Python (an investor-update draft) for a target: escaped, then its markup.
 
@@ -64,9 +61,34 @@ def format_text(text: str, target: Target) -> str:
     return text
 
 
+# Escaping for Markdown, kept to what could change how founder text renders, so the raw
+# file reads as typed ("mid-size", "2.5M", "(vertical AI)" stay as they are).
+_MD_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)")  # "\" that would escape or break
+_MD_ALWAYS = re.compile(r"[`*\[\]<~]")  # code, emphasis, links and images, HTML, strikes
+_MD_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")  # "_" not inside a word
+_MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")  # "&copy;" would show as ©
+_MD_LINE_START = re.compile(r"^(\s*)(#|>|[-+=](?=\s|$|[-+=]))")  # heading, quote, list, rule
+_MD_NUMBERED = re.compile(r"^(\s*\d+)([.)])")  # "1." or "1)" would start a numbered list
+_MD_CLOSING_HASH = re.compile(r"(?<=\s)#+\s*$")  # "### Hire #" would lose the "#"
+
+
+def _escape_md_line(line: str) -> str:
+    text = _MD_BACKSLASH.sub(r"\\\\", line)
+    text = _MD_ALWAYS.sub(lambda m: "\\" + m.group(0), text)
+    text = _MD_UNDERSCORE.sub(r"\\_", text)
+    text = _MD_ENTITY.sub(r"\\&", text)
+    text = _MD_CLOSING_HASH.sub(lambda m: "\\" + m.group(0), text)
+    text = _MD_LINE_START.sub(r"\1\\\2", text)
+    return _MD_NUMBERED.sub(r"\1\\\2", text)
+
+
 def escape_markdown(value: str) -> str:
-    """Escape a value for Markdown so founder text cannot add formatting or links."""
-    return _MD_SPECIAL.sub(r"\\\1", value)
+    """Escape a value for Markdown so founder text cannot add formatting, links or headings.
+
+    Only what Markdown would act on is escaped: emphasis, code, links, HTML, entities,
+    strikethrough, and a list, quote, heading or rule marker at the start of a line.
+    """
+    return "\n".join(_escape_md_line(line) for line in value.split("\n"))
 
 
 def tidy(text: str) -> str:

@@ -19,7 +19,7 @@ CLOSE = "\ue001"
 _VALUE = re.compile(f"({OPEN}[^{OPEN}{CLOSE}]*{CLOSE})")
 # markup between a value and the text beside it: HTML tags, Markdown emphasis marks
 _MARKUP_AFTER = re.compile(r"(?:<[^<>]*>|[*_])*")
-_MARKUP_BEFORE = re.compile(r"(?:<[^<>]*>|[*_])*$")
+_MARKUP_BEFORE = re.compile(r"(?:<[^<>]*>|[*_])*\Z")  # \Z: "$" would match before a newline
 
 
 def _kind(char: str | None) -> str:

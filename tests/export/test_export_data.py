@@ -18,6 +18,7 @@ from bot.engine import Catalog
 from bot.export.data import safe_filename, schema, to_csv, to_json
 from bot.export.summary import Summary
 from bot.models import UserRef
+from bot.rendering import Renderer, Target
 from bot.storage import Database
 from tests.checkins.test_checkins_dispatch import ADA, onboard
 from tests.coach.helpers import last_question, say
@@ -75,12 +76,8 @@ async def test_csv_export_has_a_bom_and_parses(coach: Coach) -> None:
     raw = await export(coach, ADA, "4")
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    startup = next(r for r in rows if r["step"] == "startup")
-    assert (startup["record"], startup["value"], startup["question"]) == (
-        "answer",
-        "深度求索",
-        "公司",
-    )
+    startup = next(r for r in rows if r["问题或行动承诺"] == "公司")
+    assert (startup["类型"], startup["回答"], startup["主题"]) == ("回答", "深度求索", "个人档案")
 
 
 async def test_an_export_holds_only_the_founders_own_data(coach: Coach) -> None:
@@ -124,12 +121,17 @@ def test_file_names_are_safe_whatever_the_startup_is_called(startup: str) -> Non
     assert len(name) <= 70
 
 
-def test_data_exports_of_an_empty_summary() -> None:
+def test_data_exports_of_an_empty_summary(real_catalog: Catalog) -> None:
     summary = Summary(generated_at=datetime(2026, 3, 2, tzinfo=UTC), locale="zh", founder="林",
                       timezone="Asia/Shanghai")  # fmt: skip
     assert json.loads(to_json(summary))["founder"] == "林"
-    assert to_csv(summary).decode("utf-8-sig").splitlines() == [
-        "record,flow,step,question,value,revision,date,status,outcome,note"
+    renderer = Renderer(real_catalog)
+
+    def words(key: str, **context: object) -> str:
+        return str(renderer.ui(f"export.{key}", "zh", Target.PLAIN, **context))
+
+    assert to_csv(summary, words).decode("utf-8-sig").splitlines() == [
+        "类型,主题,问题或行动承诺,回答,第几次填写,日期,状态,结果,备注"
     ]
 
 
@@ -157,7 +159,8 @@ async def test_investor_draft_from_weekly_updates_is_escaped_for_telegram(
         replies = await say(coach, ADA, "investor")
     finally:
         await db.close()
-    draft = replies[0].text
+    warning, draft = (r.text for r in replies)
+    assert "quote the obstacles from your weekly updates" in warning
     assert "420" in draft
     assert "+120" in draft
     assert "+40%" in draft
@@ -213,3 +216,60 @@ def test_a_file_over_the_limit_leaves_out_the_transcript_and_says_so(
     assert len(file.data) <= 20_000
     assert json.loads(file.data)["transcript"] is None
     assert "the full transcript is left out" in file.caption
+
+
+CSV_AFTER_FUNDING = {
+    # (locale, what a founder reads) for the funding stage, a yes/no and a check-in
+    "en": {
+        "header": ["Type", "Topic", "Question or commitment", "Answer", "Edit", "Date", "Status",
+                   "Outcome", "Note"],
+        "stage": ("Answer", "Funding", "Stage"),
+        "checkin": ("Check-in", "Scheduled"),
+    },
+    "zh": {
+        "header": ["类型", "主题", "问题或行动承诺", "回答", "第几次填写", "日期", "状态", "结果",
+                   "备注"],
+        "stage": ("回答", None, "阶段"),
+        "checkin": ("跟进", "已安排"),
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+async def test_csv_is_in_the_founders_words(coach: Coach, locale: str) -> None:
+    """Header, topics, questions, answers and statuses in the founder's language, no ids."""
+    from tests.checkins.test_checkins_dispatch import commit_after_funding
+
+    await onboard(coach)
+    if locale == "zh":
+        await say(coach, ADA, "/lang zh")
+    replies = await commit_after_funding(coach)
+    typed = {"pick": "1", "when": "in_a_week", "hour": "h09"}  # any other question: /skip
+    for _ in range(10):
+        question = last_question(replies)
+        if question.flow != "commit":
+            break
+        replies = await say(coach, ADA, typed.get(question.step or "", "/skip"))
+    raw = await export(coach, ADA, "4")
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    expected = CSV_AFTER_FUNDING[locale]
+    assert table[0] == expected["header"]
+    record, topic, question = expected["stage"]
+    stages = [row for row in table if row[2] == question and row[0] == record]
+    assert len(stages) == 2  # the profile's and the funding flow's
+    if topic is not None:
+        assert stages[1][1] == topic
+    for stage in stages:
+        assert stage[3] not in (
+            "idea",
+            "prototype",
+            "mvp",
+            "revenue",
+            "scaling",
+        )  # a label, not an id
+        assert stage[5][:4] == "2026"
+    assert any(row[0] == expected["checkin"][0] and row[6] == expected["checkin"][1]
+               and row[2] for row in table[1:])  # fmt: skip
+    ids = {"mvp", "vertical_ai", "False", "True", "h09", "on_date", "answer", "checkin"}
+    assert not ids & {cell for row in table[1:] for cell in row}
+    assert not any(row[2] == "" for row in table[1:] if row[0] == record)  # every question named

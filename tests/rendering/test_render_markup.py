@@ -61,12 +61,16 @@ def test_convert_leaves_jinja_tags_alone(source: str, target: Target, expected: 
     [
         ("**x**", r"\*\*x\*\*"),
         ("_x_", r"\_x\_"),
-        ("<b>", r"\<b\>"),
-        ("[link](http://x)", r"\[link\]\(http://x\)"),
+        ("<b>", r"\<b>"),
+        ("[link](http://x)", r"\[link\](http://x)"),
         ("# title", r"\# title"),
         ("- item", r"\- item"),
-        ("a\\b", r"a\\b"),
+        ("a\\b", "a\\b"),  # a backslash before a letter escapes nothing
+        ("a\\*", r"a\\\*"),
         ("plain words", "plain words"),
+        ("mid-size, 2.5M (vertical AI) #1 + C++", "mid-size, 2.5M (vertical AI) #1 + C++"),
+        ("snake_case", "snake_case"),
+        ("1. first\n> quote", "1\\. first\n\\> quote"),
     ],
 )
 def test_escape_markdown(value: str, expected: str) -> None:

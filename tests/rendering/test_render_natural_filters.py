@@ -32,6 +32,9 @@ from bot.rendering import filters as fmt
         (450_000, "zh", "CAD", "45万加元"),
         (450_000, "zh", "SEK", "45万 SEK"),
         (450_000, "zh", None, "45万"),
+        (20_000_000, "zh", None, "2000万"),  # never 2,000万
+        (123_456_789, "zh", "CNY", "1.23亿元"),
+        (8_000, "zh", None, "8000"),
         ("n/a", "en", "USD", "n/a"),
     ],
 )

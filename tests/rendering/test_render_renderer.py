@@ -53,7 +53,7 @@ FOUNDER = "<b>Al</b> & **Bo** _x_"
     ("target", "expected"),
     [
         (HTML, "Hi <b>&lt;b&gt;Al&lt;/b&gt; &amp; **Bo** _x_</b>"),
-        (MARKDOWN, r"Hi **\<b\>Al\</b\> \& \*\*Bo\*\* \_x\_**"),
+        (MARKDOWN, r"Hi **\<b>Al\</b> & \*\*Bo\*\* \_x\_**"),
         (PLAIN, "Hi <b>Al</b> & **Bo** _x_"),
     ],
 )
@@ -69,7 +69,7 @@ def test_founder_text_is_escaped_per_target(
     ("target", "expected"),
     [
         (HTML, "&lt;b&gt;Al&lt;/b&gt; &amp; **Bo** _x_"),
-        (MARKDOWN, r"\<b\>Al\</b\> \& \*\*Bo\*\* \_x\_"),
+        (MARKDOWN, r"\<b>Al\</b> & \*\*Bo\*\* \_x\_"),
         (PLAIN, FOUNDER),
     ],
 )
@@ -282,7 +282,7 @@ def test_join_labels(labels: list[str], locale: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("locale", "target", "expected"),
     [("en", HTML, "Hi <b>&lt;Al&gt;</b>"), ("zh", PLAIN, "你好 <Al>"),
-     ("en", MARKDOWN, r"Hi **\<Al\>**")],
+     ("en", MARKDOWN, r"Hi **\<Al>**")],
 )  # fmt: skip
 def test_ui_string(renderer: Renderer, locale: str, target: Target, expected: str) -> None:
     """UI strings render with their parameters, escaped like facts."""

@@ -51,6 +51,10 @@ def zh(renderer: Renderer, source: str, target: Target = Target.PLAIN, **values:
         ("第 {{ n }} 题", "3", "第 3 题"),
         ("（{{ n }}）", "3/8", "（3/8）"),
         ("我不认识 {{ n }} 这个命令", "/foo", "我不认识 /foo 这个命令"),
+        # a value that starts a line keeps its line (the investor draft's signoff, #13)
+        ("感谢各位的支持！\n{{ n }}", "林", "感谢各位的支持！\n林"),
+        ("感谢各位的支持！\n{{ n }}", "Ada", "感谢各位的支持！\nAda"),
+        ("第一行\n\n{{ n }} 的目标", "深言智能", "第一行\n\n深言智能的目标"),
     ],
 )
 def test_values_are_spaced_only_next_to_latin_text(

@@ -82,6 +82,13 @@ def test_covers_answering_for_a_multiple_choice_step(tmp_path: Path) -> None:
         ("已暂停「{{ probe.nickname }}」。", "use “” for quotes"),
         ("回复数字即可(可多选)。", "use full-width （） around Chinese text"),
         ("写城市名，比如 上海、深圳。", "no space between Chinese characters"),
+        # issue #13: one quotation style, a coach's word, no English to type, native amounts
+        ('他说"可以"就行。', "use “” for quotes, not straight"),
+        ("查看回访安排。", "say 跟进 or 进展确认"),
+        ("回复 keep 保持原样。", "a Chinese founder never has to type an English word"),
+        ("想自己写就回复“none”。", "a Chinese founder never has to type an English word"),
+        ("目标是融 2,000万。", "no thousands separator before 万 or 亿"),
+        ("目标是融 {{ probe.cash | num }}万。", "write a Chinese amount with `| money`"),
     ],
 )
 def test_chinese_typography(tmp_path: Path, text: str, what: str) -> None:
@@ -98,8 +105,42 @@ def test_chinese_typography(tmp_path: Path, text: str, what: str) -> None:
         "{{ probe.nickname }} 目前处在哪个阶段？",  # a value: spaced by the renderer
         "比如 Asia/Shanghai 或 UTC+8。",  # Chinese next to Latin text
         "（例如 1, 3）",
+        "回复“不变”或发 /skip 就保持原样。",  # a Chinese word, or a /command
+        "目标是融 {{ probe.cash | money }}。",
+        "查看跟进安排。",
+        "他说“可以”就行。",
     ],
 )
 def test_chinese_typography_that_is_fine(tmp_path: Path, text: str) -> None:
     """Spaces next to values or Latin text, and full-width parentheses, are fine."""
     assert problems(tmp_path, "zh", lambda w: w.update(intro=text)) == []
+
+
+def spacing_problems(root: Path, intro: str) -> list[tuple[str, str]]:
+    """(where, what) of the rendered-spacing problems of a zh intro, with the preview."""
+    from bot.rendering.check import preview_facts
+
+    words = texts_for(PROBE, "zh")
+    words["intro"] = intro
+    flows_dir, content_dir = write_catalog(root, texts={"zh/probe": words})
+    catalog = load_catalog(flows_dir, content_dir, strict=True)
+    found = wording_problems(catalog, content_dir, Renderer(catalog), preview_facts(catalog))
+    return [(p.where, p.what) for p in found]
+
+
+def test_a_chinese_answer_never_sits_behind_a_space(tmp_path: Path) -> None:
+    """Rendered with Chinese answers, a value built in the template keeps no space (§3 zh 2)."""
+    found = spacing_problems(tmp_path, "你好，{{ probe.nickname ~ ' 同学' }}。")
+    assert [(where, what.split(" (")[0]) for where, what in found] == [
+        ("intro", "a space between Chinese characters once a Chinese answer is put in")
+    ]
+    assert "深言智能 同学" in found[0][1]
+
+
+@pytest.mark.parametrize(
+    "intro",
+    ["用一句话介绍 {{ probe.nickname }}：", "{{ probe.nickname }} 目前处在哪个阶段？",
+     "你好，{{ probe.nickname }}。"],
+)  # fmt: skip
+def test_values_spaced_by_the_renderer_are_fine(tmp_path: Path, intro: str) -> None:
+    assert spacing_problems(tmp_path, intro) == []
