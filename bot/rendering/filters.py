@@ -100,6 +100,15 @@ def join_labels(labels: list[str], locale: str = "en") -> str:
     return ("、" if locale == "zh" else ", ").join(labels)
 
 
+def join_phrases(phrases: list[str], locale: str = "en") -> str:
+    """Join phrases as a sentence does: ``a and b``, ``a, b and c`` / ``a和b``, ``a、b和c``."""
+    if len(phrases) <= 1:
+        return "".join(phrases)
+    if locale == "zh":
+        return "、".join(phrases[:-1]) + "和" + phrases[-1]
+    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 

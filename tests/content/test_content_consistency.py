@@ -1,0 +1,101 @@
+"""Scores and advice agree with each other, in every persona and both languages.
+
+Each advice rule and each score band declares what it claims (``+pitch_ready``,
+``-raise_size``) in its flow file; :func:`bot.engine.contradictions` finds a screen where
+one says good and another says bad about the same thing, and :func:`chosen_offers` an
+alternative that is the founder's own answer. ``flows check`` runs the same check over
+the states it walks; these tests run it over every persona, and then read the rendered
+words for the cases the founder trial met (findings §3 and B12).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.engine import Catalog, assess, chosen_offers, contradictions, fired_rules
+from bot.rendering import Renderer, Target
+from tests.content.test_content_personas import CASES, _facts
+
+IDS = [f"{f}-{p['id']}" for f, p in CASES]
+PERSONAS = {(flow, persona["id"]): persona for flow, persona in CASES}
+
+
+@pytest.mark.parametrize(("flow_id", "persona"), CASES, ids=IDS)
+def test_scores_and_advice_never_contradict(
+    real_catalog: Catalog, flow_id: str, persona: dict[str, Any]
+) -> None:
+    flow = real_catalog.flows[flow_id]
+    facts = _facts(real_catalog, flow_id, persona)
+    assert [str(c) for c in contradictions(flow, facts)] == []
+
+
+@pytest.mark.parametrize(("flow_id", "persona"), CASES, ids=IDS)
+def test_no_alternative_is_the_founders_own_answer(
+    real_catalog: Catalog, flow_id: str, persona: dict[str, Any]
+) -> None:
+    flow = real_catalog.flows[flow_id]
+    facts = _facts(real_catalog, flow_id, persona)
+    assert [str(c) for c in chosen_offers(flow, facts)] == []
+
+
+@pytest.mark.parametrize("flow_id", ["team", "funding", "marketing"])
+def test_every_claimed_topic_can_be_contradicted(real_catalog: Catalog, flow_id: str) -> None:
+    """A topic only ever called good (or only bad) would make the check say nothing."""
+    spec = real_catalog.flows[flow_id].spec
+    signs: dict[str, set[str]] = {}
+    claims = [c for rule in spec.rules for c in rule.claims]
+    claims += [c for dim in spec.assessment for band in dim.claims.values() for c in band]
+    for claim in claims:
+        signs.setdefault(claim[1:], set()).add(claim[0])
+    assert signs, f"{flow_id} declares no claims"
+    assert {topic for topic, found in signs.items() if found != {"+", "-"}} == set()
+
+
+def _screen(catalog: Catalog, flow_id: str, persona_id: str, locale: str) -> str:
+    """What the founder reads after the review: every score line and every advice item."""
+    flow = catalog.flows[flow_id]
+    facts = _facts(catalog, flow_id, PERSONAS[flow_id, persona_id])
+    renderer = Renderer(catalog)
+    texts = flow.texts[locale]
+    parts = []
+    for score in assess(flow, facts):
+        dim = texts.assessment[score.dimension]
+        reason = renderer.render(
+            dim.reason, {**facts, "score": score.score}, locale=locale, target=Target.PLAIN
+        )
+        parts.append(f"{dim.name}: {score.score}/5. {reason}")
+    for rule in fired_rules(flow, facts):
+        words = texts.rules[rule.id]
+        for source in (words.title, words.text, words.why):
+            parts.append(renderer.render(source, facts, locale=locale, target=Target.PLAIN))
+    return "\n".join(parts)
+
+
+# (flow, persona, locale, what the score said, what the advice beside it said)
+TRIAL_PAIRS = [
+    ("funding", "trial_two_months_left_ready_on_paper", "en", "Ready to pitch", "Emergency"),
+    ("funding", "trial_two_months_left_ready_on_paper", "zh", "可以开始路演", "紧急"),
+    ("funding", "trial_shenyan_demo_raising_80_months", "zh", "可以开始路演", "早了一步"),
+    ("funding", "trial_shenyan_demo_raising_80_months", "en", "Ready to pitch", "one step too early"),
+    ("funding", "trial_shenyan_demo_raising_80_months", "zh", "比较宽裕", "分阶段"),
+    ("funding", "trial_shenyan_demo_raising_80_months", "en", "generous", "Stage the money"),
+    ("marketing", "trial_law_firms_spend_without_attribution", "zh", "看得到回报", "哪个渠道"),
+    ("marketing", "trial_law_firms_spend_without_attribution", "en", "see what it returns",
+     "which channel"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("flow_id", "persona_id", "locale", "score_says", "advice_says"), TRIAL_PAIRS)
+def test_trial_contradictions_are_gone(
+    real_catalog: Catalog,
+    flow_id: str,
+    persona_id: str,
+    locale: str,
+    score_says: str,
+    advice_says: str,
+) -> None:
+    screen = _screen(real_catalog, flow_id, persona_id, locale)
+    assert advice_says in screen  # the advice is still given...
+    assert score_says not in screen  # ...and no score beside it says the opposite
