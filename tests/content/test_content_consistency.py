@@ -73,21 +73,25 @@ def _screen(catalog: Catalog, flow_id: str, persona_id: str, locale: str) -> str
     return "\n".join(parts)
 
 
+TWO_MONTHS = "trial_two_months_left_ready_on_paper"
+DEMO_80 = "trial_shenyan_demo_raising_80_months"
 # (flow, persona, locale, what the score said, what the advice beside it said)
 TRIAL_PAIRS = [
-    ("funding", "trial_two_months_left_ready_on_paper", "en", "Ready to pitch", "Emergency"),
-    ("funding", "trial_two_months_left_ready_on_paper", "zh", "可以开始路演", "紧急"),
-    ("funding", "trial_shenyan_demo_raising_80_months", "zh", "可以开始路演", "早了一步"),
-    ("funding", "trial_shenyan_demo_raising_80_months", "en", "Ready to pitch", "one step too early"),
-    ("funding", "trial_shenyan_demo_raising_80_months", "zh", "比较宽裕", "分阶段"),
-    ("funding", "trial_shenyan_demo_raising_80_months", "en", "generous", "Stage the money"),
+    ("funding", TWO_MONTHS, "en", "Ready to pitch", "Emergency"),
+    ("funding", TWO_MONTHS, "zh", "可以开始路演", "紧急"),
+    ("funding", DEMO_80, "zh", "可以开始路演", "早了一步"),
+    ("funding", DEMO_80, "en", "Ready to pitch", "one step too early"),
+    ("funding", DEMO_80, "zh", "比较宽裕", "分阶段"),
+    ("funding", DEMO_80, "en", "generous", "Stage the money"),
     ("marketing", "trial_law_firms_spend_without_attribution", "zh", "看得到回报", "哪个渠道"),
     ("marketing", "trial_law_firms_spend_without_attribution", "en", "see what it returns",
      "which channel"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("flow_id", "persona_id", "locale", "score_says", "advice_says"), TRIAL_PAIRS)
+@pytest.mark.parametrize(
+    ("flow_id", "persona_id", "locale", "score_says", "advice_says"), TRIAL_PAIRS
+)
 def test_trial_contradictions_are_gone(
     real_catalog: Catalog,
     flow_id: str,
