@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.engine.recall import Advised, Committed, Recall, recall, related
+from bot.engine.recall import OPEN_STATUSES, Advised, Committed, Recall, recall, related
 from bot.errors import RenderError
 from bot.rendering import Target
 from bot.storage import history
@@ -61,6 +61,12 @@ async def recalls_for(
         if point is not None:
             found[rule.id] = point
     return found
+
+
+async def open_commitments(conn: aiosqlite.Connection, user_id: int) -> set[str]:
+    """The texts of the founder's commitments still under way: never offered again."""
+    made = await history.commitments_made(conn, user_id)
+    return {text for text, status, _ in made if status in OPEN_STATUSES}
 
 
 def _offered(

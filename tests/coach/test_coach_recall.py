@@ -65,7 +65,8 @@ async def _answer(coach: Coach, replies: list[OutMessage], answers: dict[str, st
         replies = await say(coach, ADA, answers[question.step])
 
 
-async def _team_then_marketing(coach: Coach, locale: str, *, commit: bool) -> OutMessage:
+async def _team(coach: Coach, locale: str, *, commit: bool) -> list[OutMessage]:
+    """Onboarding and team; commit to naming a revenue owner (or to nothing)."""
     replies = await _answer(coach, await start(coach, ADA), ONBOARDING)
     if locale == "zh":
         await say(coach, ADA, "/lang zh")
@@ -80,7 +81,12 @@ async def _team_then_marketing(coach: Coach, locale: str, *, commit: bool) -> Ou
             replies = await say(coach, ADA, "/skip" if step == "own" else "1")
     else:
         await say(coach, ADA, "/skip")
-        await say(coach, ADA, "/skip")
+        replies = await say(coach, ADA, "/skip")
+    return replies
+
+
+async def _team_then_marketing(coach: Coach, locale: str, *, commit: bool) -> OutMessage:
+    await _team(coach, locale, commit=commit)
     replies = await _answer(coach, await say(coach, ADA, "/marketing"), MARKETING)
     items = [r for r in replies if r.type == "advice" and r.step == "no_sales_owner"]
     assert len(items) == 1, [r.step for r in replies]
@@ -106,3 +112,17 @@ async def test_a_point_made_in_team_is_referred_to_in_marketing(
     said_before = "We covered this in Team" if locale == "en" else "这一点我们在"
     assert said_before in item.text
     assert item.text.index(said_before) < item.text.index(MARKETING_NEWS[locale])
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+async def test_a_rerun_asks_about_the_commitment_and_does_not_offer_it_again(
+    full_coach: Coach, locale: str
+) -> None:
+    await _team(full_coach, locale, commit=True)
+    replies = await _answer(full_coach, await say(full_coach, ADA, "/team"), TEAM)
+    item = next(r for r in replies if r.type == "advice" and r.step == "no_commercial_owner")
+    assert COMMITMENT[locale] in item.text
+    assert item.options == []
+    pick = last_question(replies)
+    assert pick.step == "pick", pick
+    assert COMMITMENT[locale] not in [o.label for o in pick.options]
