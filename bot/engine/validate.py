@@ -39,6 +39,36 @@ def validate_catalog(catalog: Catalog, content_dir: Path) -> list[Problem]:
     problems.extend(_ui_keys(catalog, content_dir))
     problems.extend(_requirements(catalog))
     problems.extend(_references(catalog))
+    problems.extend(_pasted_labels(catalog, content_dir))
+    return problems
+
+
+_LABEL_CALL = re.compile(r"\|\s*label\(\s*['\"]([a-z0-9_]+)\.([a-z0-9_]+)['\"]\s*\)")
+
+
+def _pasted_labels(catalog: Catalog, content_dir: Path) -> list[Problem]:
+    """A "why" line or a score's reason names answers in phrases, not pasted option labels.
+
+    Where a step has ``phrases`` ("angels", not "Angel investors"), a sentence that shows
+    its answers must use ``phrase(...)``: labels are written for buttons, not sentences.
+    """
+    problems: list[Problem] = []
+    for flow in catalog.flows.values():
+        for locale, texts in flow.texts.items():
+            file = str(content_dir / locale / f"{flow.id}.yaml")
+            sources = [(f"rule {rid!r}: why", words.why) for rid, words in texts.rules.items()]
+            sources += [
+                (f"dimension {did!r}: reason", dim.reason) for did, dim in texts.assessment.items()
+            ]
+            for where, source in sources:
+                for flow_id, step_id in sorted(set(_LABEL_CALL.findall(source))):
+                    other = catalog.flows.get(flow_id)
+                    words = other.texts.get(locale) if other is not None else None
+                    step = words.steps.get(step_id) if words is not None else None
+                    if step is not None and step.phrases:
+                        key = f"{flow_id}.{step_id}"
+                        why = f"label('{key}') pastes option labels into a sentence: use phrase"
+                        problems.append(Problem(file, where, why))
     return problems
 
 
