@@ -103,3 +103,55 @@ def test_trial_contradictions_are_gone(
     screen = _screen(real_catalog, flow_id, persona_id, locale)
     assert advice_says in screen  # the advice is still given...
     assert score_says not in screen  # ...and no score beside it says the opposite
+
+
+def _rule_text(catalog: Catalog, flow_id: str, persona_id: str, rule_id: str, locale: str) -> str:
+    flow = catalog.flows[flow_id]
+    facts = _facts(catalog, flow_id, PERSONAS[flow_id, persona_id])
+    assert rule_id in {rule.id for rule in fired_rules(flow, facts)}
+    words = flow.texts[locale].rules[rule_id]
+    renderer = Renderer(catalog)
+    return "\n".join(
+        renderer.render(source, facts, locale=locale, target=Target.PLAIN)
+        for source in (words.text, words.why)
+    )
+
+
+# (persona, rule, locale, what must not be offered, what is said instead)
+ALTERNATIVES = [
+    # chose "Equity (shares, SAFE or convertible)": a SAFE is not offered as the way out
+    ("trial_ledgerly_equity_raise_with_hires", "priced_round_no_paying_users", "en",
+     "SAFE or convertible", "the angels already on your list"),
+    ("trial_ledgerly_equity_raise_with_hires", "priced_round_no_paying_users", "zh",
+     "SAFE 或可转债", "从你名单上的天使投资人开始"),
+    # already talking to angels: they are not suggested as news
+    ("trial_shenyan_demo_raising_80_months", "vc_too_early", "en",
+     "comes from angels (", "the angels you're already talking to"),
+    ("trial_shenyan_demo_raising_80_months", "vc_too_early", "zh",
+     "更合适的钱来自天使投资人", "你已经在接触的天使投资人"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("persona_id", "rule_id", "locale", "not_offered", "said"), ALTERNATIVES)
+def test_an_alternative_is_not_the_founders_own_choice(
+    real_catalog: Catalog, persona_id: str, rule_id: str, locale: str, not_offered: str, said: str
+) -> None:
+    text = _rule_text(real_catalog, "funding", persona_id, rule_id, locale)
+    assert not_offered not in text
+    assert said in text
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_why_lines_read_as_sentences_not_option_labels(real_catalog: Catalog, locale: str) -> None:
+    """The trial's example: "raising 2.5M as Equity (shares, SAFE or convertible) from Angel
+    investors, Venture capital (VC), Grants and …" is said as a coach says it."""
+    text = _rule_text(
+        real_catalog, "funding", "trial_ledgerly_equity_raise_with_hires",
+        "priced_round_no_paying_users", locale,
+    )  # fmt: skip
+    labels = {
+        "en": ["Equity (shares", "Angel investors", "Venture capital (VC)"],
+        "zh": ["股权（股份", "风险投资（VC）", "政府补贴与科技项目资金"],
+    }[locale]
+    assert [label for label in labels if label in text] == []
+    assert {"en": "angels, VCs and grants", "zh": "天使投资人、VC 和政府补贴"}[locale] in text
