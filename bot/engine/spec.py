@@ -278,6 +278,13 @@ class FlowSpec(_Strict):
                 return step
         raise KeyError(step_id)
 
+    def rule(self, rule_id: str) -> RuleSpec:
+        """Return the rule with this id (KeyError if there is none)."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
     def step_ids(self) -> list[str]:
         """All step ids in order."""
         return [step.id for step in self.steps]

@@ -100,6 +100,10 @@ def _references(catalog: Catalog) -> list[Problem]:
                 elif flow_id == flow.id:
                     why = f"{echo!r} is in this flow: echoes name other flows' rules"
                     problems.append(Problem(flow.source, f"rule {rule.id!r}: echoes", why))
+                elif f"{flow.id}.{rule.id}" not in other.spec.rule(rule_id).echoes:
+                    # whichever flow the founder does second must refer to the first
+                    why = f"{echo!r} does not echo '{flow.id}.{rule.id}' back"
+                    problems.append(Problem(flow.source, f"rule {rule.id!r}: echoes", why))
     return problems
 
 

@@ -427,3 +427,20 @@ def test_offers_and_echoes_must_name_real_things(tmp_path: Path) -> None:
         ("rule 'grants_only': offers", "'crypto' is not an option of probe.channels"),
         ("rule 'grants_only': echoes", "'basics.no_such_rule' is not a rule of another flow"),
     ]
+
+
+def test_an_echo_must_be_mutual(tmp_path: Path) -> None:
+    """Whichever of two flows a founder does second refers to the first: both say so."""
+    probe, other = fresh(PROBE), fresh(PROBE)
+    other["id"] = "other"
+    other.pop("preview", None)
+    probe["rules"][0]["echoes"] = ["other.grants_only"]
+    found = problems(tmp_path, [BASICS, probe, other])
+    assert [(p.where, p.what) for p in found] == [
+        (
+            "rule 'grants_only': echoes",
+            "'other.grants_only' does not echo 'probe.grants_only' back",
+        )
+    ]
+    other["rules"][0]["echoes"] = ["probe.grants_only"]
+    assert problems(tmp_path / "both", [BASICS, probe, other]) == []
