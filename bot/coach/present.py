@@ -346,7 +346,7 @@ class Presenter:
         """The top advice, each item with its reason and suggested commitments.
 
         An item whose point the founder has already committed to asks how that is going
-        instead of repeating the advice (and offers no commitment again); one already made
+        instead of repeating the advice (and does not offer that commitment again); one made
         in another flow says so before it goes on (``recalls``; ``flows`` to name them).
         """
         texts = self.texts(flow)
@@ -356,7 +356,12 @@ class Presenter:
         for index, rule in enumerate(rules, start=1):
             words = texts.rules[rule.id]
             point = (recalls or {}).get(rule.id)
-            committed = point is not None and point.kind is RecallKind.COMMITTED
+            under_way = (
+                point.commitment
+                if point is not None and point.kind is RecallKind.COMMITTED
+                else None
+            )
+            committed = under_way is not None
             parts = [
                 self.ui(
                     "advice.item",
@@ -375,8 +380,10 @@ class Presenter:
                 Option(
                     id=cid, label=self.template(words.commitments[cid], facts, target=Target.PLAIN)
                 )
-                for cid in ([] if committed else rule.commitments)
+                for cid in rule.commitments
             ]
+            # the commitment under way is asked about; the item's others may still help
+            options = [option for option in options if option.label != under_way]
             if options:
                 parts.append(self.ui("advice.commitments"))
             messages.append(
