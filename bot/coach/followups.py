@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.checkins import planner
+from bot.coach.recalls import open_commitments
 from bot.engine import Flow, FlowState, RunStatus, current_prompt, run_facts, start, top_advice
 from bot.engine.inputs import InvalidAnswer, option_time
 from bot.models import Option, OutMessage
@@ -131,6 +132,8 @@ class FollowUps:
                 )
                 if words not in offered:
                     offered.append(words)
+        under_way = await open_commitments(turn.conn, turn.user.id)  # asked about, not offered
+        offered = [words for words in offered if words not in under_way]
         if not offered:
             return False
         topic = flow.id if flow.id in ("team", "funding", "marketing") else state_topic(merged)

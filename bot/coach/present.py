@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 from bot.engine import CONFIRM, Flow, FlowState, Prompt, Score, StepKind, review_options
 from bot.engine.inputs import example_date
 from bot.engine.machine import dynamic_options, option_ids
+from bot.engine.recall import Recall, RecallKind
 from bot.engine.spec import RuleSpec, StepSpec, Unit
 from bot.engine.texts import added_hints
+from bot.errors import RenderError
 from bot.models import Option, OutMessage
 from bot.rendering import Renderer, Target
 from bot.rendering import filters as fmt
@@ -356,29 +358,56 @@ class Presenter:
             )
         return OutMessage(type="assessment", text="\n".join(lines), flow=flow.id)
 
-    def advice(self, flow: Flow, rules: Sequence[RuleSpec], facts: Facts) -> list[OutMessage]:
-        """The top advice, each item with its reason and suggested commitments."""
+    def advice(
+        self,
+        flow: Flow,
+        rules: Sequence[RuleSpec],
+        facts: Facts,
+        *,
+        recalls: Mapping[str, Recall] | None = None,
+        flows: Mapping[str, Flow] | None = None,
+    ) -> list[OutMessage]:
+        """The top advice, each item with its reason and suggested commitments.
+
+        An item whose point the founder has already committed to asks how that is going
+        instead of repeating the advice (and does not offer that commitment again); one made
+        in another flow says so before it goes on (``recalls``; ``flows`` to name them).
+        """
         texts = self.texts(flow)
         if not rules:
             return [OutMessage(type="advice", text=self.ui("advice.none"), flow=flow.id)]
         messages = [OutMessage(type="message", text=self.ui("advice.top_title"), flow=flow.id)]
         for index, rule in enumerate(rules, start=1):
             words = texts.rules[rule.id]
+            point = (recalls or {}).get(rule.id)
+            under_way = (
+                point.commitment
+                if point is not None and point.kind is RecallKind.COMMITTED
+                else None
+            )
+            committed = under_way is not None
             parts = [
                 self.ui(
                     "advice.item",
                     index=index,
                     title=self.template(words.title, facts, target=Target.PLAIN),
-                ),
-                self.template(words.text, facts),
-                self.ui("advice.why", why=self.template(words.why, facts, target=Target.PLAIN)),
+                )
             ]
+            if point is not None:
+                parts.append(self._recall_line(point, facts, flows or {flow.id: flow}))
+            if not committed:
+                parts.append(self.template(words.text, facts))
+            parts.append(
+                self.ui("advice.why", why=self.template(words.why, facts, target=Target.PLAIN))
+            )
             options = [
                 Option(
                     id=cid, label=self.template(words.commitments[cid], facts, target=Target.PLAIN)
                 )
                 for cid in rule.commitments
             ]
+            # the commitment under way is asked about; the item's others may still help
+            options = [option for option in options if option.label != under_way]
             if options:
                 parts.append(self.ui("advice.commitments"))
             messages.append(
@@ -391,6 +420,21 @@ class Presenter:
                 )
             )
         return messages
+
+    def _recall_line(self, point: Recall, facts: Facts, flows: Mapping[str, Flow]) -> str:
+        """The sentence that refers to a point made, or committed to, before."""
+        if point.kind is RecallKind.COMMITTED:
+            return self.ui("advice.recall_committed", day=point.day, commitment=point.commitment)
+        earlier = flows.get(point.flow_id)
+        name = self.texts(earlier).title if earlier is not None else point.flow_id
+        title = ""
+        if earlier is not None and point.rule_id in self.texts(earlier).rules:
+            source = self.texts(earlier).rules[point.rule_id].title
+            try:
+                title = self.template(source, facts, target=Target.PLAIN)
+            except RenderError:  # its facts have changed since: name the flow alone
+                title = ""
+        return self.ui("advice.recall_advised", day=point.day, flow=name, title=title)
 
     def changes(
         self,

@@ -34,6 +34,7 @@ from bot.coach.exporting import (
 )
 from bot.coach.followups import FOLLOW_UP_FLOWS, FollowUps
 from bot.coach.present import Presenter
+from bot.coach.recalls import recalls_for
 from bot.engine import (
     Back,
     Catalog,
@@ -53,6 +54,7 @@ from bot.engine import (
     top_advice,
 )
 from bot.engine.inputs import InvalidAnswer, match_option, settle_currency
+from bot.engine.recall import Recall
 from bot.errors import RenderError, StorageError
 from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
 from bot.rendering import Renderer, Target
@@ -661,7 +663,22 @@ class Coach(Account, FollowUps, Exports):
                 rules=[(rule.id, rule.priority) for rule in rules],
                 now=now,
             )
-            turn.replies.extend(present.advice(flow, rules, merged))
+            recalled: dict[str, Recall] = {}
+            if flow.id not in FOLLOW_UP_FLOWS:
+                recalled = await recalls_for(
+                    turn.conn,
+                    user_id=turn.user.id,
+                    timezone=turn.user.timezone,
+                    run_id=run_id,
+                    catalog=self.catalog,
+                    flow=flow,
+                    rules=rules,
+                    facts=merged,
+                    present=present,
+                )
+            turn.replies.extend(
+                present.advice(flow, rules, merged, recalls=recalled, flows=self.catalog.flows)
+            )
         if not await self.after_flow(turn, flow, run_id, transition.state, merged):
             await self._show_menu(turn)
 

@@ -1,6 +1,7 @@
 """The pure flow engine: flow specs, answer parsing, the state machine, advice rules."""
 
 from bot.engine.advice import Score, assess, fired_rules, top_advice
+from bot.engine.claims import ChosenOffer, Claim, Contradiction, chosen_offers, contradictions
 from bot.engine.flow import Flow
 from bot.engine.loader import LOCALES, Catalog, load_catalog
 from bot.engine.machine import (
@@ -33,6 +34,9 @@ __all__ = [
     "Back",
     "Catalog",
     "Choose",
+    "ChosenOffer",
+    "Claim",
+    "Contradiction",
     "Event",
     "Flow",
     "FlowSpec",
@@ -51,6 +55,8 @@ __all__ = [
     "advance",
     "asked_answers",
     "assess",
+    "chosen_offers",
+    "contradictions",
     "current_prompt",
     "fired_rules",
     "load_catalog",

@@ -16,6 +16,8 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_STEP_ID = 32  # step ids travel in Telegram's 64-byte callback data
 RESERVED_OPTION_IDS = frozenset({"keep", "confirm"})  # the engine's own option ids
 HOUR_OPTION = re.compile(r"^h(?:[01][0-9]|2[0-3])$")  # h09: the options of an hour question
+# a claim: what an advice item or a score band asserts, "+runway" (good) or "-runway" (bad)
+CLAIM_PATTERN = re.compile(r"^[+-][a-z][a-z0-9_]*$")
 
 
 def _check_id(value: str) -> str:
@@ -164,24 +166,72 @@ class StepSpec(_Strict):
         return self.max_choices or max(len(self.options), 1)
 
 
+def _check_claims(claims: tuple[str, ...]) -> tuple[str, ...]:
+    for claim in claims:
+        if not CLAIM_PATTERN.match(claim):
+            raise ValueError(f"claim {claim!r} is not +topic or -topic (topic in snake_case)")
+    return claims
+
+
 class RuleSpec(_Strict):
-    """An advice rule: a condition over facts, a priority and suggested commitments."""
+    """An advice rule: a condition over facts, a priority and suggested commitments.
+
+    ``claims`` say what the advice asserts (``-pitch_ready``), so that a score on the same
+    screen cannot assert the opposite; ``offers`` name the answers it suggests as an
+    alternative (``funding.instrument: [equity]``), which must not be the founder's own;
+    ``echoes`` name rules of other flows that make the same point (``team.no_sales``), so
+    a point already made, or committed to, is referred to rather than announced again.
+    """
 
     id: str
     when: str
     priority: int = Field(ge=0, le=100)
     commitments: tuple[str, ...] = Field(default=(), max_length=3)
+    claims: tuple[str, ...] = ()
+    offers: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    echoes: tuple[str, ...] = ()
 
     _check_rule_id = field_validator("id")(_check_id)
+    _check_rule_claims = field_validator("claims")(_check_claims)
+
+    @field_validator("offers")
+    @classmethod
+    def _offer_steps(cls, offers: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for fact in offers:
+            if fact.count(".") != 1:
+                raise ValueError(f"offers names a step as <flow>.<step>, not {fact!r}")
+        return offers
+
+    @field_validator("echoes")
+    @classmethod
+    def _echo_ids(cls, echoes: tuple[str, ...]) -> tuple[str, ...]:
+        for echo in echoes:
+            if echo.count(".") != 1:
+                raise ValueError(f"echoes names a rule as <flow>.<rule>, not {echo!r}")
+        return echoes
 
 
 class DimensionSpec(_Strict):
-    """One dimension of a flow's assessment, scored 1..5 by an expression."""
+    """One dimension of a flow's assessment, scored 1..5 by an expression.
+
+    ``claims`` maps a score to what its reason asserts (``{5: [+pitch_ready]}``); a score
+    not listed asserts nothing an advice rule could contradict.
+    """
 
     id: str
     score: str
+    claims: dict[int, tuple[str, ...]] = Field(default_factory=dict)
 
     _check_dimension_id = field_validator("id")(_check_id)
+
+    @field_validator("claims")
+    @classmethod
+    def _score_claims(cls, claims: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
+        for score, listed in claims.items():
+            if not 1 <= score <= 5:
+                raise ValueError(f"claims are keyed by a score from 1 to 5, not {score}")
+            _check_claims(listed)
+        return claims
 
 
 class FlowSpec(_Strict):
@@ -227,6 +277,13 @@ class FlowSpec(_Strict):
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
+
+    def rule(self, rule_id: str) -> RuleSpec:
+        """Return the rule with this id (KeyError if there is none)."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
 
     def step_ids(self) -> list[str]:
         """All step ids in order."""

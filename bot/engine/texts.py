@@ -45,6 +45,9 @@ class StepTexts(_Strict):
     scale_low: str | None = None
     scale_high: str | None = None
     options: dict[str, str] = Field(default_factory=dict)
+    # how an option reads in the middle of a coach's sentence ("angels", not "Angel
+    # investors"): the ``phrase`` filter uses it, and falls back to the label
+    phrases: dict[str, str] = Field(default_factory=dict)
 
 
 def added_hints(step: StepSpec, texts: StepTexts, *, keeping: bool = False) -> tuple[str, ...]:

@@ -38,6 +38,72 @@ def validate_catalog(catalog: Catalog, content_dir: Path) -> list[Problem]:
             problems.extend(_texts(flow, locale, content_dir))
     problems.extend(_ui_keys(catalog, content_dir))
     problems.extend(_requirements(catalog))
+    problems.extend(_references(catalog))
+    problems.extend(_pasted_labels(catalog, content_dir))
+    return problems
+
+
+_LABEL_CALL = re.compile(r"\|\s*label\(\s*['\"]([a-z0-9_]+)\.([a-z0-9_]+)['\"]\s*\)")
+
+
+def _pasted_labels(catalog: Catalog, content_dir: Path) -> list[Problem]:
+    """A "why" line or a score's reason names answers in phrases, not pasted option labels.
+
+    Where a step has ``phrases`` ("angels", not "Angel investors"), a sentence that shows
+    its answers must use ``phrase(...)``: labels are written for buttons, not sentences.
+    """
+    problems: list[Problem] = []
+    for flow in catalog.flows.values():
+        for locale, texts in flow.texts.items():
+            file = str(content_dir / locale / f"{flow.id}.yaml")
+            sources = [(f"rule {rid!r}: why", words.why) for rid, words in texts.rules.items()]
+            sources += [
+                (f"dimension {did!r}: reason", dim.reason) for did, dim in texts.assessment.items()
+            ]
+            for where, source in sources:
+                for flow_id, step_id in sorted(set(_LABEL_CALL.findall(source))):
+                    other = catalog.flows.get(flow_id)
+                    words = other.texts.get(locale) if other is not None else None
+                    step = words.steps.get(step_id) if words is not None else None
+                    if step is not None and step.phrases:
+                        key = f"{flow_id}.{step_id}"
+                        why = f"label('{key}') pastes option labels into a sentence: use phrase"
+                        problems.append(Problem(file, where, why))
+    return problems
+
+
+def _references(catalog: Catalog) -> list[Problem]:
+    """A rule's ``offers`` name real options of real steps; its ``echoes`` real rules."""
+    problems: list[Problem] = []
+    for flow in catalog.flows.values():
+        for rule in flow.spec.rules:
+            for fact, options in rule.offers.items():
+                flow_id, step_id = fact.split(".", 1)
+                other = catalog.flows.get(flow_id)
+                step = None
+                if other is not None and step_id in other.spec.step_ids():
+                    step = other.spec.step(step_id)
+                if step is None or not step.options:
+                    why = f"{fact!r} is not a step with options"
+                    problems.append(Problem(flow.source, f"rule {rule.id!r}: offers", why))
+                    continue
+                for option in options:
+                    if option not in step.options:
+                        why = f"{option!r} is not an option of {fact}"
+                        problems.append(Problem(flow.source, f"rule {rule.id!r}: offers", why))
+            for echo in rule.echoes:
+                flow_id, rule_id = echo.split(".", 1)
+                other = catalog.flows.get(flow_id)
+                if other is None or rule_id not in {r.id for r in other.spec.rules}:
+                    why = f"{echo!r} is not a rule of another flow"
+                    problems.append(Problem(flow.source, f"rule {rule.id!r}: echoes", why))
+                elif flow_id == flow.id:
+                    why = f"{echo!r} is in this flow: echoes name other flows' rules"
+                    problems.append(Problem(flow.source, f"rule {rule.id!r}: echoes", why))
+                elif f"{flow.id}.{rule.id}" not in other.spec.rule(rule_id).echoes:
+                    # whichever flow the founder does second must refer to the first
+                    why = f"{echo!r} does not echo '{flow.id}.{rule.id}' back"
+                    problems.append(Problem(flow.source, f"rule {rule.id!r}: echoes", why))
     return problems
 
 
@@ -200,6 +266,14 @@ def _texts(flow: Flow, locale: str, content_dir: Path) -> list[Problem]:
                 problems.append(
                     Problem(file, f"step {step.id!r}", f"label for unknown option {option!r}")
                 )
+        for option in step_texts.phrases:
+            if option not in step.options:
+                problems.append(
+                    Problem(file, f"step {step.id!r}", f"phrase for unknown option {option!r}")
+                )
+        if step_texts.phrases and set(step_texts.phrases) != set(step.options):
+            missing = ", ".join(o for o in step.options if o not in step_texts.phrases)
+            problems.append(Problem(file, f"step {step.id!r}", f"phrases missing for {missing}"))
     for step_id in texts.steps:
         if step_id not in flow.spec.step_ids():
             problems.append(

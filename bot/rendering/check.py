@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.advice import assess
+from bot.engine.claims import chosen_offers, contradictions
 from bot.engine.expressions import condition
 from bot.engine.machine import path, run_facts
 from bot.engine.spec import StepKind, StepSpec
@@ -435,6 +436,19 @@ class _Renders:
             found = self._holds[key] = condition(expression, state.facts)
         return found
 
+    def consistency(self, flow: Flow, state: State) -> None:
+        """A score and an advice item never disagree; an alternative is never the answer given.
+
+        Each problem is reported once per flow and pair (the first state that shows it).
+        """
+        found = [str(c) for c in contradictions(flow, state.facts)]
+        found += [str(c) for c in chosen_offers(flow, state.facts)]
+        for text in found:
+            key = (flow.source, text)
+            if key not in self._failed:
+                self._failed.add(key)
+                self.problems.append(Problem(flow.source, "advice", f"{text} ({state.label})"))
+
     def names(self, source: str) -> set[str]:
         """The top-level names a template reads."""
         return {name for name, _ in self.reads(source)}
@@ -568,3 +582,4 @@ def _check_run(
         dim = texts.assessment.get(score.dimension)
         if dim is not None:
             attempt(f"dimension {score.dimension!r}: reason", dim.reason, end, score=score.score)
+    renders.consistency(flow, end)

@@ -100,6 +100,18 @@ def join_labels(labels: list[str], locale: str = "en") -> str:
     return ("、" if locale == "zh" else ", ").join(labels)
 
 
+def join_phrases(phrases: list[str], locale: str = "en") -> str:
+    """Join phrases as a sentence does: ``a and b``, ``a, b and c`` / ``a和b``, ``a、b和c``."""
+    if len(phrases) <= 1:
+        return "".join(phrases)
+    if locale == "zh":  # "VC 和政府补贴": a space where Latin letters meet 和
+        head, last = "、".join(phrases[:-1]), phrases[-1]
+        before = " " if head[-1:].isascii() and head[-1:].isalnum() else ""
+        after = " " if last[:1].isascii() and last[:1].isalnum() else ""
+        return f"{head}{before}和{after}{last}"
+    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 

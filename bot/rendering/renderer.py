@@ -112,6 +112,7 @@ class Renderer:
             months=localised(filters.format_months),
             pct=localised(filters.format_pct),
             label=self._label_filter(),
+            phrase=self._phrase_filter(),
         )
         return env
 
@@ -122,6 +123,37 @@ class Renderer:
             return self.option_label(key, value, locale)
 
         return label
+
+    def _phrase_filter(self) -> Any:
+        @pass_context
+        def phrase(context: Context, value: Any, key: str) -> str:
+            locale = context.get("locale", self.default_locale)
+            return self.option_phrase(key, value, locale)
+
+        return phrase
+
+    def option_phrase(self, key: str, value: Any, locale: str) -> str:
+        """An option value (or a list) as words inside a sentence: ``angels, VCs and grants``."""
+        step_texts = self._step_texts(key, locale, "phrase")
+        values = value if isinstance(value, list | tuple) else [value]
+        found = [
+            step_texts.phrases.get(str(item)) or step_texts.options.get(str(item), str(item))
+            for item in values
+        ]
+        return filters.join_phrases(found, locale)
+
+    def _step_texts(self, key: str, locale: str, name: str) -> Any:
+        flow_id, _, step_id = key.partition(".")
+        flow = self.catalog.flows.get(flow_id)
+        if flow is None:
+            raise RenderError(f"{name}(): unknown flow in {key!r}")
+        texts = flow.texts.get(locale) or flow.texts.get(self.default_locale)
+        if texts is None:
+            raise RenderError(f"{name}(): flow {flow_id!r} has no words in {locale!r}")
+        step_texts = texts.steps.get(step_id)
+        if step_texts is None:
+            raise RenderError(f"{name}(): unknown step in {key!r}")
+        return step_texts
 
     def option_label(self, key: str, value: Any, locale: str) -> str:
         """The label of an option value (or a list of them) of step ``flow.step``."""

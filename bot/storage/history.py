@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Literal
 
-from bot.clock import to_text
+from bot.clock import from_text, to_text
 from bot.storage.db import Connection
 
 
@@ -119,3 +119,28 @@ async def count_rows(conn: Connection, table: str, user_id: int) -> int:
     ) as rows:
         row = await rows.fetchone()
     return int(row[0]) if row else 0
+
+
+async def advice_before(
+    conn: Connection, user_id: int, *, run_id: int
+) -> list[tuple[str, str, datetime]]:
+    """Advice shown at the end of the founder's other runs: ``(flow_id, rule_id, when)``."""
+    async with conn.execute(
+        """SELECT flow_id, rule_id, created_at FROM advice
+           WHERE user_id = ? AND run_id != ? ORDER BY id""",
+        (user_id, run_id),
+    ) as rows:
+        return [
+            (row["flow_id"], row["rule_id"], from_text(row["created_at"])) async for row in rows
+        ]
+
+
+async def commitments_made(conn: Connection, user_id: int) -> list[tuple[str, str, datetime]]:
+    """The founder's commitments: ``(text, status, when made)``, oldest first."""
+    async with conn.execute(
+        "SELECT text, status, created_at FROM commitments WHERE user_id = ? ORDER BY id",
+        (user_id,),
+    ) as rows:
+        return [
+            (row["text"] or "", row["status"], from_text(row["created_at"])) async for row in rows
+        ]

@@ -401,3 +401,46 @@ def test_covers_answering_on_a_step_without_a_generic_hint(tmp_path: Path) -> No
     texts = probe_texts("en", lambda w: w["steps"]["nickname"].update(covers=["answering"]))
     found = problems(tmp_path, texts=texts)
     assert [(p.where, "covers: answering" in p.what) for p in found] == [("step 'nickname'", True)]
+
+
+def _phrased_why(words: dict[str, Any]) -> None:
+    words["steps"]["channels"]["phrases"] = {o: o for o in ("angel", "vc", "grants", "bank_loan")}
+    words["rules"]["grants_only"]["why"] = "From {{ probe.channels | label('probe.channels') }}."
+
+
+def test_a_why_line_pasting_option_labels_is_reported(tmp_path: Path) -> None:
+    """With phrases for a step, a "why" line must use them, not the button labels."""
+    found = problems(tmp_path, texts=probe_texts("en", _phrased_why))
+    assert [(p.file, p.where) for p in found] == [
+        (content_file(tmp_path, "en"), "rule 'grants_only': why")
+    ]
+    assert "use phrase" in found[0].what
+
+
+def test_offers_and_echoes_must_name_real_things(tmp_path: Path) -> None:
+    def change(probe: dict[str, Any]) -> None:
+        probe["rules"][0]["offers"] = {"probe.channels": ["crypto"]}
+        probe["rules"][0]["echoes"] = ["basics.no_such_rule"]
+
+    found = problems(tmp_path, probe_with(change))
+    assert [(p.where, p.what) for p in found] == [
+        ("rule 'grants_only': offers", "'crypto' is not an option of probe.channels"),
+        ("rule 'grants_only': echoes", "'basics.no_such_rule' is not a rule of another flow"),
+    ]
+
+
+def test_an_echo_must_be_mutual(tmp_path: Path) -> None:
+    """Whichever of two flows a founder does second refers to the first: both say so."""
+    probe, other = fresh(PROBE), fresh(PROBE)
+    other["id"] = "other"
+    other.pop("preview", None)
+    probe["rules"][0]["echoes"] = ["other.grants_only"]
+    found = problems(tmp_path, [BASICS, probe, other])
+    assert [(p.where, p.what) for p in found] == [
+        (
+            "rule 'grants_only': echoes",
+            "'other.grants_only' does not echo 'probe.grants_only' back",
+        )
+    ]
+    other["rules"][0]["echoes"] = ["probe.grants_only"]
+    assert problems(tmp_path / "both", [BASICS, probe, other]) == []

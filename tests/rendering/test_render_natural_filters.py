@@ -80,3 +80,18 @@ def test_a_shown_day_reads_back_as_that_day(today: date, ahead: int, locale: str
     """Every day we show as an example (11 Dec, 12月11日) is one the parser reads back."""
     day = today + timedelta(days=ahead)
     assert parse_date(fmt.format_day(day.isoformat(), locale), today) == day.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("phrases", "locale", "expected"),
+    [
+        (["angels"], "en", "angels"),
+        (["angels", "VCs"], "en", "angels and VCs"),
+        (["angels", "VCs", "grants"], "en", "angels, VCs and grants"),
+        (["天使投资人", "VC", "政府补贴"], "zh", "天使投资人、VC 和政府补贴"),
+        (["用户增长", "CAC"], "zh", "用户增长和 CAC"),
+        (["市场", "技术"], "zh", "市场和技术"),
+    ],
+)
+def test_phrases_join_as_a_sentence_does(phrases: list[str], locale: str, expected: str) -> None:
+    assert fmt.join_phrases(phrases, locale) == expected
