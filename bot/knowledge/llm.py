@@ -113,5 +113,3 @@ def _content(data: Any) -> str:
     if not isinstance(content, str) or not content.strip():
         raise ValueError("empty answer")
     return content
-
-

@@ -78,7 +78,9 @@ class _File(BaseModel):
     passages: list[dict[str, object]]
 
 
-def load_passages(content_dir: Path, locales: Iterable[str]) -> tuple[list[Passage], list[Problem]]:
+def load_passages(
+    content_dir: Path, locales: Iterable[str]
+) -> tuple[list[Passage], list[Problem]]:
     """Every passage of every locale, and the problems found (never raises)."""
     passages: list[Passage] = []
     problems: list[Problem] = []
@@ -100,7 +102,9 @@ def load_passages(content_dir: Path, locales: Iterable[str]) -> tuple[list[Passa
                 problems.extend(Problem(str(path), where, what) for what in _checks(passage))
                 if passage.id in ids[locale]:
                     problems.append(
-                        Problem(str(path), where, f"duplicate id, also in {ids[locale][passage.id]}")
+                        Problem(
+                            str(path), where, "duplicate id, also in " + ids[locale][passage.id]
+                        )
                     )
                 ids[locale][passage.id] = str(path)
                 passages.append(passage)
@@ -126,10 +130,8 @@ def _checks(passage: Passage) -> list[str]:
         out.append(f"topic {passage.topic!r} is not one of {', '.join(TOPICS)}")
     if passage.flow not in FLOWS:
         out.append(f"flow {passage.flow!r} is not one of {', '.join(FLOWS)}")
-    out.extend(f"stage {s!r} is not one of {', '.join(STAGES)}" for s in passage.stages if s not in STAGES)
-    out.extend(
-        f"market {m!r} is not one of {', '.join(MARKETS)}" for m in passage.markets if m not in MARKETS
-    )
+    out.extend(f"stage {s!r} is not a stage" for s in passage.stages if s not in STAGES)
+    out.extend(f"market {m!r} is not a market" for m in passage.markets if m not in MARKETS)
     return out
 
 

@@ -16,8 +16,7 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _PIECE = re.compile(rf"[{_CJK}]+|[a-z0-9][a-z0-9+#.\-]*[a-z0-9+#]|[a-z0-9]")
 _HAS_CJK = re.compile(rf"[{_CJK}]")
 
-EN_STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
+_EN_STOP = """a about above after again against all am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers herself him himself his how i if in into is
     it its itself just me more most my myself no nor not now of off on once only or other our
@@ -26,16 +25,15 @@ EN_STOPWORDS = frozenset(
     were what when where which while who whom why will with would you your yours yourself
     yourselves get got im ive dont doesnt cant wont want need know think really thing things
     something anything way ways one also much many lot lots good best better bad make makes
-    making go going tell please help us should shall may might must""".split()
-)
+    making go going tell please help us should shall may might must"""
+EN_STOPWORDS = frozenset(_EN_STOP.split())
 
 # two-character pieces of Chinese questions that carry no topic
-ZH_STOP_PAIRS = frozenset(
-    """怎么 么办 怎样 什么 么样 如何 应该 该怎 是不 不是 可以 我们 你们 他们 一个 这个 那个 现在
+_ZH_STOP = """怎么 么办 怎样 什么 么样 如何 应该 该怎 是不 不是 可以 我们 你们 他们 一个 这个 那个 现在
     需要 还是 是否 有没 没有 哪些 为什 为何 吗？ 一下 请问 想问 问一 我想 要不 不要 要怎 么做 我的
     的话 时候 这样 那么 还有 或者 能不 不能 多少 么时 好的 是什 大家 觉得 你好 谢谢 帮我 告诉
-    一些 有什 么是 么好 就是 已经 因为 所以 但是 而且 的是 了吗 呢？""".split()
-)
+    一些 有什 么是 么好 就是 已经 因为 所以 但是 而且 的是 了吗 呢？"""
+ZH_STOP_PAIRS = frozenset(_ZH_STOP.split())
 
 
 def has_cjk(text: str) -> bool:

@@ -1,6 +1,17 @@
 """The SQLite store: the only package that contains SQL."""
 
-from bot.storage import checkins, facts, history, inbox, ledger, outbox, records, runs, users
+from bot.storage import (
+    checkins,
+    facts,
+    history,
+    inbox,
+    ledger,
+    llm_usage,
+    outbox,
+    records,
+    runs,
+    users,
+)
 from bot.storage.db import Database
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations, schema_version
 from bot.storage.runs import Run
@@ -18,6 +29,7 @@ __all__ = [
     "history",
     "inbox",
     "ledger",
+    "llm_usage",
     "outbox",
     "records",
     "runs",

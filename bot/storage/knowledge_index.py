@@ -56,7 +56,9 @@ class KnowledgeIndex:
             )
         self._locales.add(locale)
 
-    def search(self, locale: str, terms: Iterable[str], limit: int = 10) -> list[tuple[str, float]]:
+    def search(
+        self, locale: str, terms: Iterable[str], limit: int = 10
+    ) -> list[tuple[str, float]]:
         """Passage ids matching any of ``terms``, best first, with a score (higher is better).
 
         Each term is quoted, so nothing a founder types is read as FTS5 query syntax.
