@@ -29,7 +29,8 @@ _EN_STOP = """a about above after again against all am an and any are as at be b
 EN_STOPWORDS = frozenset(_EN_STOP.split())
 
 # two-character pieces of Chinese questions that carry no topic
-_ZH_STOP = """怎么 么办 怎样 什么 么样 如何 应该 该怎 是不 不是 可以 我们 你们 他们 一个 这个 那个 现在
+_ZH_STOP = """怎么 么办 怎样 什么 么样 如何 应该 该怎 是不 不是 可以 我们
+    你们 他们 一个 这个 那个 现在
     需要 还是 是否 有没 没有 哪些 为什 为何 吗？ 一下 请问 想问 问一 我想 要不 不要 要怎 么做 我的
     的话 时候 这样 那么 还有 或者 能不 不能 多少 么时 好的 是什 大家 觉得 你好 谢谢 帮我 告诉
     一些 有什 么是 么好 就是 已经 因为 所以 但是 而且 的是 了吗 呢？"""
