@@ -21,7 +21,7 @@ from bot.knowledge.segment import has_cjk, index_text, question_terms
 from bot.storage.knowledge_index import IndexRow, KnowledgeIndex
 
 # the best passage must score at least this (bm25, negated; see the module docstring)
-THRESHOLDS = {"en": 4.0, "zh": 6.0}
+THRESHOLDS = {"en": 4.5, "zh": 5.6}
 RELATIVE = 0.6  # a further passage must score this share of the best one
 CANDIDATES = 12  # how many the index returns before the founder's facts filter them
 
