@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("engine", "export", "updates", "checkins", "cold_start")
+BENCHMARKS = ("engine", "export", "updates", "checkins", "cold_start", "ask")
 
 
 def run(names: list[str]) -> None:

@@ -34,7 +34,8 @@ async def test_ask_with_a_question_answers_with_sources_and_a_way_deeper(coach: 
     answer = replies[0]
     assert answer.step == "ask"
     assert "Splitting equity between cofounders" in answer.text
-    assert "From “" in answer.text and "/team" in answer.text
+    assert "From “" in answer.text
+    assert "/team" in answer.text
     assert [o.id for o in answer.options] == ["team"]
 
 
@@ -148,7 +149,9 @@ async def test_a_grounded_model_answer_replaces_the_passages(
     assert "[team-equity-split] Splitting equity between cofounders" in replies[0].text
     assert [o.id for o in replies[0].options] == ["team"]
     sent = fake.requests[0]["messages"][1]["content"]
-    assert "[team-equity-split]" in sent and "Acme AI" in sent and "Ada" not in sent
+    assert "[team-equity-split]" in sent
+    assert "Acme AI" in sent
+    assert "Ada" not in sent
     assert fake.auth == [f"Bearer {KEY}"]
     assert KEY not in caplog.text
     async with db.reading() as conn:  # never a fact; the day's count is kept
@@ -160,8 +163,12 @@ async def test_a_grounded_model_answer_replaces_the_passages(
 
 
 @pytest.mark.parametrize(
-    "reply", ["No citations at all.", "Give everyone 25% [made-up-id].",
-              "Mixed [team-equity-split] and [funding-runway]."],  # fmt: skip
+    "reply",
+    [
+        "No citations at all.",
+        "Give everyone 25% [made-up-id].",
+        "Mixed [team-equity-split] and [funding-runway].",
+    ],
 )
 async def test_an_answer_citing_what_was_not_retrieved_is_dropped(
     model: tuple[FakeModel, str], db: Database, real_catalog: Any, clock: Any, reply: str
@@ -184,7 +191,8 @@ async def test_a_slow_or_failing_model_leaves_the_passages(
     await answer_onboarding(coach, ADA)
     fake.reply, fake.delay = "Late [team-equity-split].", 2.0
     replies = await say(coach, ADA, "/ask how much equity should my cofounder get?")
-    assert "Late" not in replies[0].text and "Splitting equity" in replies[0].text
+    assert "Late" not in replies[0].text
+    assert "Splitting equity" in replies[0].text
     fake.delay, fake.status = 0.0, 500
     replies = await say(coach, ADA, "/ask how much equity should my cofounder get?")
     assert "Splitting equity" in replies[0].text
@@ -202,4 +210,5 @@ async def test_the_daily_cap_stops_model_calls(
     assert len(fake.requests) == 2
     assert "Vesting protects the founders who stay" in replies[0].text  # passages again
     unrelated = await say(coach, ADA, "/ask best pizza recipe with a thin crust")
-    assert unrelated[0].text.startswith("I don't know") and len(fake.requests) == 2
+    assert unrelated[0].text.startswith("I don't know")
+    assert len(fake.requests) == 2

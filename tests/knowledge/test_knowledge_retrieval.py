@@ -61,7 +61,9 @@ def test_the_knowledge_files_have_no_problems() -> None:
 
 
 @pytest.mark.parametrize("locale", ["en", "zh"])
-def test_each_language_has_enough_passages_on_every_topic(knowledge: Knowledge, locale: str) -> None:
+def test_each_language_has_enough_passages_on_every_topic(
+    knowledge: Knowledge, locale: str
+) -> None:
     passages = list(knowledge.passages[locale].values())
     assert len(passages) >= 60
     topics = {p.topic for p in passages}
@@ -85,7 +87,8 @@ def test_chinese_text_becomes_two_character_terms() -> None:
 
 def test_a_two_character_chinese_word_finds_its_passage(knowledge: Knowledge) -> None:
     hits = knowledge.search("股权", "zh", threshold=0)
-    assert hits and hits[0].passage.id == "team-equity-split"
+    assert hits
+    assert hits[0].passage.id == "team-equity-split"
 
 
 def test_a_broken_file_is_reported_with_its_place(tmp_path: Path) -> None:
@@ -132,14 +135,22 @@ def test_the_founders_stage_filters_what_applies(knowledge: Knowledge) -> None:
     question = "can we borrow from a bank?"
     early = [h.passage.id for h in knowledge.search(question, "en", Relevance(stage="idea"))]
     later = [h.passage.id for h in knowledge.search(question, "en", Relevance(stage="revenue"))]
-    assert "funding-debt-early" in early and "funding-debt" not in early
-    assert "funding-debt" in later and "funding-debt-early" not in later
+    assert "funding-debt-early" in early
+    assert "funding-debt" not in early
+    assert "funding-debt" in later
+    assert "funding-debt-early" not in later
 
 
 def test_a_market_the_founder_does_not_sell_in_is_left_out(knowledge: Knowledge) -> None:
     question = "what rules apply to personal data and model filing?"
-    china = [h.passage.id for h in knowledge.search(question, "en", Relevance(markets=frozenset({"cn"})))]
-    eu_only = [h.passage.id for h in knowledge.search(question, "en", Relevance(markets=frozenset({"eu"})))]
+    china = [
+        h.passage.id
+        for h in knowledge.search(question, "en", Relevance(markets=frozenset({"cn"})))
+    ]
+    eu_only = [
+        h.passage.id
+        for h in knowledge.search(question, "en", Relevance(markets=frozenset({"eu"})))
+    ]
     assert any(pid.startswith("legal-cn-") for pid in china)
     assert not any(pid.startswith("legal-cn-") for pid in eu_only)
     named = knowledge.search("China data export rules", "en", Relevance(markets=frozenset({"eu"})))
