@@ -17,6 +17,7 @@ Whatever goes wrong, the passages stand. The model's words are never stored as a
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -150,7 +151,10 @@ class Asking:
 
     def _source(self, present: Presenter, passage: Passage) -> str:
         article = present.plain(f"ask.articles.a{passage.source.article}")
-        return present.plain("ask.source", article=article, section=passage.source.section)
+        section = passage.source.section
+        if present.locale == "zh":  # "App. B" and "ch. 3" as a Chinese reader writes them
+            section = re.sub(r"^ch\. (\d+)$", r"第 \1 章", section.replace("App. ", "附录 "))
+        return present.plain("ask.source", article=article, section=section)
 
     def _passages_reply(
         self, present: Presenter, passages: list[Passage], deeper: list[Option]
@@ -163,7 +167,7 @@ class Asking:
                     "title": passage.title,
                     "text": passage.text.strip(),
                     "source": self._source(present, passage),
-                    "command": f"/{flow.id}" if flow is not None else "/menu",
+                    "command": f"/{flow.id}" if flow is not None else None,
                 }
             )
         return OutMessage(
