@@ -212,3 +212,37 @@ async def test_the_daily_cap_stops_model_calls(
     unrelated = await say(coach, ADA, "/ask best pizza recipe with a thin crust")
     assert unrelated[0].text.startswith("I don't know")
     assert len(fake.requests) == 2
+
+
+async def test_the_days_count_goes_with_the_founder(
+    model: tuple[FakeModel, str], db: Database, real_catalog: Any, clock: Any
+) -> None:
+    fake, url = model
+    coach = _llm_coach(db, real_catalog, clock, url)
+    await answer_onboarding(coach, ADA)
+    fake.reply = "Vest over four years [team-vesting]."
+    await say(coach, ADA, "/ask my cofounder might leave, what about his shares")
+    async with db.reading() as conn:
+        user = await users.find(conn, channel=ADA.channel, external_id=ADA.external_id)
+        assert user is not None
+        assert await llm_usage.used(conn, user.id, clock.now().date()) == 1
+    await say(coach, ADA, "/delete_my_data")
+    await say(coach, ADA, "1")
+    async with db.reading() as conn:
+        assert await llm_usage.used(conn, user.id, clock.now().date()) == 0
+
+
+async def test_menu_free_text_can_be_handed_to_ask(coach: Coach, db: Database) -> None:
+    """The hook the menu's free text uses: one call, the same answer as /ask."""
+    await answer_onboarding(coach, ADA)
+    async with db.transaction() as conn:
+        user = await users.find(conn, channel=ADA.channel, external_id=ADA.external_id)
+        assert user is not None
+        from bot.coach.service import _After, _Turn
+
+        turn = _Turn(conn, user, coach._presenter(user), [], after=_After(), who=ADA)
+        assert await coach.answer_question(turn, "how should I price for accounting firms?")
+        assert "Pricing an AI product" in turn.replies[0].text
+        turn.replies.clear()
+        assert not await coach.answer_question(turn, "what is the capital of Australia")
+        assert turn.replies[0].text.startswith("I don't know")
