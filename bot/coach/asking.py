@@ -159,20 +159,21 @@ class Asking:
     def _passages_reply(
         self, present: Presenter, passages: list[Passage], deeper: list[Option]
     ) -> OutMessage:
-        items = []
+        parts = []
         for passage in passages:
             flow = self._menu_flow(passage)
-            items.append(
-                {
-                    "title": passage.title,
-                    "text": passage.text.strip(),
-                    "source": self._source(present, passage),
-                    "command": f"/{flow.id}" if flow is not None else None,
-                }
+            parts.append(
+                present.ui(
+                    "ask.passage",
+                    title=passage.title,
+                    text=passage.text.strip(),
+                    source=self._source(present, passage),
+                    command=f"/{flow.id}" if flow is not None else None,
+                )
             )
         return OutMessage(
             type="message",
-            text=present.ui("ask.answer", passages=items),
+            text="\n\n".join(parts),
             step=ASK_STEP,
             options=deeper,
         )
