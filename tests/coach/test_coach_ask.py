@@ -17,6 +17,7 @@ from bot.adapters.telegram.keyboards import ButtonWords, decode, keyboard
 from bot.coach import Coach
 from bot.knowledge import LlmConfig
 from bot.models import Tapped
+from bot.rendering import Target
 from bot.storage import Database, facts, llm_usage, users
 from tests.coach.helpers import ADA, answer_onboarding, say
 
@@ -246,3 +247,17 @@ async def test_menu_free_text_can_be_handed_to_ask(coach: Coach, db: Database) -
         turn.replies.clear()
         assert not await coach.answer_question(turn, "what is the capital of Australia")
         assert turn.replies[0].text.startswith("I don't know")
+
+
+async def test_the_models_words_are_escaped_for_telegram(
+    model: tuple[FakeModel, str], db: Database, real_catalog: Any, clock: Any
+) -> None:
+    fake, url = model
+    config = LlmConfig(base_url=url, api_key=SecretStr(KEY), model="fake")
+    coach = Coach(db, real_catalog, clock, target=Target.HTML, llm=config)
+    await answer_onboarding(coach, ADA)
+    fake.reply = '<a href="http://evil">Vest</a> & keep four years [team-vesting].'
+    replies = await say(coach, ADA, "/ask my cofounder might leave, what about his shares")
+    assert "&lt;a href=" in replies[0].text
+    assert "<a href" not in replies[0].text
+    assert "&amp; keep four years" in replies[0].text
