@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from pydantic import SecretStr
 
 from bot.knowledge.passages import Passage
@@ -85,6 +84,8 @@ async def grounded_answer(
     locale: str,
 ) -> Grounded | None:
     """Ask the model; None whenever its answer cannot be shown (see the module docstring)."""
+    import httpx  # only when a model is configured: the console starts without it
+
     url = config.base_url.rstrip("/") + "/chat/completions"
     body = {
         "model": config.model,
