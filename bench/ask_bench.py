@@ -3,7 +3,9 @@
 Loads the knowledge base as start-up does (timed), then for each locale runs every golden
 question (``tests/knowledge/golden_*.yaml``) through the search with its calibrated
 threshold: recall@3 is the share whose expected passages are all among the (at most three)
-passages shown, and the off-topic questions must get none. Latency is measured through a
+passages shown, and the off-topic questions must get none. The held-out questions
+(``tests/knowledge/heldout_*.yaml``, never used to tune keywords or thresholds) give the
+recall to expect on questions nobody has seen. Latency is measured through a
 real Coach on a temporary SQLite file: ``/ask <question>`` for a founder who finished
 onboarding, 400 turns, p50 and p99. The search alone is timed too.
 Saved to bench/results/ask.json.
@@ -47,11 +49,20 @@ def _recall(knowledge: Any) -> dict[str, Any]:
             for item in golden["questions"]
         )
         silent = sum(not knowledge.search(q, locale) for q in golden["unknown"])
+        held = yaml.safe_load(
+            (ROOT / "tests" / "knowledge" / f"heldout_{locale}.yaml").read_text()
+        )
+        held_found = sum(
+            bool(set(item["any_of"]) & {h.passage.id for h in knowledge.search(item["q"], locale)})
+            for item in held["questions"]
+        )
         out[locale] = {
             "questions": len(golden["questions"]),
             "recall_at_3": round(found / len(golden["questions"]), 3),
             "off_topic": len(golden["unknown"]),
             "off_topic_answered_i_dont_know": silent,
+            "held_out_questions": len(held["questions"]),
+            "held_out_recall_at_3": round(held_found / len(held["questions"]), 3),
         }
     return out
 
