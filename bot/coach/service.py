@@ -255,6 +255,8 @@ class Coach(Account, FollowUps, Exports, Asking):
             run_id=current.id if current else None,
         )
         if isinstance(incoming, Tapped):
+            if turn.user.pending == PENDING_ASK:  # a button instead of the question: dropped
+                await self._set_user(turn, pending=None)
             await self._tapped(turn, incoming, current)
         elif incoming.text.strip().startswith("/"):
             await self._command(turn, incoming.text.strip(), current, created=created)

@@ -261,3 +261,14 @@ async def test_the_models_words_are_escaped_for_telegram(
     assert "&lt;a href=" in replies[0].text
     assert "<a href" not in replies[0].text
     assert "&amp; keep four years" in replies[0].text
+
+
+async def test_a_button_after_ask_alone_drops_the_question(coach: Coach) -> None:
+    replies = await answer_onboarding(coach, ADA, upto=3)
+    stage = replies[-1]
+    assert stage.step == "stage"
+    await say(coach, ADA, "/ask")
+    tapped = await coach.handle(ADA, Tapped(run_id=stage.run_id, step="stage", indexes=(0,)))
+    assert tapped[-1].step == "sector"
+    replies = await say(coach, ADA, "how should I price for accounting firms?")
+    assert all(r.step != "ask" for r in replies)  # taken as an answer to the sector question
