@@ -145,9 +145,15 @@ class Asking:
         return options
 
     def _menu_flow(self, passage: Passage) -> Any:
-        """The conversation a passage leads to, if this coach has it in its menu."""
+        """The conversation a passage leads to, if this coach has it in its menu.
+
+        The profile (onboarding) is where a passage belongs when no coaching conversation
+        covers it yet; it is not offered as "going deeper".
+        """
         flow = self.catalog.flows.get(passage.flow)
-        return flow if flow is not None and flow.spec.menu else None
+        if flow is None or not flow.spec.menu or flow.id == "onboarding":
+            return None
+        return flow
 
     def _source(self, present: Presenter, passage: Passage) -> str:
         article = present.plain(f"ask.articles.a{passage.source.article}")

@@ -36,6 +36,7 @@ FLOWS = (
     "team",
     "funding",
     "marketing",
+    "update",
     "business_model",
     "product_tech",
     "risk_legal",
