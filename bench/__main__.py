@@ -14,7 +14,7 @@ import sys
 
 from bench import common
 
-BENCHMARKS = ("engine", "export", "updates", "checkins", "cold_start")
+BENCHMARKS = ("engine", "export", "updates", "checkins", "cold_start", "ask")
 
 
 def run(names: list[str]) -> None:

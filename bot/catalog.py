@@ -33,10 +33,11 @@ def load_checked_catalog(
 ) -> Catalog:
     """The catalog, or :class:`FlowDefinitionError` listing every problem.
 
-    Rendering every template to check it takes about a second, most of a start-up. With
-    ``remember_in`` (the database's folder) a passed check leaves a mark named by a hash of
-    the flows, the content and the checking code, and a restart with the same files skips
-    the rendering; any change to them checks again.
+    Start-up renders each template once (``thorough=False``): the exhaustive check over
+    reachable states is ``founder-coach flows check``'s, run by CI. Even so it is most of
+    a start-up, so with ``remember_in`` (the database's folder) a passed check leaves a
+    mark named by a hash of the flows, the content and the checking code, and a restart
+    with the same files skips the rendering; any change to them checks again.
     """
     catalog = load_catalog(flows_dir, content_dir, strict=False)
     if catalog.problems:
@@ -47,7 +48,7 @@ def load_checked_catalog(
     if mark is not None and mark.exists():
         log.debug("templates unchanged since they were last checked")
         return catalog
-    problems = check_templates(catalog, content_dir)
+    problems = check_templates(catalog, content_dir, thorough=False)
     if problems:
         raise FlowDefinitionError(problems)
     if mark is not None:

@@ -17,6 +17,7 @@ from bot import __version__
 from bot.catalog import check_catalog, load_checked_catalog
 from bot.config import Settings, load_settings
 from bot.errors import BotError, FlowDefinitionError, StorageError
+from bot.knowledge import check_knowledge
 from bot.logsafe import REDACTED, configure_logging, secret_forms
 from bot.models import UserRef
 from bot.rendering import Target
@@ -155,6 +156,7 @@ def _flows_check(settings: Settings) -> int:
     catalog, problems = check_catalog(
         settings.founder_coach_flows_dir, settings.founder_coach_content_dir
     )
+    problems += check_knowledge(settings.founder_coach_content_dir)
     for problem in problems:
         print(problem)
     if problems:

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.knowledge.llm import LlmConfig
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -99,9 +101,30 @@ class Settings(BaseSettings):
         "Off by default: a log cannot be erased by /delete_my_data.",
     )
 
+    founder_coach_llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible API for short /ask answers grounded in the passages "
+        "(e.g. https://api.openai.com/v1); unset: /ask shows the passages only.",
+    )
+    founder_coach_llm_api_key: SecretStr | None = Field(
+        default=None, description="API key of that endpoint (never logged)."
+    )
+    founder_coach_llm_model: str | None = Field(
+        default=None, description="Model name to ask, e.g. gpt-4o-mini."
+    )
+    founder_coach_llm_timeout_seconds: float = Field(
+        default=8, gt=0, le=60, description="After this, /ask shows the passages instead."
+    )
+    founder_coach_llm_daily_cap: int = Field(
+        default=20, ge=0, description="Model answers per founder per day; then passages only."
+    )
+
     @field_validator(
         "telegram_bot_token",
         "telegram_api_base_url",
+        "founder_coach_llm_base_url",
+        "founder_coach_llm_api_key",
+        "founder_coach_llm_model",
         "telegram_webhook_url",
         "telegram_webhook_secret",
         mode="before",
@@ -110,7 +133,7 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("telegram_api_base_url", "telegram_webhook_url")
+    @field_validator("telegram_api_base_url", "telegram_webhook_url", "founder_coach_llm_base_url")
     @classmethod
     def _http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
@@ -148,9 +171,29 @@ class Settings(BaseSettings):
         return time.fromisoformat(start), time.fromisoformat(end)
 
     @property
+    def llm(self) -> LlmConfig | None:
+        """The language model for /ask, when all three of its settings are given."""
+        url, key = self.founder_coach_llm_base_url, self.founder_coach_llm_api_key
+        model = self.founder_coach_llm_model
+        if not (url and key and model):
+            return None
+        return LlmConfig(
+            base_url=url,
+            api_key=key,
+            model=model,
+            timeout=self.founder_coach_llm_timeout_seconds,
+            daily_cap=self.founder_coach_llm_daily_cap,
+        )
+
+    @property
     def admin_ids(self) -> tuple[int, ...]:
         """The Telegram user ids allowed to run /stats."""
         return tuple(int(p) for p in self.telegram_admin_ids.split(",") if p.strip())
+
+
+def default_content_dir() -> Path:
+    """The content shipped with the coach (used when nothing else is configured)."""
+    return _data_dir("content")
 
 
 def load_settings(**overrides: object) -> Settings:

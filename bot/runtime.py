@@ -14,6 +14,7 @@ from bot.checkins.service import CheckinService, Policy, Sender
 from bot.clock import Clock, SystemClock
 from bot.coach import Coach
 from bot.config import Settings
+from bot.knowledge import load_knowledge
 from bot.rendering import Target
 from bot.storage import Database
 
@@ -53,6 +54,8 @@ async def open_coach(
             clock or SystemClock(),
             target=target,
             default_locale=settings.founder_coach_locale,
+            knowledge=load_knowledge(settings.founder_coach_content_dir),
+            llm=settings.llm,
         )
     finally:
         await db.close()

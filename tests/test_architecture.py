@@ -66,7 +66,9 @@ def test_nothing_but_the_clock_reads_the_time() -> None:
             assert call not in text, f"{path} calls {call}"
 
 
-@pytest.mark.parametrize("package", ["bot.engine", "bot.storage", "bot.rendering", "bot.coach"])
+@pytest.mark.parametrize(
+    "package", ["bot.engine", "bot.storage", "bot.rendering", "bot.coach", "bot.knowledge"]
+)
 def test_public_surface_is_sorted_and_complete(package: str) -> None:
     module = importlib.import_module(package)
     exported = list(module.__all__)

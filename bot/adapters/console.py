@@ -38,6 +38,7 @@ from bot.rendering import Target
 EXPORTS = Path("exports")
 QUIT = ("/quit", "/exit")
 CHECKINS_STEP = "checkins"
+ASK_STEP = "ask"  # an /ask answer: its options are Telegram's "go deeper" buttons
 WAITS = ("question", "review", "menu")
 
 
@@ -74,8 +75,8 @@ def format_message(message: OutMessage, folder: Path = EXPORTS) -> str:
     """
     saved = save_file(message, folder)
     lines = [message.text if saved is None else f"{message.text}\n→ {saved}"]
-    if message.step == CHECKINS_STEP and message.type == "message":
-        pass
+    if message.step in (CHECKINS_STEP, ASK_STEP) and message.type == "message":
+        pass  # Telegram's buttons; the text names the command
     elif message.options and message.type != "advice":
         for index, option in enumerate(message.options, start=1):
             mark = " ✓" if option.selected else ""

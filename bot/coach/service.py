@@ -25,6 +25,7 @@ from bot.coach.account import (
     Account,
     pick,
 )
+from bot.coach.asking import ASK_STEP, PENDING_ASK, Asking, PendingAnswer
 from bot.coach.exporting import (
     EXPORT_STEP,
     PENDING_EXPORT,
@@ -56,6 +57,7 @@ from bot.engine import (
 from bot.engine.inputs import InvalidAnswer, match_option, settle_currency
 from bot.engine.recall import Recall
 from bot.errors import RenderError, StorageError
+from bot.knowledge import Knowledge, LlmConfig
 from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
 from bot.rendering import Renderer, Target
 from bot.storage import (
@@ -98,6 +100,7 @@ class _After:
     scheduled: list[tuple[int, datetime]] = field(default_factory=list)
     checkpoint: bool = False  # a founder was deleted: flush their words out of the WAL
     exports: list[PendingExport] = field(default_factory=list)  # files to build, off the lock
+    asks: list[PendingAnswer] = field(default_factory=list)  # model answers to fetch, off it
 
 
 @dataclass
@@ -118,7 +121,7 @@ class _Turn:
         return self.after.scheduled
 
 
-class Coach(Account, FollowUps, Exports):
+class Coach(Account, FollowUps, Exports, Asking):
     """Runs coaching conversations over the store, for any adapter."""
 
     def __init__(
@@ -130,8 +133,12 @@ class Coach(Account, FollowUps, Exports):
         target: Target = Target.PLAIN,
         default_locale: str = "en",
         admins: frozenset[str] = frozenset(),
+        knowledge: Knowledge | None = None,
+        llm: LlmConfig | None = None,
     ) -> None:
         self.admins = admins
+        self.knowledge = knowledge  # None: the shipped passages, loaded at the first /ask
+        self.llm = llm
         self.on_forget: list[Callable[[Connection, int], Awaitable[None]]] = []
         self.on_scheduled: list[Callable[[int, datetime], None]] = []
         self.db = db
@@ -187,6 +194,8 @@ class Coach(Account, FollowUps, Exports):
             await self.db.checkpoint()
         for pending in after.exports:  # built on a connection of their own, off the loop
             replies[pending.index] = await self.build_export(pending, who)
+        if after.asks:  # a model's short answer, asked once the turn is safe on disk
+            await self.ground_answers(who, after.asks, replies)
         return replies
 
     async def skip_update(self, once: str) -> None:
@@ -255,6 +264,8 @@ class Coach(Account, FollowUps, Exports):
             await self._consent(turn, incoming)
             return _stamped(turn)
         if isinstance(incoming, Tapped):
+            if turn.user.pending == PENDING_ASK:  # a button instead of the question: dropped
+                await self._set_user(turn, pending=None)
             await self._tapped(turn, incoming, current)
         elif incoming.text.strip().startswith("/"):
             await self._command(turn, incoming.text.strip(), current, created=created)
@@ -262,6 +273,8 @@ class Coach(Account, FollowUps, Exports):
             await self._confirm_delete(turn, incoming.text, current)
         elif turn.user.pending and await self.checkins_reply(turn, incoming.text):
             pass  # a check-in's number (or its action) typed after /checkins
+        elif turn.user.pending == PENDING_ASK:
+            await self.ask_reply(turn, incoming.text, current)
         elif turn.user.pending == PENDING_MENU:
             await self._menu_choice(turn, incoming.text)
         elif turn.user.pending in (PENDING_EXPORT, PENDING_EXPORT_TRANSCRIPT):
@@ -333,6 +346,10 @@ class Coach(Account, FollowUps, Exports):
             if 0 <= tap.indexes[0] < len(formats):
                 await self.export_choice(turn, formats[tap.indexes[0]])
                 return
+        elif tap.run_id is None and tap.step == ASK_STEP and len(tap.option_ids) == 1:
+            if tap.option_ids[0] in {f.id for f in self.catalog.menu_flows()}:  # "go deeper"
+                await self._open_flow(turn, self.catalog.flows[tap.option_ids[0]])
+                return
         elif tap.run_id is None and tap.step == MENU_STEP:
             chosen = pick([flow.id for flow in self.catalog.menu_flows()], tap)
             if chosen is not None:
@@ -398,6 +415,8 @@ class Coach(Account, FollowUps, Exports):
                 await self.list_checkins(turn, argument)
             case "export":
                 await self.export_menu(turn, argument)
+            case "ask":
+                await self.ask_command(turn, argument, current)
             case "stats" if f"{turn.user.channel}:{turn.user.external_id}" in self.admins:
                 await self._stats(turn)
             case "cancel":
@@ -455,10 +474,13 @@ class Coach(Account, FollowUps, Exports):
     async def free_text_at_menu(self, turn: _Turn, text: str) -> None:
         """Words written freely with no conversation under way.
 
-        The one place such text is handled. Nothing is guessed from the words: the founder
-        is told they were read and shown the menu with what each conversation is for, and
-        picks the one that fits. A free-question handler (``/ask``) plugs in here.
+        The one place such text is handled. It is taken as a question for ``/ask``: the
+        knowledge base answers when a passage fits. When none does, nothing is guessed from
+        the words: the founder is told they were read and shown the menu with what each
+        conversation is for, and picks the one that fits.
         """
+        if await self.answer_question(turn, text, say_unknown=False):
+            return
         await self._show_menu(turn, heard=text)
 
     # ------------------------------------------------------------ flows

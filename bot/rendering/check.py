@@ -495,8 +495,16 @@ class _Renders:
                     return
 
 
-def check_templates(catalog: Catalog, content_dir: Path) -> list[Problem]:
-    """Render each template of each flow and the UI in each locale, in reachable states."""
+def check_templates(
+    catalog: Catalog, content_dir: Path, *, thorough: bool = True
+) -> list[Problem]:
+    """Render each template of each flow and the UI in each locale, in reachable states.
+
+    ``thorough=False`` (the bot's start-up) compiles every template and renders each once
+    with every question answered: enough to refuse content that cannot render, in about a
+    second. The reachable states, score/advice consistency and wording rules take several
+    times longer and belong to ``founder-coach flows check``, which CI runs on every change.
+    """
     renderer = Renderer(catalog)
     renders = _Renders(renderer)
     preview = State("preview", preview_facts(catalog))
@@ -512,7 +520,7 @@ def check_templates(catalog: Catalog, content_dir: Path) -> list[Problem]:
 
     planner = StatePlanner(catalog, preview.facts)
     for flow in catalog.flows.values():
-        states = planner.flow_states(flow)
+        states = planner.flow_states(flow) if thorough else None
         for locale, texts in flow.texts.items():
             file = str(content_dir / locale / f"{flow.id}.yaml")
 
@@ -538,13 +546,16 @@ def check_templates(catalog: Catalog, content_dir: Path) -> list[Problem]:
                         score=score,
                     )  # fmt: skip
 
+            if states is None:
+                continue
             # the states the engine can really be in
             for state in states.starts:
                 attempt("intro", texts.intro, state)
             for run in states.runs:
                 _check_run(flow, texts, run, attempt, renders)
-    renders.problems += wording_problems(catalog, content_dir, renderer, preview.facts)
-    renders.problems += free_text_matching_problems(catalog, content_dir)
+    if thorough:
+        renders.problems += wording_problems(catalog, content_dir, renderer, preview.facts)
+        renders.problems += free_text_matching_problems(catalog, content_dir)
     return renders.problems
 
 

@@ -229,6 +229,21 @@ OUTBOX_AND_LEASES = Migration(
     ),
 )
 
+LLM_USAGE = Migration(
+    8,
+    "language-model answers per founder and day",
+    (
+        # How many /ask answers a language model wrote for a founder on a day (their local
+        # date): the daily cap. Only the count is kept, never the question or the answer.
+        """CREATE TABLE llm_usage (
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            calls INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (user_id, day)
+        )""",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL_SCHEMA,
     PROCESSED_UPDATES,
@@ -237,6 +252,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     UPDATE_LEDGER,
     CURRENCY,
     OUTBOX_AND_LEASES,
+    LLM_USAGE,
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

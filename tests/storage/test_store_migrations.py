@@ -154,7 +154,7 @@ async def test_outbox_and_lease_migration_keeps_checkins_and_treats_old_claims_a
             " VALUES (1, 'commitment', '2026-03-02T09:00:00.000000+00:00', 'UTC', 'sending', 1,"
             " '2026-03-01')"
         )
-        assert await apply_migrations(conn) == [7]
+        assert await apply_migrations(conn, target=7) == [7]
     now = datetime(2026, 3, 2, 10, tzinfo=UTC)
     db = await Database.open(db_path)
     try:

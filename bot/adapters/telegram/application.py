@@ -38,6 +38,7 @@ from bot.clock import SystemClock
 from bot.coach import Coach
 from bot.config import Settings
 from bot.engine import Catalog
+from bot.knowledge import load_knowledge
 from bot.models import OutMessage, UserRef
 from bot.rendering import Target
 from bot.runtime import checkin_service
@@ -45,7 +46,7 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "team", "funding", "marketing", "update", "checkins", "export",
+COMMANDS = ("start", "menu", "ask", "team", "funding", "marketing", "update", "checkins", "export",
             "lang", "timezone", "cancel", "help", "privacy", "delete_my_data")  # fmt: skip
 HOUSEKEEPING = timedelta(hours=1)
 OUTBOX_DRAIN = timedelta(seconds=2)
@@ -130,6 +131,8 @@ def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped
             target=Target.HTML,
             default_locale=settings.founder_coach_locale,
             admins=frozenset(f"telegram:{admin}" for admin in settings.admin_ids),
+            knowledge=load_knowledge(settings.founder_coach_content_dir),
+            llm=settings.llm,
         )
         app.bot_data["db"] = db
         app.bot_data["ledger"] = queue = _ledger(app)

@@ -16,6 +16,7 @@ keyboard carries its own selection as a bit mask, so toggling needs no stored st
 ``c:I``                privacy consent (0 agree, 1 not now)
 ``e:I``                export format I
 ``k:ACTION:ID``        manage check-in ID (later, pause, resume, cancel)
+``a:FLOW``             open conversation FLOW (under an /ask answer)
 =====================  ==========================================
 """
 
@@ -34,6 +35,7 @@ DELETE_STEP = "delete_my_data"
 CONSENT_STEP = "consent"
 CHECKINS_STEP = "checkins"
 EXPORT_STEP = "export"
+ASK_STEP = "ask"
 _TOP_LEVEL = {"m": MENU_STEP, "x": DELETE_STEP, "c": CONSENT_STEP, "e": EXPORT_STEP}
 _TOP_PREFIX = {step: prefix for prefix, step in _TOP_LEVEL.items() if prefix != "m"}
 CHECK = "✓ "
@@ -41,7 +43,8 @@ _PATTERN = re.compile(
     r"^(?:(?P<kind>[qtdbs]):(?P<run>\d{1,12}):(?P<step>[a-z][a-z0-9_]{0,31})"
     r"(?::(?P<a>[0-9a-f]{1,16}))?(?::(?P<b>[0-9a-f]{1,16}))?"
     r"|(?P<top>[mxce]):(?P<index>\d{1,3})"
-    r"|k:(?P<action>later|pause|resume|cancel):(?P<checkin>\d{1,12}))$"
+    r"|k:(?P<action>later|pause|resume|cancel):(?P<checkin>\d{1,12})"
+    r"|a:(?P<flow>[a-z][a-z0-9_]{0,31}))$"
 )
 
 
@@ -76,6 +79,8 @@ def decode(data: str | None) -> Tapped | Toggle:
     match = _PATTERN.match(data or "")
     if match is None:
         raise BadCallback(data)
+    if match["flow"]:
+        return Tapped(run_id=None, step=ASK_STEP, option_ids=(match["flow"],))
     if match["action"]:
         choice = f"{match['action']}:{match['checkin']}"
         return Tapped(run_id=None, step=CHECKINS_STEP, option_ids=(choice,))
@@ -114,6 +119,9 @@ def keyboard(message: OutMessage, words: ButtonWords) -> InlineKeyboardMarkup | 
     if message.step == CHECKINS_STEP and message.options:
         rows = [[InlineKeyboardButton(o.label, callback_data=_data("k", o.id))
                  for o in message.options]]  # fmt: skip
+    elif message.step == ASK_STEP and message.run_id is None and message.options:
+        rows = [[InlineKeyboardButton(o.label, callback_data=_data("a", o.id))]
+                for o in message.options]  # fmt: skip
     elif message.type == "menu":
         rows = [[InlineKeyboardButton(o.label, callback_data=_data("m", i))]
                 for i, o in enumerate(message.options)]  # fmt: skip
