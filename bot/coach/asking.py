@@ -215,11 +215,16 @@ class Asking:
     def _model_reply(self, ask: PendingAnswer, grounded: Grounded) -> OutMessage:
         present = self._presenter_for(ask.locale)
         by_id = {p.id: p for p in ask.passages}
-        sources = [
-            {"id": cid, "title": by_id[cid].title, "source": self._source(present, by_id[cid])}
+        sources = "\n".join(
+            present.ui(
+                "ask.cited",
+                id=cid,
+                title=by_id[cid].title,
+                source=self._source(present, by_id[cid]),
+            )
             for cid in grounded.cited
-        ]
-        text = present.ui("ask.model_answer", answer=grounded.text, sources=sources)
+        )
+        text = present.ui("ask.model_answer", answer=grounded.text) + "\n" + sources
         return OutMessage(type="message", text=text, step=ASK_STEP, options=list(ask.deeper))
 
     def _presenter_for(self, locale: str) -> Presenter:
