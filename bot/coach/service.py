@@ -552,7 +552,11 @@ class Coach(Account, FollowUps, Exports, Asking):
             turn.replies.append(turn.present.message(turn.present.ui("notices.update_corrects")))
         else:
             transition = start(flow, known)
-            intro = turn.present.template(texts.intro, run_facts(flow, transition.state, known))
+            # ``questions``: the most this run can ask, the same number as "(1 of up to N)"
+            questions = transition.prompt.progress[1] if transition.prompt else 0
+            intro = turn.present.template(
+                texts.intro, run_facts(flow, transition.state, known), questions=questions
+            )
             turn.replies.append(turn.present.message(intro))
         run_id = await runs.create(turn.conn, turn.user.id, transition.state, now)
         await self._after(turn, flow, run_id, transition, known)

@@ -528,8 +528,9 @@ def check_templates(
                 renders.attempt(file, where, source, locale, state, **extra)  # noqa: B023
 
             # the preview: every template, as a founder who answered everything sees it
-            for key in ("title", "description", "intro", "done"):
+            for key in ("title", "description", "done"):
                 attempt(key, getattr(texts, key), preview, preview=True)
+            attempt("intro", texts.intro, preview, preview=True, questions=12)
             for step_id, step in texts.steps.items():
                 attempt(f"step {step_id!r}: prompt", step.prompt, preview, preview=True)
                 if step.hint:
@@ -550,7 +551,7 @@ def check_templates(
                 continue
             # the states the engine can really be in
             for state in states.starts:
-                attempt("intro", texts.intro, state)
+                attempt("intro", texts.intro, state, questions=12)
             for run in states.runs:
                 _check_run(flow, texts, run, attempt, renders)
     if thorough:
