@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.engine.advice import assess, fired_rules
+from bot.engine.advice import Score, assess, fired_rules
 from bot.engine.expressions import Facts
 from bot.engine.flow import Flow
 from bot.engine.spec import RuleSpec
@@ -56,13 +56,19 @@ def _parse(claim: str, source: str) -> Claim:
 
 
 def screen_claims(
-    flow: Flow, facts: Facts, rules: Sequence[RuleSpec] | None = None
+    flow: Flow,
+    facts: Facts,
+    rules: Sequence[RuleSpec] | None = None,
+    scores: Sequence[Score] | None = None,
 ) -> list[Claim]:
-    """The claims of the scores and of the advice shown (every fired rule by default)."""
+    """The claims of the scores and of the advice shown (every fired rule by default).
+
+    ``rules`` and ``scores``: already worked out for these facts (saves evaluating again).
+    """
     shown = fired_rules(flow, facts) if rules is None else rules
     claims: list[Claim] = []
     dimensions = {dim.id: dim for dim in flow.spec.assessment}
-    for score in assess(flow, facts):
+    for score in assess(flow, facts) if scores is None else scores:
         source = f"score {score.dimension!r} {score.score}/5"
         listed = dimensions[score.dimension].claims.get(score.score, ())
         claims += [_parse(claim, source) for claim in listed]
@@ -72,10 +78,13 @@ def screen_claims(
 
 
 def contradictions(
-    flow: Flow, facts: Facts, rules: Sequence[RuleSpec] | None = None
+    flow: Flow,
+    facts: Facts,
+    rules: Sequence[RuleSpec] | None = None,
+    scores: Sequence[Score] | None = None,
 ) -> list[Contradiction]:
     """Each topic that one thing on the screen calls good and another calls bad."""
-    claims = screen_claims(flow, facts, rules)
+    claims = screen_claims(flow, facts, rules, scores)
     found: list[Contradiction] = []
     for good in claims:
         if not good.positive:

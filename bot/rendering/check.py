@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from bot.engine.advice import assess
+from bot.engine.advice import Score, assess
 from bot.engine.claims import chosen_offers, contradictions
 from bot.engine.expressions import condition
 from bot.engine.machine import path, run_facts
-from bot.engine.spec import StepKind, StepSpec
+from bot.engine.spec import RuleSpec, StepKind, StepSpec
 from bot.engine.state import FlowState
 from bot.errors import Problem, RenderError
 from bot.rendering.listening import free_text_matching_problems
@@ -436,13 +436,15 @@ class _Renders:
             found = self._holds[key] = condition(expression, state.facts)
         return found
 
-    def consistency(self, flow: Flow, state: State) -> None:
+    def consistency(
+        self, flow: Flow, state: State, fired: list[RuleSpec], scores: list[Score]
+    ) -> None:
         """A score and an advice item never disagree; an alternative is never the answer given.
 
-        Each problem is reported once per flow and pair (the first state that shows it).
+        Each problem is reported once per flow (the first state that shows it).
         """
-        found = [str(c) for c in contradictions(flow, state.facts)]
-        found += [str(c) for c in chosen_offers(flow, state.facts)]
+        found = [str(c) for c in contradictions(flow, state.facts, fired, scores)]
+        found += [str(c) for c in chosen_offers(flow, state.facts, fired)]
         for text in found:
             key = (flow.source, text)
             if key not in self._failed:
@@ -582,16 +584,18 @@ def _check_run(
             attempt(f"step {step.id!r}: {key}", source, end)  # shown again from the review
             if flow.id in renders.names(source):
                 attempt(f"step {step.id!r}: {key}", source, run.before(step))
-    for rule in flow.spec.rules:
+    fired = [rule for rule in flow.spec.rules if renders.holds(rule.when, end)]
+    for rule in fired:
         words = texts.rules.get(rule.id)
-        if words is None or not renders.holds(rule.when, end):
+        if words is None:
             continue
         for key in ("title", "text", "why"):
             attempt(f"rule {rule.id!r}: {key}", getattr(words, key), end)
         for cid, source in words.commitments.items():
             attempt(f"rule {rule.id!r}: commitment {cid!r}", source, end)
-    for score in assess(flow, end.facts):
+    scores = assess(flow, end.facts)
+    for score in scores:
         dim = texts.assessment.get(score.dimension)
         if dim is not None:
             attempt(f"dimension {score.dimension!r}: reason", dim.reason, end, score=score.score)
-    renders.consistency(flow, end)
+    renders.consistency(flow, end, fired, scores)

@@ -13,7 +13,7 @@ from bot.catalog import check_catalog, load_checked_catalog
 from bot.engine import load_catalog
 from bot.errors import FlowDefinitionError
 from bot.rendering.check import check_templates, preview_facts, telegram_html_problems
-from tests.engine.flowkit import BASICS, PROBE, REPO, texts_for, write_catalog
+from tests.engine.flowkit import BASICS, PROBE, REPO, fresh, texts_for, write_catalog
 
 
 def en_probe(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
@@ -312,3 +312,24 @@ def test_start_up_checks_every_template_once_and_leaves_states_to_flows_check(
     load_checked_catalog(flows_dir, content_dir)  # starts
     _, problems = check_catalog(flows_dir, content_dir)
     assert problems, "flows check must still find it"
+
+
+def test_a_score_contradicting_the_advice_is_reported(tmp_path: Path) -> None:
+    """A score band and a fired rule that claim the opposite fail `flows check`."""
+    probe = fresh(PROBE)
+    probe["rules"][1].update(when="probe.runway_months < 24", claims=["-runway"])
+    probe["assessment"][0].update(
+        score="5 if probe.runway_months >= 3 else 1", claims={5: ["+runway"], 1: ["-runway"]}
+    )
+    found = template_problems(tmp_path, specs=[BASICS, probe])
+    assert [(file, where) for file, where, _ in found] == [("flows/probe.yaml", "advice")]
+    assert "score 'runway' 5/5 says +runway, rule 'runway_short' says -runway" in found[0][2]
+
+
+def test_an_alternative_the_founder_chose_is_reported(tmp_path: Path) -> None:
+    probe = fresh(PROBE)
+    probe["rules"][0]["offers"] = {"probe.channels": ["grants"]}  # fires when grants is chosen
+    found = template_problems(tmp_path, specs=[BASICS, probe])
+    assert [(where, what.split(" (")[0]) for _, where, what in found] == [
+        ("advice", "rule 'grants_only' offers probe.channels = 'grants', the founder's own answer")
+    ]
