@@ -38,6 +38,7 @@ from bot.rendering import Target
 EXPORTS = Path("exports")
 QUIT = ("/quit", "/exit")
 CHECKINS_STEP = "checkins"
+MORE_ADVICE_STEP = "more_advice"  # its button is Telegram's; the text says /more here
 WAITS = ("question", "review", "menu")
 
 
@@ -74,7 +75,7 @@ def format_message(message: OutMessage, folder: Path = EXPORTS) -> str:
     """
     saved = save_file(message, folder)
     lines = [message.text if saved is None else f"{message.text}\n→ {saved}"]
-    if message.step == CHECKINS_STEP and message.type == "message":
+    if message.step in (CHECKINS_STEP, MORE_ADVICE_STEP) and message.type == "message":
         pass
     elif message.options and message.type != "advice":
         for index, option in enumerate(message.options, start=1):

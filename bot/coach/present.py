@@ -24,6 +24,8 @@ from bot.rendering import filters as fmt
 
 Facts = Mapping[str, Mapping[str, Any]]
 KEEP_LABEL_CHARS = 40  # a button, not a paragraph: a long earlier answer is cut
+SHOWN_ADVICE = 3  # advice items shown in full in chat; the rest wait behind "More advice"
+MORE_ADVICE_STEP = "more_advice"  # the "More advice" offer (a button in Telegram, /more typed)
 
 
 def _clip(text: str) -> str:
@@ -204,6 +206,7 @@ class Presenter:
             can_back=prompt.progress[0] > 1,
             can_skip=step.optional or keeps is not None,
             keep_label=self.plain("question.keep", value=_clip(shown)) if shown else None,
+            skip_label=texts.skip_label if step.optional and shown is None else None,
             multiline=step.multiline,
         )
 
@@ -332,41 +335,68 @@ class Presenter:
             )
         return OutMessage(type="assessment", text="\n".join(lines), flow=flow.id)
 
-    def advice(self, flow: Flow, rules: Sequence[RuleSpec], facts: Facts) -> list[OutMessage]:
-        """The top advice, each item with its reason and suggested commitments."""
-        texts = self.texts(flow)
+    def advice(
+        self, flow: Flow, rules: Sequence[RuleSpec], facts: Facts, *, run_id: int | None = None
+    ) -> list[OutMessage]:
+        """The top advice for a phone: the first :data:`SHOWN_ADVICE` items in full, each
+        with its reason and suggested commitments, and the rest behind "More advice"."""
         if not rules:
             return [OutMessage(type="advice", text=self.ui("advice.none"), flow=flow.id)]
         messages = [OutMessage(type="message", text=self.ui("advice.top_title"), flow=flow.id)]
-        for index, rule in enumerate(rules, start=1):
-            words = texts.rules[rule.id]
-            parts = [
-                self.ui(
-                    "advice.item",
-                    index=index,
-                    title=self.template(words.title, facts, target=Target.PLAIN),
-                ),
-                self.template(words.text, facts),
-                self.ui("advice.why", why=self.template(words.why, facts, target=Target.PLAIN)),
-            ]
-            options = [
-                Option(
-                    id=cid, label=self.template(words.commitments[cid], facts, target=Target.PLAIN)
-                )
-                for cid in rule.commitments
-            ]
-            if options:
-                parts.append(self.ui("advice.commitments"))
+        messages += [
+            self._advice_item(flow, index, rule, facts)
+            for index, rule in enumerate(rules[:SHOWN_ADVICE], start=1)
+        ]
+        rest = len(rules) - SHOWN_ADVICE
+        if rest > 0 and run_id is not None:
+            console = self.target is Target.PLAIN  # the console and JSON lines: /more
             messages.append(
                 OutMessage(
-                    type="advice",
-                    text="\n\n".join(parts),
-                    options=options,
+                    type="message",
+                    text=self.ui("advice.more", count=rest, console=console),
+                    options=[
+                        Option(id=str(run_id), label=self.plain("advice.more_button", count=rest))
+                    ],
                     flow=flow.id,
-                    step=rule.id,
+                    step=MORE_ADVICE_STEP,
                 )
             )
         return messages
+
+    def more_advice(self, flow: Flow, rules: Sequence[RuleSpec], facts: Facts) -> list[OutMessage]:
+        """The advice items after the first :data:`SHOWN_ADVICE`, numbered on from them."""
+        rest = rules[SHOWN_ADVICE:]
+        if not rest:
+            return [OutMessage(type="message", text=self.ui("advice.no_more"), flow=flow.id)]
+        title = self.ui("advice.more_title", title=self.texts(flow).title)
+        messages = [OutMessage(type="message", text=title, flow=flow.id)]
+        messages += [
+            self._advice_item(flow, index, rule, facts)
+            for index, rule in enumerate(rest, start=SHOWN_ADVICE + 1)
+        ]
+        return messages
+
+    def _advice_item(self, flow: Flow, index: int, rule: RuleSpec, facts: Facts) -> OutMessage:
+        """One piece of advice: title, text, why, and the commitments it suggests."""
+        words = self.texts(flow).rules[rule.id]
+        parts = [
+            self.ui(
+                "advice.item",
+                index=index,
+                title=self.template(words.title, facts, target=Target.PLAIN),
+            ),
+            self.template(words.text, facts),
+            self.ui("advice.why", why=self.template(words.why, facts, target=Target.PLAIN)),
+        ]
+        options = [
+            Option(id=cid, label=self.template(words.commitments[cid], facts, target=Target.PLAIN))
+            for cid in rule.commitments
+        ]
+        if options:
+            parts.append(self.ui("advice.commitments"))
+        return OutMessage(
+            type="advice", text="\n\n".join(parts), options=options, flow=flow.id, step=rule.id
+        )
 
     def changes(
         self,

@@ -45,6 +45,8 @@ class StepTexts(_Strict):
     scale_low: str | None = None
     scale_high: str | None = None
     options: dict[str, str] = Field(default_factory=dict)
+    # the skip button's words where skipping means something else ("Not now": declining)
+    skip_label: str | None = None
 
 
 def added_hints(step: StepSpec, texts: StepTexts, *, keeping: bool = False) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ keyboard carries its own selection as a bit mask, so toggling needs no stored st
 ``c:I``                privacy consent (0 agree, 1 not now)
 ``e:I``                export format I
 ``k:ACTION:ID``        manage check-in ID (later, pause, resume, cancel)
+``v:RUN``              more advice: the items of run RUN's advice after the top three
 =====================  ==========================================
 """
 
@@ -33,6 +34,7 @@ MENU_STEP = "menu"
 DELETE_STEP = "delete_my_data"
 CONSENT_STEP = "consent"
 CHECKINS_STEP = "checkins"
+MORE_ADVICE_STEP = "more_advice"
 EXPORT_STEP = "export"
 _TOP_LEVEL = {"m": MENU_STEP, "x": DELETE_STEP, "c": CONSENT_STEP, "e": EXPORT_STEP}
 _TOP_PREFIX = {step: prefix for prefix, step in _TOP_LEVEL.items() if prefix != "m"}
@@ -41,7 +43,8 @@ _PATTERN = re.compile(
     r"^(?:(?P<kind>[qtdbs]):(?P<run>\d{1,12}):(?P<step>[a-z][a-z0-9_]{0,31})"
     r"(?::(?P<a>[0-9a-f]{1,16}))?(?::(?P<b>[0-9a-f]{1,16}))?"
     r"|(?P<top>[mxce]):(?P<index>\d{1,3})"
-    r"|k:(?P<action>later|pause|resume|cancel):(?P<checkin>\d{1,12}))$"
+    r"|k:(?P<action>later|pause|resume|cancel):(?P<checkin>\d{1,12})"
+    r"|v:(?P<more>\d{1,12}))$"
 )
 
 
@@ -76,6 +79,8 @@ def decode(data: str | None) -> Tapped | Toggle:
     match = _PATTERN.match(data or "")
     if match is None:
         raise BadCallback(data)
+    if match["more"]:
+        return Tapped(run_id=None, step=MORE_ADVICE_STEP, option_ids=(match["more"],))
     if match["action"]:
         choice = f"{match['action']}:{match['checkin']}"
         return Tapped(run_id=None, step=CHECKINS_STEP, option_ids=(choice,))
@@ -114,6 +119,9 @@ def keyboard(message: OutMessage, words: ButtonWords) -> InlineKeyboardMarkup | 
     if message.step == CHECKINS_STEP and message.options:
         rows = [[InlineKeyboardButton(o.label, callback_data=_data("k", o.id))
                  for o in message.options]]  # fmt: skip
+    elif message.step == MORE_ADVICE_STEP and message.options:
+        rows = [[InlineKeyboardButton(o.label, callback_data=_data("v", o.id))
+                 for o in message.options]]  # fmt: skip
     elif message.type == "menu":
         rows = [[InlineKeyboardButton(o.label, callback_data=_data("m", i))]
                 for i, o in enumerate(message.options)]  # fmt: skip
@@ -136,7 +144,8 @@ def keyboard(message: OutMessage, words: ButtonWords) -> InlineKeyboardMarkup | 
         if message.can_back:
             nav.append(InlineKeyboardButton(words.back, callback_data=_data("b", run, step)))
         if message.can_skip:
-            label = message.keep_label or words.skip  # "Keep: MVP" when /skip keeps an answer
+            # "Keep: MVP" when /skip keeps an answer, "Not now" where it declines
+            label = message.keep_label or message.skip_label or words.skip
             nav.append(InlineKeyboardButton(label, callback_data=_data("s", run, step)))
         if nav:
             rows.append(nav)
