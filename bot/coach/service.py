@@ -362,7 +362,7 @@ class Coach(Account, FollowUps, Exports):
         name, _, argument = text[1:].partition(" ")
         name = name.split("@", 1)[0].lower()
         argument = argument.strip()
-        if turn.user.pending and name not in ("menu", "help", "lang", "privacy"):
+        if turn.user.pending and name not in ("menu", "help", "lang", "privacy", "more"):
             await self._set_user(turn, pending=None)
         match name:
             case "start":
