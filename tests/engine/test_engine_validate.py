@@ -401,3 +401,17 @@ def test_covers_answering_on_a_step_without_a_generic_hint(tmp_path: Path) -> No
     texts = probe_texts("en", lambda w: w["steps"]["nickname"].update(covers=["answering"]))
     found = problems(tmp_path, texts=texts)
     assert [(p.where, "covers: answering" in p.what) for p in found] == [("step 'nickname'", True)]
+
+
+def test_a_horizon_for_a_commitment_no_rule_suggests(tmp_path: Path) -> None:
+    """ "How long it takes" only for commitments the flow's rules suggest (a typo is caught)."""
+    found = problems(tmp_path, probe_with(lambda p: p.update(horizons={"cut_brun": "month"})))
+    assert [(p.file, p.where, p.what) for p in found] == [
+        (flow_file(tmp_path), "horizon 'cut_brun'", "no rule suggests this commitment")
+    ]
+    assert problems(tmp_path, probe_with(lambda p: p.update(horizons={"cut_burn": "month"}))) == []
+
+
+def test_a_horizon_is_one_of_the_named_ones(tmp_path: Path) -> None:
+    found = problems(tmp_path, probe_with(lambda p: p.update(horizons={"cut_burn": "soon"})))
+    assert [p.where for p in found] == ["horizons.cut_burn"]
