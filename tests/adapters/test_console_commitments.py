@@ -146,6 +146,18 @@ class Jsonl:
         self.proc.stdin.flush()
         return self.read()
 
+    def file(self, text: str) -> dict[str, Any]:
+        """Send ``text`` (an export format) and read up to the reply naming the file."""
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+        while True:
+            line = self.proc.stdout.readline()
+            assert line, self.proc.stderr.read() if self.proc.stderr else ""
+            if "path" in (reply := json.loads(line)):
+                return reply
+
     def close(self) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
@@ -183,9 +195,8 @@ def test_json_lines_get_three_pieces_of_advice_then_more(
         titles += [a["text"].split("\n", 1)[0] for a in later]
         coach.send("/skip")
         coach.send("/export")
-        exported = coach.send("1")  # the summary, in Markdown
-        path = next(r["path"] for r in exported if "path" in r)
-        document = Path(path).read_text(encoding="utf-8")
+        exported = coach.file("1")  # the summary, in Markdown
+        document = (tmp_path / exported["path"]).read_text(encoding="utf-8")  # from its cwd
         for title in titles:
             assert title.split(". ", 1)[1] in document
     finally:
