@@ -86,6 +86,7 @@ class OutMessage(BaseModel):
     can_back: bool = False
     can_skip: bool = False
     keep_label: str | None = None  # the skip button keeps an earlier answer: "Keep: MVP"
+    skip_label: str | None = None  # the skip button's own words ("Not now": it declines)
     file: OutFile | None = None
     # a text question that takes several lines (one goal per line): the console then
     # reads lines until an empty one; JSON lines says "multiline": true

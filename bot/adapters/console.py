@@ -39,6 +39,7 @@ EXPORTS = Path("exports")
 QUIT = ("/quit", "/exit")
 CHECKINS_STEP = "checkins"
 ASK_STEP = "ask"  # an /ask answer: its options are Telegram's "go deeper" buttons
+MORE_ADVICE_STEP = "more_advice"  # its button is Telegram's; the text says /more here
 WAITS = ("question", "review", "menu")
 
 
@@ -75,7 +76,7 @@ def format_message(message: OutMessage, folder: Path = EXPORTS) -> str:
     """
     saved = save_file(message, folder)
     lines = [message.text if saved is None else f"{message.text}\n→ {saved}"]
-    if message.step in (CHECKINS_STEP, ASK_STEP) and message.type == "message":
+    if message.step in (CHECKINS_STEP, ASK_STEP, MORE_ADVICE_STEP) and message.type == "message":
         pass  # Telegram's buttons; the text names the command
     elif message.options and message.type != "advice":
         for index, option in enumerate(message.options, start=1):

@@ -41,6 +41,8 @@ def to_json(message: OutMessage, folder: Path = EXPORTS) -> dict[str, Any]:
             data["progress_open"] = True  # the total is an upper bound
     if message.keep_label:
         data["keep"] = message.keep_label  # /skip (or "keep") keeps the answer it names
+    elif message.skip_label:
+        data["skip"] = message.skip_label  # what /skip means here ("Not now": declining)
     if message.hint:
         data["hint"] = message.hint
     if message.multiline:

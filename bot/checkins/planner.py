@@ -36,6 +36,7 @@ __all__ = [
     "local_intent",
     "move_to_zone",
     "next_weekly",
+    "off_weekend",
     "on_day",
     "reminder_at",
     "resolve_local",
@@ -245,6 +246,15 @@ def in_days(now: datetime, days: int, at: time, tz: str) -> tuple[datetime, Loca
     if days == 0 and due <= now:
         due, intent = on_day(day + timedelta(days=1), at, tz)
     return due, intent
+
+
+def off_weekend(day: date) -> date:
+    """The day itself on a weekday; the Monday after for a Saturday or Sunday.
+
+    "In a week" said on a Saturday means a working day, not Saturday again; the founder
+    is told when a check-in moved (see FollowUps).
+    """
+    return day + timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else day
 
 
 def next_weekly(after: datetime, weekday: int, at: time, tz: str) -> tuple[datetime, LocalIntent]:

@@ -16,6 +16,7 @@ from bot.checkins import planner
 from bot.coach.recalls import open_commitments
 from bot.engine import Flow, FlowState, RunStatus, current_prompt, run_facts, start, top_advice
 from bot.engine.inputs import InvalidAnswer, option_time
+from bot.engine.spec import HORIZON_DAYS
 from bot.models import Option, OutMessage
 from bot.rendering import Target
 from bot.storage import Connection, checkins, facts, runs, users
@@ -31,7 +32,8 @@ UPDATE_FLOW = "update"
 FOLLOW_UP_FLOWS = (COMMIT_FLOW, CHECKIN_FLOW, UPDATE_FLOW)
 DAYS = {"in_3_days": 3, "in_a_week": 7, "in_two_weeks": 14, "snooze_1d": 1, "snooze_3d": 3}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MAX_OFFERED = 6
+# A check-in not yet answered: its commitment is open and is not offered again as new.
+UNANSWERED = ("scheduled", "paused", "sending", "sent", "paused_blocked")
 ACTIONS = ("later", "pause", "resume", "cancel")
 PENDING_CHECKINS = "checkins"  # the list was just shown: a number picks an entry
 PENDING_CHECKIN = "checkins:"  # + id: one entry's actions were offered
@@ -44,7 +46,12 @@ def hour_of(option: Any, default: int = 9) -> time:
 
 
 class FollowUps:
-    """Commitments and check-ins for the Coach (see the module docstring)."""
+    """Commitments and check-ins for the Coach (see the module docstring).
+
+    A *sitting* is the founder's local day: the commitment picker comes at most once in
+    it, after whichever flow ends first with commitments to suggest (a coaching flow, a
+    weekly update or a check-in). Later flows that day say why it does not come again.
+    """
 
     quiet: planner.QuietHours = planner.QuietHours()
     catchup: timedelta = timedelta(hours=12)  # paused while blocked: older ones are missed
@@ -67,8 +74,8 @@ class FollowUps:
         if flow.id == COMMIT_FLOW:
             await self._commitments_made(turn, state, merged)
             return False
-        if flow.id == CHECKIN_FLOW:
-            await self._checkin_answered(turn, run_id, state, merged)
+        if flow.id == CHECKIN_FLOW and await self._checkin_answered(turn, run_id, state, merged):
+            return False  # asked again later: the commitment goes on, no new ones on top
         if flow.id == UPDATE_FLOW:
             await self._supersede(turn, state)
             row = await checkins.by_run(turn.conn, run_id)
@@ -119,28 +126,30 @@ class FollowUps:
             await runs.save(turn.conn, run.id, replaced, self.clock.now())
 
     async def _offer_commitments(self, turn: Any, flow: Flow, merged: dict[str, Any]) -> bool:
-        """Advice with suggested commitments is followed by the offer to commit to some."""
+        """Advice with suggested commitments is followed by the offer to commit to some.
+
+        Every suggestion of the advice can be picked (Telegram's toggles carry up to 64 in
+        their bit mask; a flow suggests at most 3 per rule in its top 10), except those
+        already open; the last option is one in the founder's own words.
+        """
         commit = self.catalog.flows.get(COMMIT_FLOW)
         if commit is None or flow.id == COMMIT_FLOW:
             return False
-        texts = turn.present.texts(flow)
-        offered: list[str] = []
-        for rule in top_advice(flow, merged):
-            for cid in rule.commitments:
-                words = turn.present.template(
-                    texts.rules[rule.id].commitments[cid], merged, target=Target.PLAIN
-                )
-                if words not in offered:
-                    offered.append(words)
-        under_way = await open_commitments(turn.conn, turn.user.id)  # asked about, not offered
-        offered = [words for words in offered if words not in under_way]
+        rules = top_advice(flow, merged)
+        if any(rule.gentle for rule in rules):
+            return False
+        offered, horizons = await self._suggested(turn, flow, rules, merged)
         if not offered:
             return False
+        if await self._offered_today(turn):
+            turn.replies.append(turn.present.message(turn.present.ui("checkins.offered_today")))
+            return False
         topic = flow.id if flow.id in ("team", "funding", "marketing") else state_topic(merged)
+        own_option = turn.present.plain("checkins.own_option")
         known = await self._facts(turn)  # type: ignore[attr-defined]
-        transition = start(
-            commit, known, context={"offered": offered[:MAX_OFFERED], "topic": topic}
-        )
+        context = {"offered": [*offered, own_option], "own_option": own_option,
+                   "horizons": horizons, "topic": topic}  # fmt: skip
+        transition = start(commit, known, context=context)
         run_id = await self._fresh_run(turn.conn, turn.user.id, transition.state)
         turn.replies.append(
             turn.present.message(turn.present.template(turn.present.texts(commit).intro, known))
@@ -154,44 +163,113 @@ class FollowUps:
         )
         return True
 
+    async def _suggested(
+        self, turn: Any, flow: Flow, rules: list[Any], merged: dict[str, Any]
+    ) -> tuple[list[str], dict[str, int]]:
+        """The advice's commitments in the founder's words, with the days each one takes;
+        those the founder already committed to (and has not answered) are left out."""
+        texts = turn.present.texts(flow)
+        unanswered = await checkins.for_user(turn.conn, turn.user.id, UNANSWERED)
+        open_texts = {row.commitment for row in unanswered if row.commitment}
+        open_texts |= set(await open_commitments(turn.conn, turn.user.id))  # asked about
+        offered: list[str] = []
+        horizons: dict[str, int] = {}
+        for rule in rules:
+            for cid in rule.commitments:
+                words = turn.present.template(
+                    texts.rules[rule.id].commitments[cid], merged, target=Target.PLAIN
+                )
+                if words not in offered and words not in open_texts:
+                    offered.append(words)
+                    horizons[words] = HORIZON_DAYS[flow.spec.horizon(cid)]
+        return offered, horizons
+
+    async def _offered_today(self, turn: Any) -> bool:
+        """Whether the picker already came in this sitting (the founder's local day)."""
+        started = await runs.last_started(turn.conn, turn.user.id, COMMIT_FLOW)
+        return started is not None and self._local_day(turn, started) == self._local_day(
+            turn, self.clock.now()
+        )
+
     async def _commitments_made(self, turn: Any, state: FlowState, merged: dict[str, Any]) -> None:
+        """Store what was picked; each commitment is checked on its own horizon's day."""
         own = merged.get(COMMIT_FLOW, {})
-        chosen = [str(text) for text in own.get("pick", [])]
-        if own.get("own"):
-            chosen.append(str(own["own"]))
-        if not chosen:
-            return
+        context = merged.get("context", {})
+        horizons = context.get("horizons") or {}
         now = self.clock.now()
         zone = turn.user.timezone or "UTC"
         at = hour_of(own.get("hour", merged.get("last", {}).get(COMMIT_FLOW, {}).get("hour")))
-        due, intent = self._due_for(own.get("when"), own.get("date"), now, zone, at)
+        planned: list[tuple[str, datetime, planner.LocalIntent, date | None]] = []
+        for text in (str(item) for item in own.get("pick", [])):
+            if text != context.get("own_option"):
+                days = int(horizons.get(text, DAYS["in_a_week"]))
+                planned.append((text, *self._due_for(None, None, now, zone, at, days=days)))
+        if own.get("own"):
+            words = str(own["own"])
+            planned.append(
+                (words, *self._due_for(own.get("when"), own.get("date"), now, zone, at))
+            )
+        if not planned:
+            return
         topic = str(state.context.get("topic", "own"))
-        for text in chosen[:3]:
+        present = turn.present
+        lines: list[str] = []
+        for text, due, intent, _ in planned[:3]:
             commitment_id = await checkins.add_commitment(
                 turn.conn, user_id=turn.user.id, topic=topic, text=text, now=now
             )
             await self._schedule(turn, COMMITMENT, due, intent, zone, commitment_id)
-        turn.replies.append(
-            turn.present.message(
-                turn.present.ui("checkins.scheduled", when=self.local_text(due, zone))
+            lines.append(
+                present.ui(
+                    "checkins.scheduled_line", what=text, when=self._when_due(turn, due, zone)
+                )
+            )
+        lines.append(
+            present.ui(
+                "checkins.scheduled_local", moved=self._moved(turn, [p[3] for p in planned[:3]])
             )
         )
+        turn.replies.append(present.message("\n".join(lines)))
+
+    def _moved(self, turn: Any, moved_from: list[date | None]) -> str | None:
+        """Why some check-ins are on a Monday: their day fell on a weekend (None if none did)."""
+        moved = [day for day in moved_from if day is not None]
+        if not moved:
+            return None
+        names = turn.present.plain("checkins.weekend_days").split(",")
+        return str(turn.present.ui(
+            "checkins.moved_weekend", count=len(moved), day=names[moved[0].weekday() - 5]
+        ))  # fmt: skip
 
     def _due_for(
-        self, when: Any, day: Any, now: datetime, zone: str, at: time
-    ) -> tuple[datetime, planner.LocalIntent]:
+        self, when: Any, day: Any, now: datetime, zone: str, at: time, *,
+        days: int | None = None, workdays: bool = True,
+    ) -> tuple[datetime, planner.LocalIntent, date | None]:  # fmt: skip
+        """When to check in: on a date the founder chose, or some days from today.
+
+        Counted in days, a check-in that lands on a weekend moves to the Monday after
+        (unless ``workdays`` is False: "ask me tomorrow" means tomorrow); the third value
+        is the weekend day it moved from (None if it did not move).
+        """
+        moved_from: date | None = None
         if when == "on_date" and isinstance(day, str):
             due, intent = planner.on_day(date.fromisoformat(day), at, zone)
         else:
-            due, intent = planner.in_days(now, DAYS.get(str(when), 7), at, zone)
-        return planner.respect_quiet_hours(due, zone, self.quiet), intent
+            count = days if days is not None else DAYS.get(str(when), 7)
+            target = now.astimezone(ZoneInfo(zone)).date() + timedelta(days=count)
+            if workdays and planner.off_weekend(target) != target:
+                moved_from, target = target, planner.off_weekend(target)
+                count = (target - now.astimezone(ZoneInfo(zone)).date()).days
+            due, intent = planner.in_days(now, count, at, zone)
+        return planner.respect_quiet_hours(due, zone, self.quiet), intent, moved_from
 
     async def _checkin_answered(
         self, turn: Any, run_id: int, state: FlowState, merged: dict[str, Any]
-    ) -> None:
+    ) -> bool:
+        """Record how a check-in went; True if the founder is to be asked about it again."""
         row = await checkins.by_run(turn.conn, run_id)
         if row is None:
-            return
+            return False
         now = self.clock.now()
         answers = merged.get(CHECKIN_FLOW, {})
         outcome = str(answers.get("outcome", ""))
@@ -204,18 +282,25 @@ class FollowUps:
         )
         if row.commitment_id is not None:
             await checkins.set_commitment_status(turn.conn, row.commitment_id, status, now)
-        again = outcome if outcome.startswith("snooze") else answers.get("next")
+        snoozed = outcome.startswith("snooze")
+        again = outcome if snoozed else answers.get("next")
         zone = turn.user.timezone or row.timezone
-        if again in DAYS and row.commitment_id is not None:
-            intent = planner.LocalIntent.from_text(row.local_intent) if row.local_intent else None
-            at = intent.at if intent else time(9, 0)
-            due, new_intent = self._due_for(again, None, now, zone, at)
-            await self._schedule(turn, COMMITMENT, due, new_intent, zone, row.commitment_id)
-            turn.replies.append(
-                turn.present.message(
-                    turn.present.ui("checkins.scheduled", when=self.local_text(due, zone))
+        if again not in DAYS or row.commitment_id is None:
+            return False
+        intent = planner.LocalIntent.from_text(row.local_intent) if row.local_intent else None
+        at = intent.at if intent else time(9, 0)
+        due, new_intent, moved = self._due_for(again, None, now, zone, at, workdays=not snoozed)
+        await self._schedule(turn, COMMITMENT, due, new_intent, zone, row.commitment_id)
+        turn.replies.append(
+            turn.present.message(
+                turn.present.ui(
+                    "checkins.scheduled",
+                    when=self.local_text(due, zone),
+                    moved=self._moved(turn, [moved]),
                 )
             )
+        )
+        return True
 
     async def _weekly_schedule(self, turn: Any, merged: dict[str, Any]) -> None:
         """After an update: make sure the next one is scheduled on the chosen day and hour."""
@@ -256,6 +341,23 @@ class FollowUps:
     def _later(turn: Any, checkin_id: int, due: datetime) -> None:
         """Tell the scheduler once the turn has committed (see Coach.handle)."""
         turn.scheduled.append((checkin_id, due))
+
+    def _when_due(self, turn: Any, due: datetime, zone: str) -> str:
+        """A due time as /checkins shows it (``Mon 14 Dec, 09:00``)."""
+        local = due.astimezone(ZoneInfo(zone))
+        present = turn.present
+        this_year = self.clock.now().astimezone(ZoneInfo(zone)).year
+        return str(
+            present.plain(
+                "checkins.when",
+                weekday=present.plain("checkins.weekdays").split(",")[local.weekday()],
+                day=local.day,
+                month=present.plain("checkins.months").split(",")[local.month - 1],
+                month_number=local.month,
+                year=local.year if local.year != this_year else None,
+                time=local.strftime("%H:%M"),
+            )
+        )
 
     def local_text(self, moment: datetime, zone: str) -> str:
         """A moment as the founder's local date and time (``2026-03-05 09:00``)."""
@@ -403,21 +505,7 @@ class FollowUps:
 
     def _when(self, turn: Any, row: CheckIn) -> str:
         """A due time as the founder reads it: ``Wed 16 Dec, 09:00``, ``12月16日（周三）09:00``."""
-        zone = ZoneInfo(turn.user.timezone or row.timezone)
-        local = row.due_at.astimezone(zone)
-        present = turn.present
-        this_year = self.clock.now().astimezone(zone).year
-        return str(
-            present.plain(
-                "checkins.when",
-                weekday=present.plain("checkins.weekdays").split(",")[local.weekday()],
-                day=local.day,
-                month=present.plain("checkins.months").split(",")[local.month - 1],
-                month_number=local.month,
-                year=local.year if local.year != this_year else None,
-                time=local.strftime("%H:%M"),
-            )
-        )
+        return self._when_due(turn, row.due_at, turn.user.timezone or row.timezone)
 
     async def manage_checkin(self, turn: Any, choice: str) -> None:
         """Apply later/pause/resume/cancel to one of the founder's own check-ins."""

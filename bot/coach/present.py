@@ -26,6 +26,8 @@ from bot.rendering import filters as fmt
 
 Facts = Mapping[str, Mapping[str, Any]]
 KEEP_LABEL_CHARS = 40  # a button, not a paragraph: a long earlier answer is cut
+SHOWN_ADVICE = 3  # advice items shown in full in chat; the rest wait behind "More advice"
+MORE_ADVICE_STEP = "more_advice"  # the "More advice" offer (a button in Telegram, /more typed)
 
 
 def _clip(text: str) -> str:
@@ -215,6 +217,7 @@ class Presenter:
             can_back=prompt.progress[0] > 1,
             can_skip=step.optional or keeps is not None,
             keep_label=self.plain("question.keep", value=_clip(shown)) if shown else None,
+            skip_label=texts.skip_label if step.optional and shown is None else None,
             multiline=step.multiline,
         )
 
@@ -364,59 +367,36 @@ class Presenter:
         rules: Sequence[RuleSpec],
         facts: Facts,
         *,
+        run_id: int | None = None,
         recalls: Mapping[str, Recall] | None = None,
         flows: Mapping[str, Flow] | None = None,
     ) -> list[OutMessage]:
-        """The top advice, each item with its reason and suggested commitments.
+        """The top advice for a phone: the first :data:`SHOWN_ADVICE` items in full, each
+        with its reason and suggested commitments, and the rest behind "More advice".
 
         An item whose point the founder has already committed to asks how that is going
         instead of repeating the advice (and does not offer that commitment again); one made
         in another flow says so before it goes on (``recalls``; ``flows`` to name them).
         """
-        texts = self.texts(flow)
         if not rules:
             return [OutMessage(type="advice", text=self.ui("advice.none"), flow=flow.id)]
         messages = [OutMessage(type="message", text=self.ui("advice.top_title"), flow=flow.id)]
-        for index, rule in enumerate(rules, start=1):
-            words = texts.rules[rule.id]
-            point = (recalls or {}).get(rule.id)
-            under_way = (
-                point.commitment
-                if point is not None and point.kind is RecallKind.COMMITTED
-                else None
-            )
-            committed = under_way is not None
-            parts = [
-                self.ui(
-                    "advice.item",
-                    index=index,
-                    title=self.template(words.title, facts, target=Target.PLAIN),
-                )
-            ]
-            if point is not None:
-                parts.append(self._recall_line(point, facts, flows or {flow.id: flow}))
-            if not committed:
-                parts.append(self.template(words.text, facts))
-            parts.append(
-                self.ui("advice.why", why=self.template(words.why, facts, target=Target.PLAIN))
-            )
-            options = [
-                Option(
-                    id=cid, label=self.template(words.commitments[cid], facts, target=Target.PLAIN)
-                )
-                for cid in rule.commitments
-            ]
-            # the commitment under way is asked about; the item's others may still help
-            options = [option for option in options if option.label != under_way]
-            if options:
-                parts.append(self.ui("advice.commitments"))
+        messages += [
+            self._advice_item(flow, index, rule, facts, (recalls or {}).get(rule.id), flows)
+            for index, rule in enumerate(rules[:SHOWN_ADVICE], start=1)
+        ]
+        rest = len(rules) - SHOWN_ADVICE
+        if rest > 0 and run_id is not None:
+            console = self.target is Target.PLAIN  # the console and JSON lines: /more
             messages.append(
                 OutMessage(
-                    type="advice",
-                    text="\n\n".join(parts),
-                    options=options,
+                    type="message",
+                    text=self.ui("advice.more", count=rest, console=console),
+                    options=[
+                        Option(id=str(run_id), label=self.plain("advice.more_button", count=rest))
+                    ],
                     flow=flow.id,
-                    step=rule.id,
+                    step=MORE_ADVICE_STEP,
                 )
             )
         return messages
@@ -435,6 +415,61 @@ class Presenter:
             except RenderError:  # its facts have changed since: name the flow alone
                 title = ""
         return self.ui("advice.recall_advised", day=point.day, flow=name, title=title)
+
+    def more_advice(self, flow: Flow, rules: Sequence[RuleSpec], facts: Facts) -> list[OutMessage]:
+        """The advice items after the first :data:`SHOWN_ADVICE`, numbered on from them."""
+        rest = rules[SHOWN_ADVICE:]
+        if not rest:
+            return [OutMessage(type="message", text=self.ui("advice.no_more"), flow=flow.id)]
+        title = self.ui("advice.more_title", title=self.texts(flow).title)
+        messages = [OutMessage(type="message", text=title, flow=flow.id)]
+        messages += [
+            self._advice_item(flow, index, rule, facts)
+            for index, rule in enumerate(rest, start=SHOWN_ADVICE + 1)
+        ]
+        return messages
+
+    def _advice_item(
+        self,
+        flow: Flow,
+        index: int,
+        rule: RuleSpec,
+        facts: Facts,
+        point: Recall | None = None,
+        flows: Mapping[str, Flow] | None = None,
+    ) -> OutMessage:
+        """One piece of advice: title, text, why, and the commitments it suggests.
+
+        ``point``: the same point made before, or committed to (then the text is left out
+        and the item asks how it is going).
+        """
+        words = self.texts(flow).rules[rule.id]
+        under_way = point.commitment if point and point.kind is RecallKind.COMMITTED else None
+        parts = [
+            self.ui(
+                "advice.item",
+                index=index,
+                title=self.template(words.title, facts, target=Target.PLAIN),
+            )
+        ]
+        if point is not None:
+            parts.append(self._recall_line(point, facts, flows or {flow.id: flow}))
+        if under_way is None:
+            parts.append(self.template(words.text, facts))
+        parts.append(
+            self.ui("advice.why", why=self.template(words.why, facts, target=Target.PLAIN))
+        )
+        options = [
+            Option(id=cid, label=self.template(words.commitments[cid], facts, target=Target.PLAIN))
+            for cid in rule.commitments
+        ]
+        # the commitment under way is asked about; the item's others may still help
+        options = [option for option in options if option.label != under_way]
+        if options:
+            parts.append(self.ui("advice.commitments"))
+        return OutMessage(
+            type="advice", text="\n\n".join(parts), options=options, flow=flow.id, step=rule.id
+        )
 
     def changes(
         self,

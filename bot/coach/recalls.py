@@ -16,18 +16,16 @@ from zoneinfo import ZoneInfo
 from bot.engine.recall import OPEN_STATUSES, Advised, Committed, Recall, recall, related
 from bot.errors import RenderError
 from bot.rendering import Target
-from bot.storage import history
+from bot.storage import Connection, history
 
 if TYPE_CHECKING:
-    import aiosqlite
-
     from bot.coach.present import Presenter
     from bot.engine import Catalog, Flow
     from bot.engine.spec import RuleSpec
 
 
 async def recalls_for(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     user_id: int,
     timezone: str | None,
@@ -63,7 +61,7 @@ async def recalls_for(
     return found
 
 
-async def open_commitments(conn: aiosqlite.Connection, user_id: int) -> set[str]:
+async def open_commitments(conn: Connection, user_id: int) -> set[str]:
     """The texts of the founder's commitments still under way: never offered again."""
     made = await history.commitments_made(conn, user_id)
     return {text for text, status, _ in made if status in OPEN_STATUSES}

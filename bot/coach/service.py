@@ -34,7 +34,7 @@ from bot.coach.exporting import (
     PendingExport,
 )
 from bot.coach.followups import FOLLOW_UP_FLOWS, FollowUps
-from bot.coach.present import Presenter
+from bot.coach.present import MORE_ADVICE_STEP, Presenter
 from bot.coach.recalls import recalls_for
 from bot.engine import (
     Back,
@@ -336,6 +336,10 @@ class Coach(Account, FollowUps, Exports, Asking):
         elif tap.run_id is None and tap.step == CHECKINS_STEP and len(tap.option_ids) == 1:
             await self.manage_checkin(turn, tap.option_ids[0])
             return
+        elif tap.run_id is None and tap.step == MORE_ADVICE_STEP and len(tap.option_ids) == 1:
+            if tap.option_ids[0].isdecimal() and len(tap.option_ids[0]) <= 12:
+                await self._more_advice(turn, current, int(tap.option_ids[0]))
+                return
         elif (
             tap.run_id is None
             and tap.step == EXPORT_STEP
@@ -388,7 +392,7 @@ class Coach(Account, FollowUps, Exports, Asking):
         name, _, argument = text[1:].partition(" ")
         name = name.split("@", 1)[0].lower()
         argument = argument.strip()
-        if turn.user.pending and name not in ("menu", "help", "lang", "privacy"):
+        if turn.user.pending and name not in ("menu", "help", "lang", "privacy", "more"):
             await self._set_user(turn, pending=None)
         match name:
             case "start":
@@ -413,6 +417,8 @@ class Coach(Account, FollowUps, Exports, Asking):
                 await self._timezone(turn, argument, current)
             case "checkins":
                 await self.list_checkins(turn, argument)
+            case "more":
+                await self._more_advice(turn, current, None)
             case "export":
                 await self.export_menu(turn, argument)
             case "ask":
@@ -703,10 +709,27 @@ class Coach(Account, FollowUps, Exports, Asking):
                     present=present,
                 )
             turn.replies.extend(
-                present.advice(flow, rules, merged, recalls=recalled, flows=self.catalog.flows)
+                present.advice(
+                    flow, rules, merged, run_id=run_id, recalls=recalled, flows=self.catalog.flows
+                )
             )
         if not await self.after_flow(turn, flow, run_id, transition.state, merged):
             await self._show_menu(turn)
+
+    async def _more_advice(self, turn: _Turn, current: Run | None, run_id: int | None) -> None:
+        """The advice items behind "More advice" (of this run, or the founder's latest),
+        then the question the founder is on, as after /help."""
+        given = await history.advice_given(turn.conn, turn.user.id, run_id)
+        run = await runs.get(turn.conn, turn.user.id, given[0]) if given else None
+        flow = self.catalog.flows.get(given[1]) if given else None
+        if given is None or run is None or flow is None:
+            turn.replies.append(turn.present.message(turn.present.ui("advice.no_advice")))
+        else:
+            merged = run_facts(flow, run.state, await facts.load(turn.conn, turn.user.id))
+            by_id = {rule.id: rule for rule in flow.spec.rules}
+            rules = [by_id[rule_id] for rule_id in given[2] if rule_id in by_id]
+            turn.replies.extend(turn.present.more_advice(flow, rules, merged))
+        await self._show_current(turn, current, menu_if_idle=False)
 
     async def _cancel(self, turn: _Turn, current: Run | None) -> None:
         if current is None:

@@ -426,7 +426,10 @@ _SEPARATORS = re.compile(r"([,，、;；\n/]+)")
 _LONGEST_LABEL = 4  # pieces a label may span (labels hold at most a few separators)
 
 
-_NONE = {"none", "nothing", "no", "-", "0", "无", "没有", "都没有", "暂无", "不", "否"}
+_NONE = {
+    "none", "nothing", "no", "-", "0", "not now", "no thanks", "no thank you",
+    "无", "没有", "都没有", "暂无", "不", "否", "不用", "不用了", "暂时不用", "先不用", "算了",
+}  # fmt: skip
 
 
 def parse_multi(

@@ -173,6 +173,25 @@ def _check_claims(claims: tuple[str, ...]) -> tuple[str, ...]:
     return claims
 
 
+class Horizon(StrEnum):
+    """How long a suggested commitment takes: when to ask how it went."""
+
+    DAY = "day"
+    DAYS_3 = "days_3"
+    WEEK = "week"
+    TWO_WEEKS = "two_weeks"
+    MONTH = "month"
+
+
+HORIZON_DAYS = {
+    Horizon.DAY: 1,
+    Horizon.DAYS_3: 3,
+    Horizon.WEEK: 7,
+    Horizon.TWO_WEEKS: 14,
+    Horizon.MONTH: 28,  # four weeks: the same weekday as today
+}
+
+
 class RuleSpec(_Strict):
     """An advice rule: a condition over facts, a priority and suggested commitments.
 
@@ -190,6 +209,9 @@ class RuleSpec(_Strict):
     claims: tuple[str, ...] = ()
     offers: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     echoes: tuple[str, ...] = ()
+    # a rule that promises no to-do list (a founder running on empty): when it fires, its
+    # suggestion stays words on the screen and no commitment picker follows
+    gentle: bool = False
 
     _check_rule_id = field_validator("id")(_check_id)
     _check_rule_claims = field_validator("claims")(_check_claims)
@@ -250,6 +272,8 @@ class FlowSpec(_Strict):
     rules: tuple[RuleSpec, ...] = ()
     assessment: tuple[DimensionSpec, ...] = ()
     preview: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # how long each suggested commitment takes (its check-in comes then); a week if unnamed
+    horizons: dict[str, Horizon] = Field(default_factory=dict)
     # on a re-run, offer each earlier answer to keep (a check-up, not a fresh interview)
     prefill: bool = False
 
@@ -270,6 +294,10 @@ class FlowSpec(_Strict):
         for key in derived:
             _check_id(key)
         return derived
+
+    def horizon(self, commitment_id: str) -> Horizon:
+        """How long this suggested commitment takes (a week unless the flow says otherwise)."""
+        return self.horizons.get(commitment_id, Horizon.WEEK)
 
     def step(self, step_id: str) -> StepSpec:
         """Return the step with this id (KeyError if there is none)."""

@@ -48,6 +48,8 @@ class StepTexts(_Strict):
     # how an option reads in the middle of a coach's sentence ("angels", not "Angel
     # investors"): the ``phrase`` filter uses it, and falls back to the label
     phrases: dict[str, str] = Field(default_factory=dict)
+    # the skip button's words where skipping means something else ("Not now": declining)
+    skip_label: str | None = None
 
 
 def added_hints(step: StepSpec, texts: StepTexts, *, keeping: bool = False) -> tuple[str, ...]:

@@ -178,6 +178,11 @@ def _structure(flow: Flow) -> list[Problem]:
             problems.append(
                 Problem(flow.source, f"dimension {dim_id!r}", "duplicate dimension id")
             )
+    suggested = {cid for rule in spec.rules for cid in rule.commitments}
+    for commitment_id in sorted(set(spec.horizons) - suggested):
+        problems.append(
+            Problem(flow.source, f"horizon {commitment_id!r}", "no rule suggests this commitment")
+        )
     for name in spec.derived:
         if name in spec.step_ids():
             problems.append(Problem(flow.source, f"derived {name!r}", "clashes with a step id"))

@@ -93,6 +93,33 @@ async def add_scores(conn: Connection, *, run_id: int, scores: Iterable[tuple[st
     )
 
 
+async def advice_given(
+    conn: Connection, user_id: int, run_id: int | None = None
+) -> tuple[int, str, list[str]] | None:
+    """The advice of one run (the founder's latest if ``run_id`` is None), in the order
+    shown: ``(run_id, flow_id, rule ids)``; None if there is none."""
+    if run_id is None:
+        async with conn.execute(  # through the founder's runs: advice has no user index
+            """SELECT r.id AS run_id FROM flow_runs r
+               WHERE r.user_id = ? AND EXISTS (SELECT 1 FROM advice a WHERE a.run_id = r.id)
+               ORDER BY r.id DESC LIMIT 1""",
+            (user_id,),
+        ) as rows:
+            row = await rows.fetchone()
+        if row is None:
+            return None
+        run_id = int(row["run_id"])
+    async with conn.execute(
+        """SELECT flow_id, rule_id FROM advice WHERE user_id = ? AND run_id = ?
+           ORDER BY rank""",
+        (user_id, run_id),
+    ) as rows:
+        found = [(row["flow_id"], row["rule_id"]) async for row in rows]
+    if not found:
+        return None
+    return run_id, found[0][0], [rule_id for _, rule_id in found]
+
+
 async def scores(conn: Connection, run_id: int) -> dict[str, int]:
     """A run's assessment as ``{dimension: score}``."""
     async with conn.execute(

@@ -144,6 +144,17 @@ async def last_completed(
     return _run(row) if row else None
 
 
+async def last_started(conn: Connection, user_id: int, flow_id: str) -> datetime | None:
+    """When the founder's latest run of a flow began, whatever became of it (None: never)."""
+    async with conn.execute(
+        """SELECT started_at FROM flow_runs WHERE user_id = ? AND flow_id = ?
+           ORDER BY id DESC LIMIT 1""",
+        (user_id, flow_id),
+    ) as rows:
+        row = await rows.fetchone()
+    return from_text(row["started_at"]) if row else None
+
+
 async def latest_per_flow(conn: Connection, user_id: int) -> dict[str, list[Run]]:
     """Per flow: its active run (if any) and its last completed run (if any)."""
     found: dict[str, list[Run]] = {}

@@ -90,11 +90,18 @@ FACTS: dict[str, dict[str, Any]] = {
                "goals": ["Ship the pilot", "Call ten users"]},
 }  # fmt: skip
 CONTEXTS: dict[str, dict[str, Any]] = {
-    "commit": {"offered": ["Write a plan that cuts burn by 20%", "Book five customer calls"]},
+    "commit": {
+        "offered": ["Write a plan that cuts burn by 20%", "Book five customer calls", "My own"],
+        "own_option": "My own",
+    },
     "checkin": {"topic": "funding", "commitment": "Write a plan that cuts burn by 20%"},
 }
 # Which option the walk picks where the first would pass over a conditional step.
-PICKS = {("commit", "when"): "on_date", ("checkin", "outcome"): "partly"}
+PICKS = {
+    ("commit", "pick"): "item3",  # one's own words: asks what, when (a date) and the hour
+    ("commit", "when"): "on_date",
+    ("checkin", "outcome"): "partly",
+}
 
 
 class Station:
@@ -116,7 +123,7 @@ class Station:
 def valid_event(flow: Flow, step: StepSpec) -> Event:
     """An answer the step takes, chosen so that the walk meets every conditional step."""
     if step.options_from is not None:
-        return Choose(("item1",))
+        return Choose((PICKS.get((flow.id, step.id), "item1"),))
     match step.kind:
         case StepKind.CHOICE:
             return Choose((PICKS.get((flow.id, step.id), step.options[0]),))

@@ -444,3 +444,17 @@ def test_an_echo_must_be_mutual(tmp_path: Path) -> None:
     ]
     other["rules"][0]["echoes"] = ["probe.grants_only"]
     assert problems(tmp_path / "both", [BASICS, probe, other]) == []
+
+
+def test_a_horizon_for_a_commitment_no_rule_suggests(tmp_path: Path) -> None:
+    """ "How long it takes" only for commitments the flow's rules suggest (a typo is caught)."""
+    found = problems(tmp_path, probe_with(lambda p: p.update(horizons={"cut_brun": "month"})))
+    assert [(p.file, p.where, p.what) for p in found] == [
+        (flow_file(tmp_path), "horizon 'cut_brun'", "no rule suggests this commitment")
+    ]
+    assert problems(tmp_path, probe_with(lambda p: p.update(horizons={"cut_burn": "month"}))) == []
+
+
+def test_a_horizon_is_one_of_the_named_ones(tmp_path: Path) -> None:
+    found = problems(tmp_path, probe_with(lambda p: p.update(horizons={"cut_burn": "soon"})))
+    assert [p.where for p in found] == ["horizons.cut_burn"]

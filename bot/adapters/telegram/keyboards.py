@@ -17,6 +17,7 @@ keyboard carries its own selection as a bit mask, so toggling needs no stored st
 ``e:I``                export format I
 ``k:ACTION:ID``        manage check-in ID (later, pause, resume, cancel)
 ``a:FLOW``             open conversation FLOW (under an /ask answer)
+``v:RUN``              more advice: the items of run RUN's advice after the top three
 =====================  ==========================================
 """
 
@@ -34,6 +35,7 @@ MENU_STEP = "menu"
 DELETE_STEP = "delete_my_data"
 CONSENT_STEP = "consent"
 CHECKINS_STEP = "checkins"
+MORE_ADVICE_STEP = "more_advice"
 EXPORT_STEP = "export"
 ASK_STEP = "ask"
 _TOP_LEVEL = {"m": MENU_STEP, "x": DELETE_STEP, "c": CONSENT_STEP, "e": EXPORT_STEP}
@@ -44,7 +46,8 @@ _PATTERN = re.compile(
     r"(?::(?P<a>[0-9a-f]{1,16}))?(?::(?P<b>[0-9a-f]{1,16}))?"
     r"|(?P<top>[mxce]):(?P<index>\d{1,3})"
     r"|k:(?P<action>later|pause|resume|cancel):(?P<checkin>\d{1,12})"
-    r"|a:(?P<flow>[a-z][a-z0-9_]{0,31}))$"
+    r"|a:(?P<flow>[a-z][a-z0-9_]{0,31})"
+    r"|v:(?P<more>\d{1,12}))$"
 )
 
 
@@ -81,6 +84,8 @@ def decode(data: str | None) -> Tapped | Toggle:
         raise BadCallback(data)
     if match["flow"]:
         return Tapped(run_id=None, step=ASK_STEP, option_ids=(match["flow"],))
+    if match["more"]:
+        return Tapped(run_id=None, step=MORE_ADVICE_STEP, option_ids=(match["more"],))
     if match["action"]:
         choice = f"{match['action']}:{match['checkin']}"
         return Tapped(run_id=None, step=CHECKINS_STEP, option_ids=(choice,))
@@ -122,6 +127,9 @@ def keyboard(message: OutMessage, words: ButtonWords) -> InlineKeyboardMarkup | 
     elif message.step == ASK_STEP and message.run_id is None and message.options:
         rows = [[InlineKeyboardButton(o.label, callback_data=_data("a", o.id))]
                 for o in message.options]  # fmt: skip
+    elif message.step == MORE_ADVICE_STEP and message.options:
+        rows = [[InlineKeyboardButton(o.label, callback_data=_data("v", o.id))
+                 for o in message.options]]  # fmt: skip
     elif message.type == "menu":
         rows = [[InlineKeyboardButton(o.label, callback_data=_data("m", i))]
                 for i, o in enumerate(message.options)]  # fmt: skip
@@ -144,7 +152,8 @@ def keyboard(message: OutMessage, words: ButtonWords) -> InlineKeyboardMarkup | 
         if message.can_back:
             nav.append(InlineKeyboardButton(words.back, callback_data=_data("b", run, step)))
         if message.can_skip:
-            label = message.keep_label or words.skip  # "Keep: MVP" when /skip keeps an answer
+            # "Keep: MVP" when /skip keeps an answer, "Not now" where it declines
+            label = message.keep_label or message.skip_label or words.skip
             nav.append(InlineKeyboardButton(label, callback_data=_data("s", run, step)))
         if nav:
             rows.append(nav)
