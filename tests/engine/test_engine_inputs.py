@@ -171,7 +171,7 @@ def test_blank_text_is_empty(raw: str) -> None:
 def test_text_below_min_length_is_too_short() -> None:
     """A text shorter than min_length is refused with the minimum."""
     step = StepSpec(id="pitch", kind="text", min_length=10)
-    assert refusal(parse_text, "tiny", step) == ("too_short", {"min": 10})
+    assert refusal(parse_text, "tiny", step) == ("too_short", {"min": 10, "min_wide": 5})
 
 
 def test_text_at_min_length_is_accepted() -> None:
@@ -398,3 +398,10 @@ def test_invisible_marks_do_not_hide_an_option() -> None:
 def test_trailing_blanks_are_trimmed_per_line() -> None:
     indented = " " * 5000 + "x"
     assert clean_text(f"first   \nsecond\t \n{indented}") == f"first\nsecond\n{indented}"
+
+
+def test_a_chinese_character_counts_as_two_letters_towards_the_minimum() -> None:
+    """A nine-character Chinese pitch says as much as a 30-letter English one: accepted."""
+    step = StepSpec(id="pitch", kind="text", min_length=10)
+    assert parse_text("给小律所做合同审查", step) == "给小律所做合同审查"
+    assert refusal(parse_text, "合同审查", step) == ("too_short", {"min": 10, "min_wide": 5})

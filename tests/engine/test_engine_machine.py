@@ -203,7 +203,7 @@ def test_derived_value_is_a_fact(flow: Flow) -> None:
 @pytest.mark.parametrize(
     ("step_id", "text", "notice"),
     [
-        ("nickname", "A", Notice("too_short", {"min": 2})),
+        ("nickname", "A", Notice("too_short", {"min": 2, "min_wide": 1})),
         ("nickname", "   ", Notice("empty")),
         ("stage", "7", Notice("no_such_number", {"count": 3})),
         ("stage", "scaling", Notice("unknown_option", {"count": 3})),
