@@ -136,7 +136,9 @@ class FollowUps:
         offered = [words for words in offered if words not in under_way]
         if not offered:
             return False
-        topic = flow.id if flow.id in ("team", "funding", "marketing") else state_topic(merged)
+        # a coaching conversation is its commitments' topic; check-ins and updates carry theirs on
+        coaching = flow.spec.menu and flow.id != UPDATE_FLOW
+        topic = flow.id if coaching else state_topic(merged)
         known = await self._facts(turn)  # type: ignore[attr-defined]
         transition = start(
             commit, known, context={"offered": offered[:MAX_OFFERED], "topic": topic}
