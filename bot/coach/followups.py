@@ -144,7 +144,9 @@ class FollowUps:
         if await self._offered_today(turn):
             turn.replies.append(turn.present.message(turn.present.ui("checkins.offered_today")))
             return False
-        topic = flow.id if flow.id in ("team", "funding", "marketing") else state_topic(merged)
+        # a coaching conversation is its commitments' topic; check-ins and updates carry theirs on
+        coaching = flow.spec.menu and flow.id != UPDATE_FLOW
+        topic = flow.id if coaching else state_topic(merged)
         own_option = turn.present.plain("checkins.own_option")
         known = await self._facts(turn)  # type: ignore[attr-defined]
         context = {"offered": [*offered, own_option], "own_option": own_option,
