@@ -6,8 +6,11 @@ commits (or not) to naming an owner, then marketing meets the same gap. Both lan
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from bot.clock import FrozenClock
 from bot.coach import Coach
 from bot.models import OutMessage
 from tests.coach.helpers import ADA, last_question, say, start
@@ -32,10 +35,12 @@ TEAM = {
     "cadence": "2",
     "goals_written": "yes",
     "team_problem": "Hiring is slow",
+    "problem_kind": "3",  # we can't hire the people we need
     "hiring_plan": "0",
 }
 MARKETING = {
     "segment": "1",  # large enterprises: someone has to sell
+    "customer": "mid-size accounting firms",
     "positioning": "1",
     "pricing": "2",
     "channels": "1, 6",  # content, direct sales
@@ -116,9 +121,10 @@ async def test_a_point_made_in_team_is_referred_to_in_marketing(
 
 @pytest.mark.parametrize("locale", ["en", "zh"])
 async def test_a_rerun_asks_about_the_commitment_and_does_not_offer_it_again(
-    full_coach: Coach, locale: str
+    full_coach: Coach, clock: FrozenClock, locale: str
 ) -> None:
     await _team(full_coach, locale, commit=True)
+    clock.advance(timedelta(days=1))  # the picker comes once a sitting: the next day
     replies = await _answer(full_coach, await say(full_coach, ADA, "/team"), TEAM)
     item = next(r for r in replies if r.type == "advice" and r.step == "no_commercial_owner")
     assert COMMITMENT[locale] in item.text
