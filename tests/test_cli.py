@@ -186,6 +186,7 @@ def test_export_command_writes_the_investor_drafts(
             await onboard(coach)
             await answer_update(coach, {"metric_name": "Paying firms", "metric_value": "3",
                                         "morale": "3", "obstacle": "cofounder fight ongoing",
+                                        "obstacle_kind": "people",
                                         "goals_next": "Close one pilot", "weekday": "mon",
                                         "hour": "h09"})  # fmt: skip
         finally:

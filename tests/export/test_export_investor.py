@@ -206,7 +206,8 @@ async def _month(coach: Coach, clock: FrozenClock, obstacle: str) -> None:
     await say(coach, ADA, "/menu")
     week = {"metric_name": "Paying firms", "morale": "3", "goals_next": "Close one pilot",
             "weekday": "mon", "hour": "h09"}  # fmt: skip
-    await answer_update(coach, {**week, "metric_value": "3", "obstacle": obstacle})
+    await answer_update(coach, {**week, "metric_value": "3", "obstacle": obstacle,
+                                "obstacle_kind": "people"})  # fmt: skip
     clock.advance(timedelta(days=7))
     await answer_update(coach, {**week, "metric_name": "keep", "metric_value": "5",
                                 "obstacle": "/skip", "goals_done": "1",
