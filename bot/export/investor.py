@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.export.summary import KeyNumbers, Summary, WeeklyUpdate
+from bot.export.summary import KeyNumbers, Summary, UnitEconomics, WeeklyUpdate
 from bot.export.words import Words, number, same_metric, signed, signed_pct
-from bot.rendering.filters import format_money, format_months
+from bot.rendering.filters import format_money, format_months, format_num, format_pct
 
 __all__ = ["MIN_DAYS_FOR_A_CHANGE", "WINDOW_DAYS", "investor_update", "private_notes",
            "recent_updates"]  # fmt: skip
@@ -128,6 +128,22 @@ def _money(numbers: KeyNumbers, summary: Summary, words: Words) -> list[str]:
     return lines
 
 
+def _customers(unit: UnitEconomics, summary: Summary, words: Words) -> list[str]:
+    """Paying customers, gross margin and payback, from the business-model flow."""
+    locale = summary.locale
+    lines = []
+    if unit.paying_customers:
+        price = format_money(unit.price, locale, summary.currency) if unit.price else ""
+        count = format_num(unit.paying_customers, locale)
+        lines.append(words("investor.customers", count=count, price=price))
+    if unit.gross_margin is not None:
+        lines.append(words("investor.gross_margin", margin=format_pct(unit.gross_margin, locale)))
+    if unit.payback_months is not None:
+        months = format_months(unit.payback_months, locale)
+        lines.append(words("investor.payback", months=months))
+    return lines
+
+
 def _section(title: str, items: list[str]) -> list[str]:
     """A heading and its bullets, or nothing at all when there is nothing to say."""
     if not items:
@@ -148,6 +164,8 @@ def investor_update(
     numbers = _metric(summary, recent, words)
     if summary.key_numbers is not None:
         numbers += _money(summary.key_numbers, summary, words)
+    if summary.unit_economics is not None:
+        numbers += _customers(summary.unit_economics, summary, words)
     obstacles = private_notes(summary, today) if private else []
     dropped = _unique([g for u in recent for g in u.goals_dropped])
     goals = _unique(recent[-1].goals_next)

@@ -124,6 +124,20 @@ class KeyNumbers(BaseModel):
     )
 
 
+class UnitEconomics(BaseModel):
+    """What one customer is worth, as the founder last gave it in the business-model flow."""
+
+    as_of: str = Field(description="The local date of the business-model run they come from.")
+    paying_customers: float | None = None
+    price: float | None = Field(default=None, description="Average revenue per customer a month.")
+    gross_margin: float | None = Field(
+        default=None, description="Share of the price left after serving costs (0.62 = 62%)."
+    )
+    payback_months: float | None = Field(
+        default=None, description="Months of margin to earn back the cost of winning a customer."
+    )
+
+
 class RawAnswer(BaseModel):
     """Every answer and every edit, as stored, with its words in the founder's language."""
 
@@ -177,6 +191,10 @@ class Summary(BaseModel):
     key_numbers: KeyNumbers | None = Field(
         default=None, description="Cash, burn and runway from the latest funding run, if given."
     )
+    unit_economics: UnitEconomics | None = Field(
+        default=None,
+        description="Customers, margin and payback from the latest business-model run.",
+    )
     answers: list[RawAnswer] = Field(default_factory=list)
     advice_given: list[AdviceRecord] = Field(default_factory=list)
     checkins: list[CheckInItem] = Field(
@@ -227,6 +245,7 @@ def build_summary(
     summary.commitments = _commitments(records, present, zone)
     summary.weekly_updates = _weekly(runs, catalog, zone)
     summary.key_numbers = _key_numbers(runs, facts.get("funding", {}), zone)
+    summary.unit_economics = _unit_economics(runs, facts.get("business_model", {}), zone)
     summary.answers = [_raw_answer(a, catalog, present, facts) for a in records["answers"]]
     summary.advice_given = [
         AdviceRecord(
@@ -450,6 +469,22 @@ def _key_numbers(
         cash=cash,
         burn=burn,
         runway_months=_number(funding.get("runway_months")),
+    )
+
+
+def _unit_economics(
+    runs: list[dict[str, Any]], model: dict[str, Any], zone: str
+) -> UnitEconomics | None:
+    """Customers, price, margin and payback from the latest completed business-model run."""
+    done = [r for r in runs if r["flow_id"] == "business_model" and r["status"] == "completed"]
+    if not done:
+        return None
+    return UnitEconomics(
+        as_of=_local(done[-1]["completed_at"] or done[-1]["started_at"], zone)[:10],
+        paying_customers=_number(model.get("paying_customers")),
+        price=_number(model.get("price")) or None,  # 0 means no price yet
+        gross_margin=_number(model.get("gross_margin")),
+        payback_months=_number(model.get("payback_months")),
     )
 
 

@@ -41,6 +41,7 @@ async def test_words_nothing_answers_are_acknowledged_and_routed_by_choice(
         "team",
         "funding",
         "marketing",
+        "business_model",
         "risk_legal",
         "update",
     ]

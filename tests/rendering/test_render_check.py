@@ -291,10 +291,10 @@ def test_each_template_is_reported_once(tmp_path: Path) -> None:
 
 
 def test_the_real_flows_require_the_profile(real_catalog: Any) -> None:
-    """Team, funding, marketing, risk and legal, and the weekly update start after onboarding."""
+    """Every coaching conversation and the weekly update start after onboarding."""
     required = {flow_id: real_catalog.required_flows(flow_id) for flow_id in real_catalog.flows}
     assert {flow_id for flow_id, needs in required.items() if needs == ("onboarding",)} == {
-        "team", "funding", "marketing", "update", "risk_legal"
+        "team", "funding", "marketing", "update", "risk_legal", "business_model"
     }  # fmt: skip
 
 

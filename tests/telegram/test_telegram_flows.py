@@ -166,9 +166,16 @@ async def test_commands_are_registered_in_both_languages(
     chinese = fake.my_commands(language_code="zh")
     assert default == english
     assert [c["command"] for c in english] == [c["command"] for c in chinese]
-    assert {"start", "menu", "team", "funding", "marketing", "privacy", "delete_my_data"} <= {
-        c["command"] for c in english
-    }
+    assert {
+        "start",
+        "menu",
+        "team",
+        "funding",
+        "marketing",
+        "business_model",
+        "privacy",
+        "delete_my_data",
+    } <= {c["command"] for c in english}
     assert next(c for c in chinese if c["command"] == "funding")["description"] == "融资与现金跑道"
 
 
