@@ -136,7 +136,11 @@ class FollowUps:
         offered = [words for words in offered if words not in under_way]
         if not offered:
             return False
-        topic = flow.id if flow.id in ("team", "funding", "marketing") else state_topic(merged)
+        topic = (
+            flow.id
+            if flow.id in ("team", "funding", "marketing", "product_tech")
+            else state_topic(merged)
+        )
         known = await self._facts(turn)  # type: ignore[attr-defined]
         transition = start(
             commit, known, context={"offered": offered[:MAX_OFFERED], "topic": topic}

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.engine import Catalog
 
 SCHEMA_VERSION = 1
-COACHING_FLOWS = ("onboarding", "team", "funding", "marketing")
+COACHING_FLOWS = ("onboarding", "team", "funding", "marketing", "product_tech")
 
 
 class AnswerItem(BaseModel):

@@ -46,7 +46,7 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "ask", "team", "funding", "marketing", "update", "checkins", "export",
+COMMANDS = ("start", "menu", "ask", "team", "funding", "marketing", "product_tech", "update", "checkins", "export",
             "lang", "timezone", "cancel", "help", "privacy", "delete_my_data")  # fmt: skip
 HOUSEKEEPING = timedelta(hours=1)
 OUTBOX_DRAIN = timedelta(seconds=2)
