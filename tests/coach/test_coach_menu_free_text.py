@@ -36,7 +36,14 @@ async def test_words_nothing_answers_are_acknowledged_and_routed_by_choice(
     # what each conversation is for, to choose from
     assert "Marketing: Segment, positioning, pricing, channels" in menu.text
     assert "Funding: Runway, the raise, channels, investors and risks" in menu.text
-    assert [o.id for o in menu.options] == ["onboarding", "team", "funding", "marketing", "update"]
+    assert [o.id for o in menu.options] == [
+        "onboarding",
+        "team",
+        "funding",
+        "marketing",
+        "update",
+        "product_tech",
+    ]
     replies = await say(full_coach, ADA, "4")  # the founder's pick opens that conversation
     assert last_question(replies).flow == "marketing"
 

@@ -291,10 +291,10 @@ def test_each_template_is_reported_once(tmp_path: Path) -> None:
 
 
 def test_the_real_flows_require_the_profile(real_catalog: Any) -> None:
-    """Team, funding, marketing and the weekly update start after onboarding."""
+    """Team, funding, marketing, the weekly update and product/tech start after onboarding."""
     required = {flow_id: real_catalog.required_flows(flow_id) for flow_id in real_catalog.flows}
     assert {flow_id for flow_id, needs in required.items() if needs == ("onboarding",)} == {
-        "team", "funding", "marketing", "update"
+        "team", "funding", "marketing", "update", "product_tech"
     }  # fmt: skip
 
 

@@ -46,8 +46,9 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "ask", "team", "funding", "marketing", "product_tech", "update", "checkins", "export",
-            "lang", "timezone", "cancel", "help", "privacy", "delete_my_data")  # fmt: skip
+COMMANDS = ("start", "menu", "ask", "team", "funding", "marketing", "update", "checkins", "export",
+            "lang", "timezone", "cancel", "help", "privacy", "delete_my_data",
+            "product_tech")  # fmt: skip
 HOUSEKEEPING = timedelta(hours=1)
 OUTBOX_DRAIN = timedelta(seconds=2)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
