@@ -124,6 +124,17 @@ class KeyNumbers(BaseModel):
     )
 
 
+class ProductNumbers(BaseModel):
+    """Revenue and the compute bill as the founder last gave them in the product flow."""
+
+    as_of: str = Field(description="The local date of the product_tech run they come from.")
+    revenue: float | None = Field(default=None, description="Monthly revenue.")
+    compute: float | None = Field(default=None, description="Monthly compute spend.")
+    compute_share: float | None = Field(
+        default=None, description="Compute spend divided by revenue; none before revenue."
+    )
+
+
 class RawAnswer(BaseModel):
     """Every answer and every edit, as stored, with its words in the founder's language."""
 
@@ -177,6 +188,9 @@ class Summary(BaseModel):
     key_numbers: KeyNumbers | None = Field(
         default=None, description="Cash, burn and runway from the latest funding run, if given."
     )
+    product_numbers: ProductNumbers | None = Field(
+        default=None, description="Revenue and compute spend from the latest product_tech run."
+    )
     answers: list[RawAnswer] = Field(default_factory=list)
     advice_given: list[AdviceRecord] = Field(default_factory=list)
     checkins: list[CheckInItem] = Field(
@@ -227,6 +241,7 @@ def build_summary(
     summary.commitments = _commitments(records, present, zone)
     summary.weekly_updates = _weekly(runs, catalog, zone)
     summary.key_numbers = _key_numbers(runs, facts.get("funding", {}), zone)
+    summary.product_numbers = _product_numbers(runs, facts.get("product_tech", {}), zone)
     summary.answers = [_raw_answer(a, catalog, present, facts) for a in records["answers"]]
     summary.advice_given = [
         AdviceRecord(
@@ -450,6 +465,22 @@ def _key_numbers(
         cash=cash,
         burn=burn,
         runway_months=_number(funding.get("runway_months")),
+    )
+
+
+def _product_numbers(
+    runs: list[dict[str, Any]], product: dict[str, Any], zone: str
+) -> ProductNumbers | None:
+    """Revenue and compute from the latest completed product_tech run (None if not given)."""
+    done = [r for r in runs if r["flow_id"] == "product_tech" and r["status"] == "completed"]
+    revenue, compute = _number(product.get("revenue")), _number(product.get("compute_spend"))
+    if not done or (revenue is None and compute is None):
+        return None
+    return ProductNumbers(
+        as_of=_local(done[-1]["completed_at"] or done[-1]["started_at"], zone)[:10],
+        revenue=revenue,
+        compute=compute,
+        compute_share=_number(product.get("compute_ratio")),
     )
 
 
