@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.export.summary import KeyNumbers, Summary, UnitEconomics, WeeklyUpdate
+from bot.export.summary import KeyNumbers, ProductNumbers, Summary, UnitEconomics, WeeklyUpdate
 from bot.export.words import Words, number, same_metric, signed, signed_pct
 from bot.rendering.filters import format_money, format_months, format_num, format_pct
 
@@ -144,6 +144,23 @@ def _customers(unit: UnitEconomics, summary: Summary, words: Words) -> list[str]
     return lines
 
 
+def _product(numbers: ProductNumbers, summary: Summary, words: Words) -> list[str]:
+    """Monthly revenue and the compute bill against it, as the founder last gave them."""
+    locale, currency = summary.locale, summary.currency
+    lines = []
+    if numbers.revenue:
+        amount = format_money(numbers.revenue, locale, currency)
+        lines.append(words("investor.revenue", amount=amount))
+    if numbers.compute is not None and numbers.compute_share is not None:
+        amount = format_money(numbers.compute, locale, currency)
+        share = format_pct(numbers.compute_share, locale)
+        lines.append(words("investor.compute_share", amount=amount, share=share))
+    elif numbers.compute:
+        amount = format_money(numbers.compute, locale, currency)
+        lines.append(words("investor.compute", amount=amount))
+    return lines
+
+
 def _section(title: str, items: list[str]) -> list[str]:
     """A heading and its bullets, or nothing at all when there is nothing to say."""
     if not items:
@@ -166,6 +183,8 @@ def investor_update(
         numbers += _money(summary.key_numbers, summary, words)
     if summary.unit_economics is not None:
         numbers += _customers(summary.unit_economics, summary, words)
+    if summary.product_numbers is not None:
+        numbers += _product(summary.product_numbers, summary, words)
     obstacles = private_notes(summary, today) if private else []
     dropped = _unique([g for u in recent for g in u.goals_dropped])
     goals = _unique(recent[-1].goals_next)

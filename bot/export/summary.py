@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.engine import Catalog
 
 SCHEMA_VERSION = 1
-COACHING_FLOWS = ("onboarding", "team", "funding", "marketing")
+COACHING_FLOWS = ("onboarding", "team", "funding", "marketing", "product_tech")
 
 
 class AnswerItem(BaseModel):
@@ -138,6 +138,17 @@ class UnitEconomics(BaseModel):
     )
 
 
+class ProductNumbers(BaseModel):
+    """Revenue and the compute bill as the founder last gave them in the product flow."""
+
+    as_of: str = Field(description="The local date of the product_tech run they come from.")
+    revenue: float | None = Field(default=None, description="Monthly revenue.")
+    compute: float | None = Field(default=None, description="Monthly compute spend.")
+    compute_share: float | None = Field(
+        default=None, description="Compute spend divided by revenue; none before revenue."
+    )
+
+
 class RawAnswer(BaseModel):
     """Every answer and every edit, as stored, with its words in the founder's language."""
 
@@ -195,6 +206,9 @@ class Summary(BaseModel):
         default=None,
         description="Customers, margin and payback from the latest business-model run.",
     )
+    product_numbers: ProductNumbers | None = Field(
+        default=None, description="Revenue and compute spend from the latest product_tech run."
+    )
     answers: list[RawAnswer] = Field(default_factory=list)
     advice_given: list[AdviceRecord] = Field(default_factory=list)
     checkins: list[CheckInItem] = Field(
@@ -246,6 +260,7 @@ def build_summary(
     summary.weekly_updates = _weekly(runs, catalog, zone)
     summary.key_numbers = _key_numbers(runs, facts.get("funding", {}), zone)
     summary.unit_economics = _unit_economics(runs, facts.get("business_model", {}), zone)
+    summary.product_numbers = _product_numbers(runs, facts.get("product_tech", {}), zone)
     summary.answers = [_raw_answer(a, catalog, present, facts) for a in records["answers"]]
     summary.advice_given = [
         AdviceRecord(
@@ -485,6 +500,22 @@ def _unit_economics(
         price=_number(model.get("price")) or None,  # 0 means no price yet
         gross_margin=_number(model.get("gross_margin")),
         payback_months=_number(model.get("payback_months")),
+    )
+
+
+def _product_numbers(
+    runs: list[dict[str, Any]], product: dict[str, Any], zone: str
+) -> ProductNumbers | None:
+    """Revenue and compute from the latest completed product_tech run (None if not given)."""
+    done = [r for r in runs if r["flow_id"] == "product_tech" and r["status"] == "completed"]
+    revenue, compute = _number(product.get("revenue")), _number(product.get("compute_spend"))
+    if not done or (revenue is None and compute is None):
+        return None
+    return ProductNumbers(
+        as_of=_local(done[-1]["completed_at"] or done[-1]["started_at"], zone)[:10],
+        revenue=revenue,
+        compute=compute,
+        compute_share=_number(product.get("compute_ratio")),
     )
 
 

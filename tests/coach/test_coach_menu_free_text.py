@@ -44,6 +44,7 @@ async def test_words_nothing_answers_are_acknowledged_and_routed_by_choice(
         "business_model",
         "risk_legal",
         "update",
+        "product_tech",
     ]
     replies = await say(full_coach, ADA, "4")  # the founder's pick opens that conversation
     assert last_question(replies).flow == "marketing"

@@ -40,7 +40,7 @@ def test_no_alternative_is_the_founders_own_answer(
     assert [str(c) for c in chosen_offers(flow, facts)] == []
 
 
-@pytest.mark.parametrize("flow_id", ["team", "funding", "marketing"])
+@pytest.mark.parametrize("flow_id", ["team", "funding", "marketing", "product_tech"])
 def test_every_claimed_topic_can_be_contradicted(real_catalog: Catalog, flow_id: str) -> None:
     """A topic only ever called good (or only bad) would make the check say nothing."""
     spec = real_catalog.flows[flow_id].spec

@@ -24,7 +24,7 @@ from bot.storage import Database
 from tests.conftest import START
 from tests.content.walker import answer_for
 
-FLOWS = ["team", "funding", "marketing"]
+FLOWS = ["team", "funding", "marketing", "product_tech"]
 WAITS = ("question", "review", "menu")
 
 

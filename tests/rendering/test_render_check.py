@@ -294,7 +294,8 @@ def test_the_real_flows_require_the_profile(real_catalog: Any) -> None:
     """Every coaching conversation and the weekly update start after onboarding."""
     required = {flow_id: real_catalog.required_flows(flow_id) for flow_id in real_catalog.flows}
     assert {flow_id for flow_id, needs in required.items() if needs == ("onboarding",)} == {
-        "team", "funding", "marketing", "update", "risk_legal", "business_model"
+        "team", "funding", "marketing", "update", "risk_legal", "business_model",
+        "product_tech"
     }  # fmt: skip
 
 

@@ -177,6 +177,8 @@ async def test_commands_are_registered_in_both_languages(
         "delete_my_data",
     } <= {c["command"] for c in english}
     assert next(c for c in chinese if c["command"] == "funding")["description"] == "融资与现金跑道"
+    product = next(c for c in chinese if c["command"] == "product_tech")
+    assert product["description"] == "产品与技术：模型、数据、评估、护城河、算力"
 
 
 async def test_group_chat_gets_a_notice_and_nothing_is_stored(

@@ -46,9 +46,9 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "ask", "team", "funding", "marketing", "business_model", "risk_legal",
-            "update", "more", "checkins", "export", "lang", "timezone", "cancel", "help",
-            "privacy", "delete_my_data")  # fmt: skip
+COMMANDS = ("start", "menu", "ask", "team", "funding", "marketing", "business_model",
+            "product_tech", "risk_legal", "update", "more", "checkins", "export", "lang",
+            "timezone", "cancel", "help", "privacy", "delete_my_data")  # fmt: skip
 HOUSEKEEPING = timedelta(hours=1)
 OUTBOX_DRAIN = timedelta(seconds=2)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
