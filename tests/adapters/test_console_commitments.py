@@ -63,7 +63,7 @@ def onboarding(locale: str) -> list[str]:
 def team(locale: str) -> list[str]:
     """Five pieces of advice: equity, no ML engineer, the team problem, no domain expert
     (vertical AI) and no rhythm, in that order."""
-    return ["/team", "3", "2", "no", "1", "yes", "4", "no", PROBLEM[locale], "0", "1"]
+    return ["/team", "3", "2", "no", "1", "yes", "4", "no", PROBLEM[locale], "9", "0", "1"]
 
 
 def chat(lines: list[str], env: dict[str, str], cwd: Path, db: Path) -> str:

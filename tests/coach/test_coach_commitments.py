@@ -52,7 +52,7 @@ async def onboard(coach: Coach, locale: str) -> None:
 
 async def run_team(coach: Coach, locale: str) -> list[OutMessage]:
     replies: list[OutMessage] = []
-    for text in ["/team", "3", "2", "no", "1", "yes", "4", "no", PROBLEM[locale], "0", "1"]:
+    for text in ["/team", "3", "2", "no", "1", "yes", "4", "no", PROBLEM[locale], "2", "0", "1"]:
         replies = await say(coach, ADA, text)
     return replies
 

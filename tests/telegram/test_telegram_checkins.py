@@ -240,6 +240,8 @@ async def test_a_commitment_made_in_a_flow_comes_back_as_a_checkin(
         nxt = await ada.send("/skip", expect="(3/3)")
         assert note.message_id <= nxt.message_id
         await ada.tap(nxt, "In a week", expect="I will check in with you on")
+        # answered: the keyboard goes (a cosmetic edit, sent after the replies)
+        await until(lambda: ada.current(question.message_id).reply_markup is None)
     assert rows(db, "SELECT outcome FROM checkins WHERE id = ?".replace("?", str(checkin_id))) == [
         ("not_yet",)
     ]

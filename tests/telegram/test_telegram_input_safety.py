@@ -140,6 +140,8 @@ async def test_the_answered_edit_never_exceeds_the_limit_and_never_stops_the_tur
         data = button(stage, stage.buttons()[0]["text"])
         fake.user_taps(1201, stage.message_id, data)
         await until(lambda: any("(5/8)" in (m.text or "") for m in ada.messages()))
+        # the keyboard goes in a cosmetic edit, sent after the replies
+        await until(lambda: ada.current(stage.message_id).reply_markup is None)
     edited = ada.current(stage.message_id)
     assert edited.reply_markup is None  # the keyboard went
     assert len((edited.text or "").encode("utf-16-le")) // 2 <= 4096
