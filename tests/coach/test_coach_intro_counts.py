@@ -14,7 +14,7 @@ from bot.coach import Coach
 from tests.coach.helpers import ADA, answer_onboarding, say
 
 
-@pytest.mark.parametrize("command", ["/team", "/marketing"])
+@pytest.mark.parametrize("command", ["/team", "/marketing", "/product_tech"])
 @pytest.mark.parametrize("lang", ["en", "zh"])
 async def test_the_intro_count_is_the_progress_count(
     full_coach: Coach, command: str, lang: str
