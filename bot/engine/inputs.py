@@ -45,7 +45,7 @@ def clean_text(raw: str) -> str:
     return text.strip()
 
 
-def _width(text: str) -> int:
+def text_width(text: str) -> int:
     """Length with a Chinese character counted as two letters: "给小律所做合同审查" says as
     much as "contract review for law firms", and a minimum must not refuse it."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -56,7 +56,7 @@ def parse_text(raw: str, step: StepSpec) -> str:
     text = clean_text(raw)
     if not text:
         raise InvalidAnswer("empty")
-    if _width(text) < step.min_length:
+    if text_width(text) < step.min_length:
         # ``min_wide``: the same bound in Chinese characters, each as wide as two letters
         raise InvalidAnswer("too_short", min=step.min_length, min_wide=-(-step.min_length // 2))
     if len(text) > step.max_length:

@@ -28,20 +28,21 @@ from tests.export.test_export_documents import TODAY, make_summary, words_for
 FLOW = "business_model"
 
 # onboarding, then funding (for runway and burn), then the business-model flow, typed as a
-# founder types: amounts with k and 万, a percentage with its sign, lists with 、
+# founder types: amounts with k and 万, a percentage with its sign, lists with 、; the picker
+# came after funding (once a day), and /more shows the advice after the top three
 SCRIPTS = {
     "en": [
         "agree", "Dana", "Clausewise", "Contract review for in-house legal teams", "4", "3",
         "4", "Toronto", "en", "1",
         "/funding", "4", "360k", "60k", "/skip", "0", "1", "5", "6", "1", "1",
         "/business_model", "1", "2", "$2,000", "1", "300", "30k", "4", "20%", "1, 2, 3",
-        "1, 2", "3", "1", "none",
+        "1, 2", "3", "1", "/more",
     ],
     "zh": [
         "同意", "陈晨", "智衡科技", "给制造企业做质检模型", "4", "2", "8", "上海", "zh", "1",
         "/funding", "4", "200万", "20万", "/skip", "0", "1", "5", "6", "1", "1",
         "/business_model", "4", "2", "5万", "4", "5000", "/skip", "3", "80%", "1、3", "1、2、4",
-        "1、3", "1", "无",
+        "1、3", "1", "/more",
     ],
 }  # fmt: skip
 EXPECTED = {

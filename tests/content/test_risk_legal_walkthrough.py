@@ -46,6 +46,7 @@ SCRIPTS = {
         "never",
         "Can we keep candidates' video interviews for training?",
         "1",
+        "/more",  # the advice after the top three
         "none",
         "/skip",
     ],
@@ -72,6 +73,7 @@ SCRIPTS = {
         "从来没有",
         "我们用开源模型做的写作助手，需要自己去备案吗？",
         "1",
+        "/more",
         "无",
         "/skip",
     ],

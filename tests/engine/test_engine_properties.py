@@ -47,6 +47,7 @@ from bot.engine.inputs import (
     parse_scale,
     parse_text,
     parse_yesno,
+    text_width,
 )
 from bot.engine.machine import dynamic_options, parse_answer
 
@@ -198,7 +199,8 @@ def check_value(station: Station, value: Any, merged: Any) -> None:
     match step.kind:
         case StepKind.TEXT:
             assert isinstance(value, str)
-            assert step.min_length <= len(value) <= step.max_length
+            assert step.min_length <= text_width(value)
+            assert len(value) <= step.max_length
             assert value == value.strip()
             assert not any(
                 unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t" for ch in value
@@ -662,7 +664,8 @@ def test_parse_text_stores_clean_text_within_bounds(text: str, limits: tuple[int
         assert refused in {"empty", "too_short", "too_long"}
         return
     assert value
-    assert step.min_length <= len(value) <= step.max_length
+    assert step.min_length <= text_width(value)
+    assert len(value) <= step.max_length
     assert value == value.strip()
     assert not any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t" for ch in value)
     assert "\n\n\n" not in value
