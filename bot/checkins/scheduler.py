@@ -15,6 +15,7 @@ just done what it would do (settled interrupted sends, planned every due row).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -33,6 +34,9 @@ SWEEP_ID = "checkins:sweep"
 def job_id(checkin_id: int) -> str:
     """The APScheduler job id of a check-in row."""
     return f"checkin:{checkin_id}"
+
+
+STOP_GRACE_SECONDS = 10.0
 
 
 class CheckinScheduler:
@@ -54,6 +58,7 @@ class CheckinScheduler:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
         service.on_scheduled.append(self.schedule)
+        self._firing: set[asyncio.Task[object]] = set()  # sends under way, awaited at stop
 
     async def start(self) -> None:
         """Recover from the database, give the rows due soon their jobs, start sweeping."""
@@ -79,9 +84,20 @@ class CheckinScheduler:
 
     def _add_job(self, checkin_id: int, due: datetime, now: datetime) -> None:
         self.scheduler.add_job(
-            self.service.fire, "date", run_date=max(due, now),
+            self._fire, "date", run_date=max(due, now),
             args=[checkin_id], id=job_id(checkin_id), replace_existing=True,
         )  # fmt: skip
+
+    async def _fire(self, checkin_id: int) -> None:
+        """Fire one check-in, remembered until it is settled so :meth:`stop` can wait."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._firing.add(task)
+        try:
+            await self.service.fire(checkin_id)
+        finally:
+            if task is not None:
+                self._firing.discard(task)
 
     async def _sweep(self) -> None:
         now = self.service.clock.now()
@@ -107,7 +123,17 @@ class CheckinScheduler:
         """The ids of the check-in jobs waiting to fire (for tests and operators)."""
         return sorted(j.id for j in self.scheduler.get_jobs() if j.id.startswith("checkin:"))
 
-    async def stop(self) -> None:
-        """Stop firing (running jobs finish; the rows keep the truth)."""
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop firing, then let check-ins being sent finish (up to ``grace`` seconds).
+
+        APScheduler's asyncio executor cancels running jobs at shutdown, so the scheduler is
+        paused first (nothing new starts), the sends finish, and only then is it shut down.
+        Before, a console closed right after a check-in was printed cancelled the send before
+        the row was marked sent (the lease re-sent it later: once too often).
+        """
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        if self._firing:
+            await asyncio.wait(set(self._firing), timeout=grace)
+        self.scheduler.shutdown(wait=False)
