@@ -157,16 +157,7 @@ class Renderer:
 
     def option_label(self, key: str, value: Any, locale: str) -> str:
         """The label of an option value (or a list of them) of step ``flow.step``."""
-        flow_id, _, step_id = key.partition(".")
-        flow = self.catalog.flows.get(flow_id)
-        if flow is None:
-            raise RenderError(f"label(): unknown flow in {key!r}")
-        texts = flow.texts.get(locale) or flow.texts.get(self.default_locale)
-        if texts is None:
-            raise RenderError(f"label(): flow {flow_id!r} has no words in {locale!r}")
-        step_texts = texts.steps.get(step_id)
-        if step_texts is None:
-            raise RenderError(f"label(): unknown step in {key!r}")
+        step_texts = self._step_texts(key, locale, "label")
         values = value if isinstance(value, list | tuple) else [value]
         labels = [step_texts.options.get(str(item), str(item)) for item in values]
         return filters.join_labels(labels, locale)
