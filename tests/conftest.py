@@ -1,10 +1,16 @@
-"""Fixtures shared by the whole suite: real files in tmp_path, a frozen clock, a Coach."""
+"""Fixtures shared by the whole suite: real files in tmp_path, a frozen clock, a Coach.
+
+Every test that uses ``db`` runs twice: on a SQLite file and on a real PostgreSQL (a
+database of its own on the session's server, :mod:`tests.postgres_server`). A test that
+reads the SQLite file itself (it asks for ``db_path``) or is marked ``sqlite_only`` runs on
+SQLite alone.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +21,7 @@ from bot.clock import FrozenClock
 from bot.coach import Coach
 from bot.engine import Catalog
 from bot.storage import Database
+from tests import postgres_server
 
 # PTB 22 warns when a time period is read as a number; the bot reads them as timedeltas.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -62,13 +69,74 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "coach.db"
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: the test is about SQLite itself (its file, WAL, pragmas)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every database test on both backends, but those about the SQLite file."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    if "db_path" in metafunc.fixturenames or metafunc.definition.get_closest_marker(
+        "sqlite_only"
+    ):
+        return  # the ``backend`` fixture: SQLite
+    metafunc.parametrize("backend", BACKENDS)
+
+
 @pytest.fixture
-async def db(db_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(db_path)
+def backend() -> str:
+    """The database backend of a test that runs on SQLite alone."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[postgres_server.Server | None]:
+    """The session's PostgreSQL server (None: there is none; the reason is kept)."""
+    started = postgres_server.start()
+    if isinstance(started, str):
+        _why_no_postgres.append(started)
+        yield None
+        return
+    try:
+        started.prepare_template()
+        yield started
+    finally:
+        started.stop()
+
+
+_why_no_postgres: list[str] = []
+
+
+@pytest.fixture
+async def db(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Database]:
+    if backend == "sqlite":
+        database = await Database.open(tmp_path / "coach.db")
+        try:
+            yield database
+        finally:
+            await database.close()
+        return
+    server: postgres_server.Server | None = request.getfixturevalue("postgres")
+    if server is None:
+        reason = f"no PostgreSQL: {_why_no_postgres[0]}"
+        if postgres_server.required():
+            pytest.fail(f"{reason} ({postgres_server.REQUIRE_VARIABLE}=1)")
+        pytest.skip(reason)
+    url = await server.create()
+    database = await Database.open(url)
     try:
         yield database
     finally:
         await database.close()
+        await server.drop(url)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The SQLite store: the only package that contains SQL."""
+"""The store (SQLite, or PostgreSQL for several workers): the only package that contains SQL."""
 
 from bot.storage import (
     checkins,
@@ -13,7 +13,7 @@ from bot.storage import (
     turns,
     users,
 )
-from bot.storage.db import Connection, Database
+from bot.storage.db import Connection, Database, Rows, is_postgres, open_database
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations, schema_version
 from bot.storage.runs import Run
 from bot.storage.users import User
@@ -23,6 +23,7 @@ __all__ = [
     "MIGRATIONS",
     "Connection",
     "Database",
+    "Rows",
     "Run",
     "User",
     "apply_migrations",
@@ -30,8 +31,10 @@ __all__ = [
     "facts",
     "history",
     "inbox",
+    "is_postgres",
     "ledger",
     "llm_usage",
+    "open_database",
     "outbox",
     "records",
     "runs",

@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.clock import from_text, to_text
@@ -54,7 +53,7 @@ _SELECT = """SELECT c.id, c.user_id, c.commitment_id, c.kind, c.due_at, c.timezo
              FROM checkins c LEFT JOIN commitments m ON m.id = c.commitment_id"""
 
 
-def _row(row: aiosqlite.Row) -> CheckIn:
+def _row(row: Any) -> CheckIn:
     data: dict[str, Any] = {key: row[key] for key in row.keys()}  # noqa: SIM118
     for key in ("due_at", "sent_at", "reminded_at", "claimed_until"):
         data[key] = from_text(data[key]) if data[key] else None
@@ -73,11 +72,10 @@ async def add_commitment(
     stamp = to_text(now)
     cursor = await conn.execute(
         """INSERT INTO commitments (user_id, flow_id, text, status, created_at, updated_at)
-           VALUES (?, ?, ?, 'open', ?, ?)""",
+           VALUES (?, ?, ?, 'open', ?, ?) RETURNING id""",
         (user_id, topic, text, stamp, stamp),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return int(cursor.rows[0][0])
 
 
 async def set_commitment_status(
@@ -105,11 +103,10 @@ async def create(
     cursor = await conn.execute(
         """INSERT INTO checkins (user_id, commitment_id, kind, due_at, timezone, local_intent,
                                  status, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?)""",
+           VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?) RETURNING id""",
         (user_id, commitment_id, kind, to_text(due_at), timezone, local_intent, to_text(now)),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return int(cursor.rows[0][0])
 
 
 async def get(conn: Connection, checkin_id: int) -> CheckIn | None:

@@ -1,282 +1,180 @@
-"""The SQLite connections: pragmas, one write transaction per unit of work, closing.
+"""The storage seam: what the storage modules are given, and opening either backend.
 
-One long-lived aiosqlite connection for writes in autocommit mode (``isolation_level=None``)
-and an ``asyncio.Lock`` around every unit of work, so concurrent tasks never share a
-half-done transaction. Writes start with ``BEGIN IMMEDIATE`` so a busy database is waited
-for (``busy_timeout``) instead of failing half-way. Each unit of work sees a
-:class:`Connection` that sends its statements in as few trips to the driver's thread as it
-can. The connections must be closed: aiosqlite 0.22 runs a non-daemon thread per
-connection that otherwise keeps the interpreter alive.
-
-Reads that write nothing (:meth:`Database.reading`: a founder's language, /checkins lists,
-/stats, the outbox) use a second, read-only connection with a lock of its own: in WAL mode
-it reads beside the writer, so a read never waits for a turn and a turn never waits for a
-read. A long read (an export of a long history) takes a connection of its own
-(:meth:`Database.snapshot`), so nobody else's turn or read waits for it. Deleted rows are
-overwritten with zeros (``secure_delete``), and :meth:`Database.checkpoint` moves a deletion
-out of the WAL file, so a founder's words are gone from the files once they ask for it.
+The coach, check-ins and tests see a :class:`Database` (units of work) and, inside one, a
+:class:`Connection` (statements). Two backends stand behind them: SQLite, the embedded
+default (:mod:`bot.storage.sqlite`), and PostgreSQL for several workers
+(:mod:`bot.storage.postgres`). The SQL is written once with ``?`` placeholders; the few
+places where the dialects differ are named in :mod:`bot.storage.dialect`. Nothing outside
+``bot/storage`` names a driver.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Generator,
+    Iterable,
+    Sequence,
+)
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiosqlite
-from aiosqlite.context import contextmanager as aiosqlite_context
-
-from bot.errors import StorageError
-from bot.storage.migrations import apply_migrations
-
-log = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_MS = 10_000
+from bot.storage.dialect import Dialect
 
 _T = TypeVar("_T")
 
-
-class _BeginFailed(Exception):
-    """BEGIN itself failed (carried out of aiosqlite's thread to say so plainly)."""
-
-
-class _CommitFailed(Exception):
-    """COMMIT itself failed."""
+# A script's step: one statement and its parameters; the script is sent back its Rows.
+Step = tuple[str, Sequence[Any]]
+Script = Generator[Step, "Rows", _T]
 
 
-class Connection:
+def is_postgres(target: str | Path) -> bool:
+    """Whether a database target names a PostgreSQL server rather than a SQLite file."""
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+class Rows:
+    """A statement's result, read at once: its rows (mapping-like, ``row["name"]`` or
+    ``row[0]``) and how many rows it changed (for a statement that returns rows: how many
+    it returned)."""
+
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self.rows = rows
+        self.rowcount = rowcount
+
+    @property
+    def first(self) -> Any | None:
+        """The first row, or None."""
+        return self.rows[0] if self.rows else None
+
+    async def fetchone(self) -> Any | None:
+        return self.first
+
+    async def fetchall(self) -> list[Any]:
+        return self.rows
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        for row in self.rows:
+            yield row
+
+    async def __aenter__(self) -> Rows:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+class _Pending(Awaitable[Rows]):
+    """A statement under way: awaited (``cursor = await conn.execute(…)``) or entered
+    (``async with conn.execute(…) as rows``), as the storage modules have always used it."""
+
+    def __init__(self, work: Coroutine[Any, Any, Rows]) -> None:
+        self._work = work
+
+    def __await__(self) -> Generator[Any, None, Rows]:
+        return self._work.__await__()
+
+    async def __aenter__(self) -> Rows:
+        return await self._work
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+class Connection(ABC):
     """One unit of work's view of the store: what the coach, check-ins and tests are given.
 
-    Every call costs a trip to aiosqlite's thread, so the trips are few: ``BEGIN`` goes with
-    the first statement, writes whose result nobody reads (:meth:`later`) wait and go with
-    the next statement, or with ``COMMIT``. A turn is then about two trips, not thirty. The
-    storage modules are its only users of SQL; nothing outside ``bot/storage`` names the
-    driver, so another backend can stand behind the same calls.
+    Statements are sent as few trips as the backend allows: ``BEGIN`` goes with the first
+    statement, and writes whose result nobody reads (:meth:`later`) go with the next
+    statement or the commit.
     """
 
-    def __init__(self, conn: aiosqlite.Connection, begin: str | None) -> None:
-        self._conn = conn
-        self._begin = begin  # sent with the first statement
-        self._later: list[tuple[str, Sequence[Any]]] = []
-        self.begun = False
+    dialect: Dialect
+
+    def __init__(self) -> None:
+        self._later: list[Step] = []
 
     def later(self, sql: str, params: Sequence[Any] = ()) -> None:
         """A write whose result nobody reads: sent with the next statement (or the commit)."""
         self._later.append((sql, params))
 
-    async def run(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run ``work`` on the driver's thread, after the waiting writes, in one trip."""
-        begin, later = self._begin, self._later
-        self._begin, self._later = None, []
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Pending:
+        """A statement now (after the waiting writes): its :class:`Rows`."""
+        return _Pending(self._execute(sql, params))
 
-        def trip(raw: sqlite3.Connection) -> _T:
-            if begin is not None:
-                try:
-                    raw.execute(begin)
-                except sqlite3.Error as exc:
-                    raise _BeginFailed(exc) from exc
-            for sql, params in later:
-                raw.execute(sql, params)
-            return work(raw)
+    @abstractmethod
+    async def _execute(self, sql: str, params: Sequence[Any]) -> Rows: ...
 
-        if begin is not None:
-            self.begun = True
-        try:
-            return await self._conn._execute(trip, self._conn._conn)
-        except _BeginFailed as exc:
-            self.begun = False
-            raise StorageError(f"cannot start a transaction: {exc.__cause__}") from exc
-
-    @aiosqlite_context
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> aiosqlite.Cursor:
-        """A statement now (after the waiting writes), as a cursor."""
-        cursor = await self.run(lambda raw: raw.execute(sql, parameters))
-        return aiosqlite.Cursor(self._conn, cursor)
-
-    @aiosqlite_context
-    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> aiosqlite.Cursor:
+    @abstractmethod
+    async def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
         """One statement for many rows, now."""
-        rows = list(parameters)
-        cursor = await self.run(lambda raw: raw.executemany(sql, rows))
-        return aiosqlite.Cursor(self._conn, cursor)
 
-    async def _end(self, finish: str) -> None:
-        """Send the waiting writes and ``finish`` (COMMIT or ROLLBACK) in one trip."""
-        if not self.begun and self._begin is not None and not self._later:
-            return  # nothing was ever sent: there is no transaction to end
-        self.begun = True
+    @abstractmethod
+    async def script(self, steps: Script[_T]) -> _T:
+        """Run a script of statements whose next one depends on the last one's rows.
 
-        def last(raw: sqlite3.Connection) -> None:
-            try:
-                raw.execute(finish)
-            except sqlite3.Error as exc:
-                raise _CommitFailed(exc) from exc
-
-        try:
-            await self.run(last)
-        except _CommitFailed as exc:
-            raise StorageError(f"cannot commit: {exc.__cause__}") from exc
-
-    def _discard(self) -> None:
-        self._later = []
-        self._begin = None
+        ``steps`` yields ``(sql, params)`` and is sent each statement's :class:`Rows`; what
+        it returns is returned. SQLite runs it all in one trip to the driver's thread (a
+        turn's start is one trip, not four); PostgreSQL runs it statement by statement.
+        """
 
 
-class Database:
+class Database(ABC):
     """The coach's database; create with :meth:`open`, always :meth:`close`."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
-        self._conn = conn
-        self._lock = asyncio.Lock()
-        self._reader = conn  # the writer's, until open() gives the file a reader of its own
-        self._read_lock = self._lock
-        self.path = path
+    backend: str  # "sqlite" or "postgresql"
+    path: str  # the SQLite file or the PostgreSQL URL without its password
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
-        """Connect, set the pragmas and bring the schema up to date."""
-        target = str(path)
-        if target != ":memory:":
-            try:  # fail here, in one clear error, not later in aiosqlite's thread
-                Path(target).parent.mkdir(parents=True, exist_ok=True)
-                sqlite3.connect(target).close()
-            except (OSError, sqlite3.Error) as exc:
-                raise StorageError(f"cannot open database {target}: {_reason(exc)}") from exc
-        try:
-            conn = await aiosqlite.connect(target, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open database {target}: {exc}") from exc
-        db = cls(conn, target)
-        try:
-            conn.row_factory = aiosqlite.Row
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            await conn.execute("PRAGMA secure_delete = ON")  # deleted text is zeroed, not freed
-            if migrate:
-                async with db._lock:
-                    await apply_migrations(conn)
-            if target != ":memory:":
-                db._reader = await _read_only(target)
-                db._read_lock = asyncio.Lock()
-        except sqlite3.Error as exc:  # e.g. a read-only file or folder (WAL needs both)
-            await db.close()
-            raise StorageError(f"cannot use database {target}: {exc}") from exc
-        except BaseException:
-            await db.close()
-            raise
-        return db
+    async def open(cls, target: str | Path, *, migrate: bool = True) -> Database:
+        """Open ``target`` (a SQLite file, or a ``postgresql://`` URL) and, unless told
+        not to, bring its schema up to date."""
+        if is_postgres(target):
+            from bot.storage.postgres import PostgresDatabase
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
+            return await PostgresDatabase.open(str(target), migrate=migrate)
+        from bot.storage.sqlite import SqliteDatabase
+
+        return await SqliteDatabase.open(target, migrate=migrate)
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
         """A write transaction: committed when the block ends, rolled back on any error."""
-        async with self._lock:
-            conn = Connection(self._conn, "BEGIN IMMEDIATE")
-            try:
-                yield conn
-                await conn._end("COMMIT")
-            except sqlite3.OperationalError as exc:  # locked, read-only, disk full, I/O
-                await self._rollback(conn)
-                raise StorageError(f"the database refused a write: {exc}") from exc
-            except BaseException:
-                await self._rollback(conn)
-                raise
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[Connection]:
-        """A consistent read (a deferred transaction that only reads), beside the writer.
+    @abstractmethod
+    def reading(self) -> AbstractAsyncContextManager[Connection]:
+        """A consistent read that writes nothing, beside the writer (never waiting for it)."""
 
-        On the read-only connection: it neither waits for the write lock nor holds it.
-        """
-        async with self._read_lock:
-            conn = Connection(self._reader, "BEGIN")
-            try:
-                yield conn
-            finally:
-                await self._rollback(conn)
+    @abstractmethod
+    def snapshot(self) -> AbstractAsyncContextManager[Connection]:
+        """A consistent read on a connection of its own (a long export)."""
 
-    @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A consistent read on a connection of its own, not the writer's.
+    @abstractmethod
+    async def migrate(self) -> list[int]:
+        """Apply the migrations the database lacks; the versions applied (idempotent)."""
 
-        WAL lets it run beside the writer: a long read (an export) holds no lock that any
-        other founder's turn waits for, and sees the database as it was when it began. The
-        connection is read-only and closed at the end. An in-memory database has only the
-        one connection, so there this is :meth:`reading`.
-        """
-        if self.path == ":memory:":
-            async with self.reading() as conn:
-                yield conn
-            return
-        try:
-            conn = await _read_only(self.path)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot read: {exc}") from exc
-        try:
-            await conn.execute("BEGIN")
-        except sqlite3.Error as exc:
-            await conn.close()
-            raise StorageError(f"cannot read: {exc}") from exc
-        try:
-            yield Connection(conn, None)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot read: {exc}") from exc
-        finally:
-            with contextlib.suppress(sqlite3.Error):
-                await conn.execute("ROLLBACK")
-            await conn.close()
-
-    async def trace(self, callback: Callable[[str], None] | None) -> None:
-        """Have every SQL statement the writer runs passed to ``callback`` (None: stop).
-
-        For the tests and the bench that count what a turn costs.
-        """
-        raw = self._conn._conn
-        await self._conn._execute(raw.set_trace_callback, callback)
+    @abstractmethod
+    async def schema_version(self) -> int:
+        """The schema version the database is at (0: empty)."""
 
     async def checkpoint(self) -> bool:
-        """Copy the WAL into the database file and empty it (after a founder is deleted).
-
-        With ``secure_delete`` the pages written back hold zeros where the deleted rows
-        were, and the WAL, which still held the old pages, is truncated to nothing. False
-        (and a warning) if a reader kept it from completing; the next checkpoint, automatic
-        after 1 000 pages, finishes it.
-        """
-        if self.path == ":memory:":
-            return True
-        async with self._lock:
-            try:
-                async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as rows:
-                    row = await rows.fetchone()
-            except sqlite3.Error as exc:
-                log.warning("checkpoint failed: %s", exc)
-                return False
-        if row is not None and row[0]:
-            log.warning("checkpoint could not complete: a reader was still busy")
-            return False
+        """Make deleted rows leave the files now (SQLite's WAL); True when done."""
         return True
 
-    @staticmethod
-    async def _rollback(conn: Connection) -> None:
-        conn._discard()
-        if not conn.begun:
-            return  # nothing was sent, so nothing was begun
-        try:
-            await conn._conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            log.debug("rollback after a failed transaction did nothing")
+    @abstractmethod
+    async def trace(self, callback: Callable[[str], None] | None) -> None:
+        """Have every statement the writer sends passed to ``callback`` (None: stop)."""
 
+    @abstractmethod
     async def close(self) -> None:
         """Close the connections (idempotent)."""
-        for conn in {id(self._reader): self._reader, id(self._conn): self._conn}.values():
-            with contextlib.suppress(ValueError):  # already closed
-                await conn.close()
 
     async def __aenter__(self) -> Database:
         return self
@@ -285,25 +183,6 @@ class Database:
         await self.close()
 
 
-async def _read_only(path: str) -> aiosqlite.Connection:
-    """A connection that can only read (WAL lets it read beside the writer)."""
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    try:
-        conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA foreign_keys = ON")  # as the writer's, for the same answers
-        await conn.execute("PRAGMA query_only = ON")
-    except BaseException:
-        await conn.close()
-        raise
-    return conn
-
-
-def _reason(exc: BaseException) -> str:
-    """An OS error without its repeated path: ``File exists`` rather than ``[Errno 17] …``."""
-    if isinstance(exc, FileExistsError | NotADirectoryError) and exc.filename:
-        return f"{exc.filename} is a file, not a folder"
-    if isinstance(exc, OSError) and exc.strerror:
-        where = f" ({exc.filename})" if exc.filename else ""
-        return f"{exc.strerror}{where}"
-    return str(exc)
+async def open_database(target: str | Path, *, migrate: bool = True) -> Database:
+    """:meth:`Database.open`, as a function."""
+    return await Database.open(target, migrate=migrate)

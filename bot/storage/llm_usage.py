@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import aiosqlite
+from bot.storage.db import Connection
 
 
-async def take(conn: aiosqlite.Connection, user_id: int, day: date, cap: int) -> bool:
+async def take(conn: Connection, user_id: int, day: date, cap: int) -> bool:
     """Count one more call for the founder today, unless they reached ``cap`` (then False)."""
     async with conn.execute(
         "SELECT calls FROM llm_usage WHERE user_id = ? AND day = ?", (user_id, day.isoformat())
@@ -23,7 +23,7 @@ async def take(conn: aiosqlite.Connection, user_id: int, day: date, cap: int) ->
     return True
 
 
-async def used(conn: aiosqlite.Connection, user_id: int, day: date) -> int:
+async def used(conn: Connection, user_id: int, day: date) -> int:
     """How many calls the founder has had today."""
     async with conn.execute(
         "SELECT calls FROM llm_usage WHERE user_id = ? AND day = ?", (user_id, day.isoformat())

@@ -64,7 +64,6 @@ async def transcript_tail(
            FROM transcript WHERE user_id = ? ORDER BY id DESC LIMIT ?""",
         (each, user_id, messages),
     ) as rows:
-        rows.arraysize = 256
         async for found in rows:
             text = found["text"] if found["size"] <= each else found["text"] + "…"
             if kept and used + len(text) > chars:

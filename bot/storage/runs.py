@@ -51,7 +51,7 @@ async def create(conn: Connection, user_id: int, state: FlowState, now: datetime
     cursor = await conn.execute(
         """INSERT INTO flow_runs (user_id, flow_id, flow_version, status, step_id, state_json,
                                   started_at, updated_at, completed_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         (
             user_id,
             state.flow_id,
@@ -64,8 +64,7 @@ async def create(conn: Connection, user_id: int, state: FlowState, now: datetime
             stamp if state.status is RunStatus.COMPLETED else None,
         ),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return int(cursor.rows[0][0])
 
 
 async def save(conn: Connection, run_id: int, state: FlowState, now: datetime) -> None:

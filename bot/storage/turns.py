@@ -8,32 +8,38 @@ four or five, sent with the ``BEGIN`` of the turn's transaction.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from bot.clock import to_text
 from bot.storage import runs, users
-from bot.storage.db import Connection
+from bot.storage.db import Connection, Script
+from bot.storage.dialect import Dialect
 from bot.storage.runs import Run
 from bot.storage.users import User
 
 _RUN = ("id", "user_id", "flow_id", "status", "state_json", "started_at", "updated_at",
         "completed_at")  # fmt: skip
 
-# The founder, their facts as one JSON array, and their current run (the active, unpaused run
-# touched last, as runs.current) joined alongside.
-_LOAD = f"""
-SELECT {", ".join(f"u.{c.strip()}" for c in users._COLUMNS.split(","))},
-       (SELECT json_group_array(json_array(f.flow_id, f.name, f.value_json))
+
+@cache
+def _load(dialect: Dialect) -> str:
+    """The founder, their facts as one JSON array, and their current run (the active,
+    unpaused run touched last, as runs.current) joined alongside."""
+    founder = ", ".join(f"u.{c.strip()}" for c in users._COLUMNS.split(","))
+    run = ", ".join(f"r.{c} AS run_{c}" for c in _RUN)
+    return f"""
+SELECT {founder},
+       (SELECT {dialect.rows_as_json("f.flow_id, f.name, f.value_json")}
           FROM facts f WHERE f.user_id = u.id) AS facts_json,
-       {", ".join(f"r.{c} AS run_{c}" for c in _RUN)}
+       {run}
   FROM users u
   LEFT JOIN flow_runs r ON r.id = (
        SELECT id FROM flow_runs
         WHERE user_id = u.id AND status = 'active'
-          AND NOT COALESCE(json_extract(state_json, '$.paused'), 0)
+          AND NOT {dialect.flag("state_json", "paused")}
         ORDER BY updated_at DESC, id DESC LIMIT 1)
  WHERE u.channel = ? AND u.external_id = ?
 """
@@ -60,37 +66,48 @@ async def begin(
     once: str | None = None,
 ) -> Start:
     """Claim ``once`` (if given), then load the founder (created on first contact)."""
-    stamp = to_text(now)
-
-    def work(raw: sqlite3.Connection) -> Start:
-        if once is not None:
-            claimed = raw.execute(
-                "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?) "
-                "ON CONFLICT DO NOTHING",
-                (once, stamp),
-            )
-            if claimed.rowcount != 1:
-                return Start(claimed=False)
-        row = raw.execute(_LOAD, (channel, external_id)).fetchone()
-        created = False
-        if row is None:  # first contact
-            raw.execute(
-                """INSERT INTO users (channel, external_id, client_language, created_at,
-                                      updated_at) VALUES (?, ?, ?, ?, ?)""",
-                (channel, external_id, client_language, stamp, stamp),
-            )
-            created = True
-            row = raw.execute(_LOAD, (channel, external_id)).fetchone()
-        elif client_language and row["client_language"] != client_language:
-            raw.execute(
-                "UPDATE users SET client_language = ? WHERE id = ?", (client_language, row["id"])
-            )
-        return _start(row, created, client_language)
-
-    return await conn.run(work)
+    load = _load(conn.dialect)
+    return await conn.script(
+        _begin(load, channel, external_id, to_text(now), client_language, once)
+    )
 
 
-def _start(row: sqlite3.Row, created: bool, client_language: str | None) -> Start:
+def _begin(
+    load: str,
+    channel: str,
+    external_id: str,
+    stamp: str,
+    client_language: str | None,
+    once: str | None,
+) -> Script[Start]:
+    """:func:`begin`'s statements, each chosen by the rows of the one before."""
+    if once is not None:
+        claimed = yield (
+            "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (once, stamp),
+        )
+        if claimed.rowcount != 1:
+            return Start(claimed=False)
+    row = (yield (load, (channel, external_id))).first
+    created = False
+    if row is None:  # first contact
+        yield (
+            """INSERT INTO users (channel, external_id, client_language, created_at,
+                                  updated_at) VALUES (?, ?, ?, ?, ?)""",
+            (channel, external_id, client_language, stamp, stamp),
+        )
+        created = True
+        row = (yield (load, (channel, external_id))).first
+    elif client_language and row["client_language"] != client_language:
+        yield (
+            "UPDATE users SET client_language = ? WHERE id = ?",
+            (client_language, row["id"]),
+        )
+    return _start(row, created, client_language)
+
+
+def _start(row: Any, created: bool, client_language: str | None) -> Start:
     fields = {name.strip(): row[name.strip()] for name in users._COLUMNS.split(",")}
     if client_language:
         fields["client_language"] = client_language

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.clock import to_text
@@ -40,7 +40,7 @@ _COLUMNS = (
 )
 
 
-def _user(row: aiosqlite.Row) -> User:
+def _user(row: Any) -> User:
     return User(**{key: row[key] for key in row.keys()})  # noqa: SIM118 - Row is not a dict
 
 

@@ -96,6 +96,7 @@ async def test_newer_database_is_refused(db_path: Path) -> None:
         await Database.open(db_path)
 
 
+@pytest.mark.sqlite_only
 async def test_pragmas_are_set(db: Database) -> None:
     """WAL, foreign keys and a busy timeout are on for the coach's connection."""
     async with db.reading() as conn:

@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.clock import FrozenClock
@@ -80,7 +81,7 @@ async def test_one_active_run_per_flow(db: Database, clock: FrozenClock) -> None
     user_id = await _founder(db, clock, "ada")
     async with db.transaction() as conn:
         await runs.create(conn, user_id, FlowState(flow_id="x"), clock.now())
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
         async with db.transaction() as conn:
             await runs.create(conn, user_id, FlowState(flow_id="x"), clock.now())
 
@@ -186,7 +187,8 @@ async def test_a_snapshot_reads_beside_the_writer_and_sees_only_committed_rows(
         async with asyncio.timeout(5), db.transaction() as conn:  # not blocked by the reader
             await users.get_or_create(conn, channel="console", external_id="bob", now=clock.now())
         assert await count(reader) == 1  # its snapshot is the one it began with
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):  # it cannot write
+        cannot_write = (sqlite3.OperationalError, asyncpg.ReadOnlySQLTransactionError)
+        with pytest.raises(cannot_write, match="read-?only"):
             await reader.execute("DELETE FROM users")
     async with db.snapshot() as reader:
         assert await count(reader) == 2

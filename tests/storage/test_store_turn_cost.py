@@ -17,6 +17,7 @@ from tests.coach.helpers import ONBOARDING_ANSWERS
 
 ADA = UserRef(channel="telegram", external_id="42", display_name="Ada", language_code="en")
 MAX_STATEMENTS = 8  # BEGIN and COMMIT included
+BEGIN = {"sqlite": "BEGIN IMMEDIATE", "postgresql": "BEGIN"}
 NEVER = 60  # seconds: only a bound on a failure (a turn stuck behind a read), not a timing
 
 
@@ -29,7 +30,7 @@ async def statements(db: Database) -> AsyncIterator[list[str]]:
 
 
 async def test_an_ordinary_turn_is_one_write_transaction_of_few_statements(
-    coach: Coach, statements: list[str]
+    coach: Coach, statements: list[str], backend: str
 ) -> None:
     """A founder answering a question mid-flow: one transaction, at most eight statements,
     with the update's exactly-once claim and the transcript in it."""
@@ -40,7 +41,7 @@ async def test_an_ordinary_turn_is_one_write_transaction_of_few_statements(
         replies = await coach.handle(ADA, Said(text), once=f"tg:{number}")
         assert replies[-1].type == "question", (step, replies)
         begun = [s for s in statements if s.startswith("BEGIN")]
-        assert begun == ["BEGIN IMMEDIATE"], statements
+        assert begun == [BEGIN[backend]], statements
         assert statements[-1] == "COMMIT"
         assert len(statements) <= MAX_STATEMENTS, (step, statements)
         assert any(s.startswith("INSERT INTO processed_updates") for s in statements)

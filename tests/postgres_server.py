@@ -1,0 +1,171 @@
+"""A real PostgreSQL for the tests: Debian's server started in a temporary folder, or the one
+``FOUNDER_COACH_TEST_DATABASE_URL`` names.
+
+The server listens on a Unix socket only (``listen_addresses=''``), with ``fsync`` off: it
+holds nothing worth keeping. ``initdb`` refuses to run as root, so as root the server runs
+as the ``postgres`` user in a folder it owns. Each test gets a database of its own, copied
+from a migrated template (``CREATE DATABASE … TEMPLATE``: a file copy, not a migration).
+Where there is no server and no URL, :func:`unavailable` says why and the tests skip;
+``FOUNDER_COACH_REQUIRE_POSTGRES=1`` (CI) makes that a failure instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from bot.storage import Database
+
+URL_VARIABLE = "FOUNDER_COACH_TEST_DATABASE_URL"
+REQUIRE_VARIABLE = "FOUNDER_COACH_REQUIRE_POSTGRES"
+TEMPLATE = "founder_coach_template"
+_T = TypeVar("_T")
+_names = itertools.count(1)
+
+
+def required() -> bool:
+    """Whether a missing PostgreSQL fails the tests instead of skipping them (CI)."""
+    return os.environ.get(REQUIRE_VARIABLE, "") == "1"
+
+
+def _binaries() -> Path | None:
+    """Debian's server binaries, the newest version installed (15 on bookworm)."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    return found[-1].parent if found else None
+
+
+def _in_thread(work: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """Run a coroutine to the end on a loop of its own (a session fixture has none)."""
+    result: list[_T] = []
+    error: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(asyncio.run(work()))
+        except BaseException as exc:  # handed to the caller
+            error.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
+
+
+def with_database(url: str, name: str) -> str:
+    """``url`` pointing at database ``name`` instead."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@dataclass
+class Server:
+    """A PostgreSQL server the tests may create databases on."""
+
+    admin_url: str  # a database to connect to for CREATE DATABASE
+    folder: Path | None = None  # ours to stop and remove, if we started it
+    as_postgres: bool = False
+
+    def url(self, name: str) -> str:
+        return with_database(self.admin_url, name)
+
+    async def create(self) -> str:
+        """A fresh database, migrated (a copy of the template); its URL."""
+        name = f"founder_coach_{os.getpid()}_{next(_names)}"
+        conn = await asyncpg.connect(self.admin_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        finally:
+            await conn.close()
+        return self.url(name)
+
+    async def drop(self, url: str) -> None:
+        name = urlsplit(url).path.lstrip("/")
+        conn = await asyncpg.connect(self.admin_url)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    def prepare_template(self) -> None:
+        """(Re)create the migrated template database every test database is copied from."""
+
+        async def work() -> None:
+            conn = await asyncpg.connect(self.admin_url)
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+                await conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+            finally:
+                await conn.close()
+            db = await Database.open(self.url(TEMPLATE))
+            await db.close()
+
+        _in_thread(work)
+
+    def stop(self) -> None:
+        if self.folder is None:
+            return
+        _run_as(self.as_postgres, [str(_binaries() / "pg_ctl"), "-D", str(self.folder / "data"),
+                                   "-m", "immediate", "stop"], check=False)  # fmt: skip
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _run_as(as_postgres: bool, argv: list[str], *, check: bool = True) -> None:
+    if as_postgres:
+        argv = ["runuser", "-u", "postgres", "--", *argv]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr.strip() or done.stdout}")
+
+
+def start() -> Server | str:
+    """A server for this test session, or why there is none."""
+    url = os.environ.get(URL_VARIABLE)
+    if url:
+        return Server(admin_url=url)
+    binaries = _binaries()
+    if binaries is None:
+        return (
+            "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; "
+            f"apt-get install postgresql, or set {URL_VARIABLE})"
+        )
+    as_postgres = os.geteuid() == 0
+    if as_postgres and shutil.which("runuser") is None:
+        return "running as root, and runuser (to start PostgreSQL as postgres) is missing"
+    folder = Path(tempfile.mkdtemp(prefix="founder-coach-pg-"))
+    if as_postgres:
+        shutil.chown(folder, user="postgres")
+    data = folder / "data"
+    server = Server(
+        admin_url=f"postgresql://postgres@/postgres?host={folder}",
+        folder=folder,
+        as_postgres=as_postgres,
+    )
+    try:
+        _run_as(as_postgres, [str(binaries / "initdb"), "-D", str(data), "-U", "postgres",
+                              "--auth=trust", "--locale=C", "-E", "UTF8", "--no-sync"])  # fmt: skip
+        options = (
+            f"-c listen_addresses='' -k {folder} -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=200"
+        )
+        _run_as(as_postgres, [str(binaries / "pg_ctl"), "-D", str(data), "-w", "-o", options,
+                              "-l", str(folder / "server.log"), "start"])  # fmt: skip
+    except (RuntimeError, OSError) as exc:
+        server.stop()
+        return f"PostgreSQL did not start: {exc}"
+    return server
