@@ -23,6 +23,7 @@ from bot.models import UserRef
 from bot.rendering import Target
 from bot.rendering.markup import format_text
 from bot.runtime import checkin_service, open_coach
+from bot.storage.db import is_postgres, redacted
 
 CONSOLE_CHANNEL = "console"
 log = logging.getLogger("bot.cli")
@@ -30,7 +31,9 @@ log = logging.getLogger("bot.cli")
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", type=Path, help="SQLite database file (default: $FOUNDER_COACH_DB)"
+        "--db",
+        help="SQLite database file or postgresql:// URL "
+        "(default: $FOUNDER_COACH_DATABASE_URL, else $FOUNDER_COACH_DB)",
     )
 
 
@@ -133,7 +136,7 @@ def _configure_logging(settings: Settings, *, conversation: bool) -> None:
         secret.get_secret_value()
         for secret in (settings.telegram_bot_token, settings.telegram_webhook_secret)
         if secret is not None
-    ]
+    ] + [settings.database_password or ""]
     level = settings.founder_coach_log_level
     if conversation and "founder_coach_log_level" not in settings.model_fields_set:
         level = "WARNING"  # INFO lines would interleave with the conversation on the screen
@@ -269,9 +272,11 @@ async def _find_founder(conn: Any, user: str, db: Path) -> Any:
     return None
 
 
-def _existing_db(settings: Settings) -> Path | None:
+def _existing_db(settings: Settings) -> str | Path | None:
     """The database an operator command reads; None (and why) if there is no such file."""
-    db = settings.founder_coach_db
+    db = settings.database
+    if isinstance(db, str):
+        return redacted(db)  # a PostgreSQL server: opening it says whether it is there
     if str(db) != ":memory:" and not db.is_file():
         print(f"no database at {db} (pass --db PATH or set FOUNDER_COACH_DB)", file=sys.stderr)
         return None
@@ -396,13 +401,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.adapters.telegram.webhook import check_webhook_settings
 
     check_webhook_settings(settings)  # refuse an unauthenticated webhook before anything
-    db = str(settings.founder_coach_db)
     catalog = load_checked_catalog(
         settings.founder_coach_flows_dir,
         settings.founder_coach_content_dir,
-        remember_in=None if db == ":memory:" else Path(db).parent,
+        remember_in=settings.database_folder,
     )
-    if db != ":memory:":  # a database that cannot be opened: say so before Telegram starts
+    if str(settings.database) != ":memory:":  # one that cannot be opened: say so now
         asyncio.run(_probe_db(settings))
     return run_telegram(settings, catalog)
 
@@ -410,13 +414,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 async def _probe_db(settings: Settings) -> None:
     from bot.storage import Database
 
-    db = await Database.open(settings.founder_coach_db)
+    db = await Database.open(settings.database)
     await db.close()
 
 
 def _explain(exc: BaseException, settings: Settings) -> str:
     """One line for an error that stops the command (never a traceback)."""
     if isinstance(exc, StorageError):
+        if isinstance(settings.database, str):
+            return (
+                f"error: {exc}. Check FOUNDER_COACH_DATABASE_URL and that the PostgreSQL "
+                "server is running and reachable."
+            )
         return f"error: {exc}. Use --db or FOUNDER_COACH_DB for a file in a folder you can write."
     if isinstance(exc, BotError):
         return f"error: {exc}"
@@ -452,7 +461,7 @@ def _redact(text: str, settings: Settings) -> str:
         secret.get_secret_value()
         for secret in (settings.telegram_bot_token, settings.telegram_webhook_secret)
         if secret is not None
-    ]
+    ] + [settings.database_password or ""]
     for form in secret_forms(secrets):
         text = text.replace(form, REDACTED)
     return text
@@ -482,11 +491,20 @@ def _config_problem(exc: ValueError) -> str:
     return "; ".join(problems)
 
 
+def _db_option(given: str | None) -> dict[str, object]:
+    """``--db``: a PostgreSQL URL replaces FOUNDER_COACH_DATABASE_URL, a path the file."""
+    if given is None:
+        return {}
+    if is_postgres(given):
+        return {"founder_coach_database_url": given}
+    return {"founder_coach_database_url": "", "founder_coach_db": Path(given)}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``founder-coach`` and ``python -m bot``."""
     args = build_parser().parse_args(argv)
     try:
-        settings = load_settings(founder_coach_db=getattr(args, "db", None))
+        settings = load_settings(**_db_option(getattr(args, "db", None)))
     except ValueError as exc:
         print(f"configuration error: {_config_problem(exc)}", file=sys.stderr)
         return 2

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.knowledge.llm import LlmConfig
 
 _PACKAGE = Path(__file__).resolve().parent
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def _data_dir(name: str) -> Path:
@@ -60,6 +61,11 @@ class Settings(BaseSettings):
     )
     founder_coach_db: Path = Field(
         default=Path("data/founder-coach.db"), description="SQLite database file."
+    )
+    founder_coach_database_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL server (postgresql://user:password@host:5432/db) for several "
+        "workers; unset: the SQLite file FOUNDER_COACH_DB.",
     )
     founder_coach_exports: Path = Field(
         default=Path("exports"),
@@ -127,6 +133,7 @@ class Settings(BaseSettings):
         "founder_coach_llm_model",
         "telegram_webhook_url",
         "telegram_webhook_secret",
+        "founder_coach_database_url",
         mode="before",
     )
     @classmethod
@@ -147,6 +154,16 @@ class Settings(BaseSettings):
             raise ValueError(f"{name} is not a URL ({exc})") from None
         if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
             raise ValueError(f"{name} must be an http:// or https:// URL with a host")
+        return value
+
+    @field_validator("founder_coach_database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(POSTGRES_SCHEMES):
+            raise ValueError(
+                "FOUNDER_COACH_DATABASE_URL must be a PostgreSQL URL "
+                "(postgresql://user:password@host:5432/database)"
+            )
         return value
 
     @field_validator("telegram_admin_ids")
@@ -184,6 +201,28 @@ class Settings(BaseSettings):
             timeout=self.founder_coach_llm_timeout_seconds,
             daily_cap=self.founder_coach_llm_daily_cap,
         )
+
+    @property
+    def database(self) -> str | Path:
+        """What to open: the PostgreSQL URL if one is set, else the SQLite file."""
+        if self.founder_coach_database_url is not None:
+            return self.founder_coach_database_url.get_secret_value()
+        return self.founder_coach_db
+
+    @property
+    def database_password(self) -> str | None:
+        """The PostgreSQL URL's password, a secret kept out of logs and errors."""
+        if self.founder_coach_database_url is None:
+            return None
+        return urlsplit(self.founder_coach_database_url.get_secret_value()).password
+
+    @property
+    def database_folder(self) -> Path | None:
+        """The SQLite file's folder (where start-up checks are remembered); None otherwise."""
+        database = self.database
+        if isinstance(database, str) or str(database) == ":memory:":
+            return None
+        return database.parent
 
     @property
     def admin_ids(self) -> tuple[int, ...]:

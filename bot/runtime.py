@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 
 from bot.catalog import load_checked_catalog
 from bot.checkins.planner import QuietHours
@@ -40,13 +39,12 @@ async def open_coach(
     settings: Settings, *, target: Target, clock: Clock | None = None
 ) -> AsyncIterator[Coach]:
     """A ready Coach; the database is closed however the block ends."""
-    db = await Database.open(settings.founder_coach_db)  # an unusable one fails at once
+    db = await Database.open(settings.database)  # an unusable one fails at once
     try:
-        path = str(settings.founder_coach_db)
         catalog = load_checked_catalog(
             settings.founder_coach_flows_dir,
             settings.founder_coach_content_dir,
-            remember_in=None if path == ":memory:" else Path(path).parent,
+            remember_in=settings.database_folder,
         )
         yield Coach(
             db,

@@ -82,9 +82,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every database test on both backends, but those about the SQLite file."""
     if "backend" not in metafunc.fixturenames:
         return
-    if "db_path" in metafunc.fixturenames or metafunc.definition.get_closest_marker(
-        "sqlite_only"
-    ):
+    if "db_path" in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
         return  # the ``backend`` fixture: SQLite
     metafunc.parametrize("backend", BACKENDS)
 

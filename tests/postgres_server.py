@@ -157,8 +157,9 @@ def start() -> Server | str:
         as_postgres=as_postgres,
     )
     try:
-        _run_as(as_postgres, [str(binaries / "initdb"), "-D", str(data), "-U", "postgres",
-                              "--auth=trust", "--locale=C", "-E", "UTF8", "--no-sync"])  # fmt: skip
+        initdb = [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                  "--locale=C", "-E", "UTF8", "--no-sync"]  # fmt: skip
+        _run_as(as_postgres, initdb)
         options = (
             f"-c listen_addresses='' -k {folder} -c fsync=off -c synchronous_commit=off "
             "-c full_page_writes=off -c max_connections=200"

@@ -13,7 +13,14 @@ from bot.storage import (
     turns,
     users,
 )
-from bot.storage.db import Connection, Database, Rows, is_postgres, open_database
+from bot.storage.db import (
+    Connection,
+    Database,
+    Rows,
+    is_postgres,
+    open_database,
+    redacted,
+)
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations, schema_version
 from bot.storage.runs import Run
 from bot.storage.users import User
@@ -37,6 +44,7 @@ __all__ = [
     "open_database",
     "outbox",
     "records",
+    "redacted",
     "runs",
     "schema_version",
     "turns",

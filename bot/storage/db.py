@@ -23,6 +23,7 @@ from collections.abc import (
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.storage.dialect import Dialect
 
@@ -36,6 +37,15 @@ Script = Generator[Step, "Rows", _T]
 def is_postgres(target: str | Path) -> bool:
     """Whether a database target names a PostgreSQL server rather than a SQLite file."""
     return str(target).startswith(("postgresql://", "postgres://"))
+
+
+def redacted(target: str) -> str:
+    """A database target fit for a log line or an error: a URL's password as ``***``."""
+    parts = urlsplit(target)
+    if not is_postgres(target) or parts.password is None:
+        return target
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 class Rows:

@@ -22,12 +22,11 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from bot.errors import StorageError
-from bot.storage.db import Connection, Database, Rows, Script
+from bot.storage.db import Connection, Database, Rows, Script, redacted
 from bot.storage.dialect import POSTGRES, postgres_ddl, postgres_statement
 from bot.storage.migrations import MIGRATIONS
 
@@ -131,16 +130,6 @@ def _changed(status: str) -> int:
     """Rows changed, from a command tag: ``INSERT 0 1`` → 1, ``UPDATE 3`` → 3."""
     last = status.rsplit(" ", 1)[-1]
     return int(last) if last.isdigit() else 0
-
-
-def redacted(url: str) -> str:
-    """A PostgreSQL URL fit for a log line or an error: its password replaced by ``***``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[-1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 class PostgresDatabase(Database):

@@ -188,7 +188,7 @@ async def test_a_snapshot_reads_beside_the_writer_and_sees_only_committed_rows(
             await users.get_or_create(conn, channel="console", external_id="bob", now=clock.now())
         assert await count(reader) == 1  # its snapshot is the one it began with
         cannot_write = (sqlite3.OperationalError, asyncpg.ReadOnlySQLTransactionError)
-        with pytest.raises(cannot_write, match="read-?only"):
+        with pytest.raises(cannot_write, match=r"read-?only"):
             await reader.execute("DELETE FROM users")
     async with db.snapshot() as reader:
         assert await count(reader) == 2

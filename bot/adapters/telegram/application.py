@@ -124,7 +124,7 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
 
 def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped-def]
     async def post_init(app: Application) -> None:
-        db = await Database.open(settings.founder_coach_db)
+        db = await Database.open(settings.database)
         coach = Coach(
             db,
             catalog,
