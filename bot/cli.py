@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot import __version__
+from bot import __version__, cli_db
 from bot.catalog import check_catalog, load_checked_catalog
 from bot.config import Settings, load_settings
 from bot.errors import BotError, FlowDefinitionError, StorageError
@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument(
         "--user", help="only this founder (console:NAME, telegram:ID, or a bare name or id)"
     )
+    cli_db.add_commands(commands)
     return parser
 
 
@@ -382,6 +383,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return _write(data, args.output)
     if args.command == "checkins":
         return asyncio.run(_checkins_list(settings, args.user))
+    if args.command == "db":
+        return cli_db.run(args, settings)
     if args.command == "chat":
         return asyncio.run(_chat(settings, user=args.user, lang=args.lang, jsonl=args.jsonl))
     if settings.telegram_bot_token is None:

@@ -122,18 +122,35 @@ async def db(
         finally:
             await database.close()
         return
-    server: postgres_server.Server | None = request.getfixturevalue("postgres")
-    if server is None:
-        reason = f"no PostgreSQL: {_why_no_postgres[0]}"
-        if postgres_server.required():
-            pytest.fail(f"{reason} ({postgres_server.REQUIRE_VARIABLE}=1)")
-        pytest.skip(reason)
+    server = need_postgres(request)
     url = await server.create()
     database = await Database.open(url)
     try:
         yield database
     finally:
         await database.close()
+        await server.drop(url)
+
+
+def need_postgres(request: pytest.FixtureRequest) -> postgres_server.Server:
+    """The session's PostgreSQL server; the test skips without one (fails in CI)."""
+    server: postgres_server.Server | None = request.getfixturevalue("postgres")
+    if server is None:
+        reason = f"no PostgreSQL: {_why_no_postgres[0]}"
+        if postgres_server.required():
+            pytest.fail(f"{reason} ({postgres_server.REQUIRE_VARIABLE}=1)")
+        pytest.skip(reason)
+    return server
+
+
+@pytest.fixture
+async def empty_postgres(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """The URL of a new, empty PostgreSQL database (no schema yet), dropped afterwards."""
+    server = need_postgres(request)
+    url = await server.create(empty=True)
+    try:
+        yield url
+    finally:
         await server.drop(url)
 
 

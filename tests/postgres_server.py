@@ -84,12 +84,13 @@ class Server:
     def url(self, name: str) -> str:
         return with_database(self.admin_url, name)
 
-    async def create(self) -> str:
-        """A fresh database, migrated (a copy of the template); its URL."""
+    async def create(self, *, empty: bool = False) -> str:
+        """A fresh database, migrated (a copy of the template) unless ``empty``; its URL."""
         name = f"founder_coach_{os.getpid()}_{next(_names)}"
+        template = "template0" if empty else TEMPLATE
         conn = await asyncpg.connect(self.admin_url)
         try:
-            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         finally:
             await conn.close()
         return self.url(name)

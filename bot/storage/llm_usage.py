@@ -17,7 +17,7 @@ async def take(conn: Connection, user_id: int, day: date, cap: int) -> bool:
         return False
     await conn.execute(
         """INSERT INTO llm_usage (user_id, day, calls) VALUES (?, ?, 1)
-           ON CONFLICT (user_id, day) DO UPDATE SET calls = calls + 1""",
+           ON CONFLICT (user_id, day) DO UPDATE SET calls = llm_usage.calls + 1""",
         (user_id, day.isoformat()),
     )
     return True

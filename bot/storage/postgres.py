@@ -26,9 +26,9 @@ from typing import Any, TypeVar
 import asyncpg
 
 from bot.errors import StorageError
+from bot.storage import migrations
 from bot.storage.db import Connection, Database, Rows, Script, redacted
 from bot.storage.dialect import POSTGRES, postgres_ddl, postgres_statement
-from bot.storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,8 @@ class PostgresDatabase(Database):
     async def migrate(self, *, target: int | None = None) -> list[int]:
         """Apply the migrations the database lacks, each in its own transaction with its row
         in ``schema_version``, holding the migration lock; the versions applied."""
-        latest = MIGRATIONS[-1].version
+        steps = migrations.MIGRATIONS  # read now: a test may add a step
+        latest = steps[-1].version
         target = latest if target is None else target
         applied: list[int] = []
         async with self._acquire() as raw:
@@ -192,7 +193,7 @@ class PostgresDatabase(Database):
                             f"the database is at schema {current}, newer than this coach "
                             f"({latest})"
                         )
-                    for migration in MIGRATIONS:
+                    for migration in steps:
                         if migration.version <= current or migration.version > target:
                             continue
                         async with raw.transaction():

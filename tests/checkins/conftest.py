@@ -1,11 +1,9 @@
-"""A Coach with a check-in service: frozen clock, real SQLite file, a recording sender."""
+"""A Coach with a check-in service: frozen clock, a real database, a recording sender."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -39,12 +37,9 @@ def outbox() -> Outbox:
 
 
 @pytest.fixture
-async def coach_db(tmp_path: Path) -> AsyncIterator[Database]:
-    db = await Database.open(tmp_path / "coach.db")
-    try:
-        yield db
-    finally:
-        await db.close()
+def coach_db(db: Database) -> Database:
+    """The suite's ``db``: a SQLite file, or a PostgreSQL database of its own."""
+    return db
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from bot.models import UserRef
 from bot.storage import checkins
 from tests.checkins.conftest import Outbox
 from tests.coach.helpers import last_question, say
+from tests.dbrows import rows
 
 ADA = UserRef(channel="console", external_id="ada", display_name="Ada")
 ONBOARDING = [
@@ -53,11 +53,6 @@ async def commit_after_funding(coach: Coach) -> list:
     raise AssertionError("funding did not finish")
 
 
-def rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
-
-
 async def test_commitment_becomes_a_checkin_in_the_founders_zone(
     full_coach: Coach, clock: FrozenClock, tmp_path: Path
 ) -> None:
@@ -72,11 +67,11 @@ async def test_commitment_becomes_a_checkin_in_the_founders_zone(
     replies = await say(full_coach, ADA, "h09")
     assert any(f"{offered}: Mon 9 Mar, 09:00" in r.text for r in replies)
     assert last_question(replies).type == "menu"
-    db = tmp_path / "coach.db"
-    assert rows(db, "SELECT text, flow_id, status FROM commitments") == [
+    db = full_coach.db
+    assert await rows(db, "SELECT text, flow_id, status FROM commitments") == [
         (offered, "funding", "open")
     ]
-    assert rows(db, "SELECT kind, due_at, timezone, local_intent, status FROM checkins") == [
+    assert await rows(db, "SELECT kind, due_at, timezone, local_intent, status FROM checkins") == [
         (
             "commitment",
             "2026-03-09T01:00:00.000000+00:00",
@@ -114,8 +109,8 @@ async def test_fire_sends_once_even_when_fired_twice(
     assert len(outbox.sent) == 1
     text = "\n".join(outbox.texts())
     assert "Send the deck to 5 angels" in text
-    assert rows(tmp_path / "coach.db", "SELECT status, attempts FROM checkins") == [("sent", 1)]
-    assert rows(tmp_path / "coach.db", "SELECT result FROM checkin_attempts") == [("sent",)]
+    assert await rows(full_coach.db, "SELECT status, attempts FROM checkins") == [("sent", 1)]
+    assert await rows(full_coach.db, "SELECT result FROM checkin_attempts") == [("sent",)]
 
 
 async def test_answer_is_stored_and_the_next_checkin_scheduled(
@@ -134,12 +129,12 @@ async def test_answer_is_stored_and_the_next_checkin_scheduled(
     assert last_question(replies).step == "next"
     replies = await say(full_coach, ADA, "in_3_days")
     assert any(r.type == "advice" for r in replies)
-    db = tmp_path / "coach.db"
-    assert rows(db, "SELECT status, outcome, note FROM checkins WHERE id = 1") == [
+    db = full_coach.db
+    assert await rows(db, "SELECT status, outcome, note FROM checkins WHERE id = 1") == [
         ("answered", "not_yet", "Two meetings moved to next week")
     ]
-    assert rows(db, "SELECT status FROM commitments") == [("not_yet",)]
-    assert rows(db, "SELECT status, local_intent FROM checkins WHERE id = 2") == [
+    assert await rows(db, "SELECT status FROM commitments") == [("not_yet",)]
+    assert await rows(db, "SELECT status, local_intent FROM checkins WHERE id = 2") == [
         ("scheduled", "2026-03-05T17:00")
     ]
 
@@ -151,7 +146,7 @@ async def test_a_checkin_never_interrupts_a_question(
     await say(full_coach, ADA, "/team")  # mid-flow, just now
     assert await service.fire(checkin_id) is None
     assert outbox.sent == []
-    assert rows(tmp_path / "coach.db", "SELECT status, due_at FROM checkins") == [
+    assert await rows(full_coach.db, "SELECT status, due_at FROM checkins") == [
         ("scheduled", to_text(clock.now() + timedelta(minutes=5)))
     ]
     clock.advance(timedelta(minutes=30))  # idle for a while: now it may come
@@ -168,7 +163,7 @@ async def test_quiet_hours_wait_for_the_morning(
     clock.advance(timedelta(hours=1))  # 00:30 local, idle
     assert await service.fire(checkin_id) is None
     assert outbox.sent == []
-    assert rows(tmp_path / "coach.db", "SELECT due_at FROM checkins") == [
+    assert await rows(full_coach.db, "SELECT due_at FROM checkins") == [
         ("2026-03-03T00:00:00.000000+00:00",)
     ]
 
@@ -189,8 +184,11 @@ async def test_catch_up_sends_recent_and_marks_old_missed(
         await service.fire(checkin_id)
     await service.fire(recent)
     assert len(outbox.sent) == 1
-    db = tmp_path / "coach.db"
-    assert dict(rows(db, "SELECT id, status FROM checkins")) == {recent: "sent", old: "missed"}
+    db = full_coach.db
+    assert dict(await rows(db, "SELECT id, status FROM checkins")) == {
+        recent: "sent",
+        old: "missed",
+    }
 
 
 async def test_missed_weekly_updates_collapse_into_one(
@@ -206,7 +204,7 @@ async def test_missed_weekly_updates_collapse_into_one(
             )  # fmt: skip
     plan = await service.recover()
     assert [checkin_id for checkin_id, _ in plan] == [3]
-    assert dict(rows(tmp_path / "coach.db", "SELECT id, status FROM checkins")) == {
+    assert dict(await rows(full_coach.db, "SELECT id, status FROM checkins")) == {
         1: "missed",
         2: "missed",
         3: "scheduled",
@@ -226,9 +224,11 @@ async def test_one_reminder_then_missed(
     await service.sweep()
     await service.sweep()
     assert len(outbox.sent) == 2
-    db = tmp_path / "coach.db"
-    assert rows(db, "SELECT status FROM checkins") == [("missed",)]
-    assert rows(db, "SELECT status FROM flow_runs WHERE flow_id = 'checkin'") == [("cancelled",)]
+    db = full_coach.db
+    assert await rows(db, "SELECT status FROM checkins") == [("missed",)]
+    assert await rows(db, "SELECT status FROM flow_runs WHERE flow_id = 'checkin'") == [
+        ("cancelled",)
+    ]
 
 
 async def test_blocked_founder_pauses_checkins_until_they_write_again(
@@ -244,18 +244,21 @@ async def test_blocked_founder_pauses_checkins_until_they_write_again(
     clock.advance(timedelta(hours=1))
     outbox.result = SendResult.BLOCKED
     assert await service.fire(first) is SendResult.BLOCKED
-    db = tmp_path / "coach.db"
-    assert rows(db, "SELECT status FROM checkins ORDER BY id") == [
+    db = full_coach.db
+    assert await rows(db, "SELECT status FROM checkins ORDER BY id") == [
         ("paused_blocked",),
         ("paused_blocked",),
     ]
-    assert rows(db, "SELECT active FROM users") == [(0,)]
+    assert await rows(db, "SELECT active FROM users") == [(0,)]
     scheduled: list[int] = []
     full_coach.on_scheduled.append(lambda checkin_id, _due: scheduled.append(checkin_id))
     clock.advance(timedelta(hours=1))
     await say(full_coach, ADA, "/menu")  # they unblocked the bot and wrote
-    assert rows(db, "SELECT status FROM checkins ORDER BY id") == [("scheduled",), ("scheduled",)]
-    assert rows(db, "SELECT active FROM users") == [(1,)]
+    assert await rows(db, "SELECT status FROM checkins ORDER BY id") == [
+        ("scheduled",),
+        ("scheduled",),
+    ]
+    assert await rows(db, "SELECT active FROM users") == [(1,)]
     assert sorted(scheduled) == [first, first + 1]
     listing = await say(full_coach, ADA, "/checkins")
     assert "Nothing is scheduled" not in " ".join(r.text for r in listing)
@@ -276,8 +279,11 @@ async def test_a_long_block_misses_what_fell_due_meanwhile(
     await service.fire(first)
     clock.advance(timedelta(days=3))
     await say(full_coach, ADA, "/menu")
-    db = tmp_path / "coach.db"
-    assert rows(db, "SELECT status FROM checkins ORDER BY id") == [("missed",), ("scheduled",)]
+    db = full_coach.db
+    assert await rows(db, "SELECT status FROM checkins ORDER BY id") == [
+        ("missed",),
+        ("scheduled",),
+    ]
 
 
 async def test_send_errors_retry_with_backoff_and_are_recorded(
@@ -287,14 +293,17 @@ async def test_send_errors_retry_with_backoff_and_are_recorded(
     clock.advance(timedelta(hours=1))
     outbox.result = SendResult.ERROR
     await service.fire(checkin_id)
-    db = tmp_path / "coach.db"
-    assert rows(db, "SELECT status, attempts, due_at FROM checkins") == [
+    db = full_coach.db
+    assert await rows(db, "SELECT status, attempts, due_at FROM checkins") == [
         ("scheduled", 1, to_text(clock.now() + timedelta(minutes=2)))
     ]
     clock.advance(timedelta(minutes=3))
     outbox.result = SendResult.SENT
     await service.fire(checkin_id)
-    assert rows(db, "SELECT result FROM checkin_attempts ORDER BY id") == [("error",), ("sent",)]
+    assert await rows(db, "SELECT result FROM checkin_attempts ORDER BY id") == [
+        ("error",),
+        ("sent",),
+    ]
     assert len(outbox.sent) == 1
 
 
@@ -313,9 +322,9 @@ async def test_interrupted_send_is_sent_again_once_its_lease_is_over(
     clock.advance(timedelta(minutes=2))
     assert await service.fire(checkin_id) is SendResult.SENT
     assert len(outbox.sent) == 1
-    db = tmp_path / "coach.db"
-    assert rows(db, "SELECT status, attempts FROM checkins") == [("sent", 2)]
-    assert rows(db, "SELECT result FROM checkin_attempts ORDER BY id") == [
+    db = full_coach.db
+    assert await rows(db, "SELECT status, attempts FROM checkins") == [("sent", 2)]
+    assert await rows(db, "SELECT result FROM checkin_attempts ORDER BY id") == [
         ("interrupted",),
         ("sent",),
     ]
@@ -331,7 +340,7 @@ async def test_a_stale_claim_is_swept_and_sent(
     clock.advance(timedelta(seconds=1))
     await service.sweep()
     assert len(outbox.sent) == 1
-    assert rows(tmp_path / "coach.db", "SELECT status FROM checkins") == [("sent",)]
+    assert await rows(full_coach.db, "SELECT status FROM checkins") == [("sent",)]
 
 
 async def test_an_unknown_outcome_is_sent_again_and_interruptions_are_capped(
@@ -343,15 +352,15 @@ async def test_an_unknown_outcome_is_sent_again_and_interruptions_are_capped(
     clock.advance(timedelta(minutes=1))
     outbox.result = SendResult.UNKNOWN
     assert await service.fire(checkin_id) is SendResult.UNKNOWN
-    db = tmp_path / "coach.db"
-    assert rows(db, "SELECT status, due_at FROM checkins") == [
+    db = full_coach.db
+    assert await rows(db, "SELECT status, due_at FROM checkins") == [
         ("scheduled", to_text(clock.now() + service.policy.retry_unknown))
     ]
     clock.advance(service.policy.retry_unknown)
     outbox.result = SendResult.SENT
     assert await service.fire(checkin_id) is SendResult.SENT
     assert len(outbox.sent) == 1  # the recording sender keeps only the sends that succeeded
-    assert rows(db, "SELECT result FROM checkin_attempts ORDER BY id") == [
+    assert await rows(db, "SELECT result FROM checkin_attempts ORDER BY id") == [
         ("unknown",),
         ("sent",),
     ]
@@ -362,7 +371,7 @@ async def test_an_unknown_outcome_is_sent_again_and_interruptions_are_capped(
         assert await checkins.claim(conn, second, clock.now(), until=clock.now(), by="dead")
     clock.advance(service.policy.grace + timedelta(minutes=1))  # and it is long overdue
     assert await service.fire(second) is None
-    assert rows(db, f"SELECT status FROM checkins WHERE id = {second}") == [("failed",)]
+    assert await rows(db, f"SELECT status FROM checkins WHERE id = {second}") == [("failed",)]
 
 
 async def _seed_more(coach: Coach, clock: FrozenClock) -> int:
@@ -380,7 +389,7 @@ async def test_timezone_change_keeps_the_local_time(
     async with full_coach.db.transaction() as conn:
         await checkins.set_status(conn, 1, "scheduled", local_intent="2026-03-09T09:00")
     await say(full_coach, ADA, "/timezone Berlin")
-    assert rows(tmp_path / "coach.db", "SELECT due_at, timezone FROM checkins") == [
+    assert await rows(full_coach.db, "SELECT due_at, timezone FROM checkins") == [
         ("2026-03-09T08:00:00.000000+00:00", "Europe/Berlin")
     ]
 
@@ -408,4 +417,4 @@ async def test_checkins_command_lists_and_manages(
     assert replies[0].text.startswith("Resumed")
     other = UserRef(channel="console", external_id="eve")
     replies = await tap(full_coach, other, None, "checkins", f"cancel:{checkin_id}")
-    assert rows(tmp_path / "coach.db", "SELECT status FROM checkins") == [("scheduled",)]
+    assert await rows(full_coach.db, "SELECT status FROM checkins") == [("scheduled",)]

@@ -14,8 +14,9 @@ from bot.checkins.service import CheckinService
 from bot.clock import FrozenClock
 from bot.coach import Coach
 from tests.checkins.conftest import Outbox
-from tests.checkins.test_checkins_dispatch import ADA, onboard, rows
+from tests.checkins.test_checkins_dispatch import ADA, onboard
 from tests.coach.helpers import last_question, say
+from tests.dbrows import rows
 
 # a prompt on one provider's API, public data only, spot checks, nothing stops a copy
 ANSWERS = {"approach": "1", "providers": "1", "data_assets": "5", "feedback_loop": "3",
@@ -43,9 +44,9 @@ async def test_a_product_commitment_gets_product_checkin_advice(
     await say(full_coach, ADA, "in_a_week")
     replies = await say(full_coach, ADA, "h09")
     assert last_question(replies).type == "menu"
-    db = tmp_path / "coach.db"
-    assert rows(db, "SELECT text, flow_id FROM commitments") == [(offered, "product_tech")]
-    [(checkin_id,)] = rows(db, "SELECT id FROM checkins")
+    db = full_coach.db
+    assert await rows(db, "SELECT text, flow_id FROM commitments") == [(offered, "product_tech")]
+    [(checkin_id,)] = await rows(db, "SELECT id FROM checkins")
     clock.advance(timedelta(days=7))
     await service.fire(checkin_id)
     question = outbox.sent[0][1][-1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from bot.coach import Coach
 from tests.checkins.conftest import Outbox
 from tests.checkins.test_checkins_dispatch import ADA, onboard
 from tests.coach.helpers import last_question, say
+from tests.dbrows import rows
 
 GOALS = "SELECT value_json FROM facts WHERE flow_id = 'update' AND name = 'goals'"
 
@@ -38,11 +38,10 @@ async def test_first_update_schedules_the_weekly_one(
         "goals_next": "Close one pilot\nHire an ML engineer", "weekday": "mon", "hour": "h09",
     })  # fmt: skip
     assert any("Your next weekly update: 2026-03-09 09:00" in r.text for r in replies)
-    with sqlite3.connect(tmp_path / "coach.db") as conn:
-        row = conn.execute("SELECT kind, due_at, local_intent, status FROM checkins").fetchone()
-        goals = conn.execute(
-            "SELECT value_json FROM facts WHERE flow_id = 'update' AND name = 'goals'"
-        ).fetchone()
+    [row] = await rows(full_coach.db, "SELECT kind, due_at, local_intent, status FROM checkins")
+    [goals] = await rows(
+        full_coach.db, "SELECT value_json FROM facts WHERE flow_id = 'update' AND name = 'goals'"
+    )
     assert row == (
         "weekly_update",
         "2026-03-09T01:00:00.000000+00:00",
@@ -83,10 +82,9 @@ async def test_the_scheduled_update_shows_last_week_and_carries_goals(
     replies = await say(full_coach, ADA, "1")  # confirm the review
     text = "\n".join(r.text for r in replies)
     assert "+60" in text or "60" in text  # the change is computed: 360 - 300
-    with sqlite3.connect(tmp_path / "coach.db") as conn:
-        goals = conn.execute(
-            "SELECT value_json FROM facts WHERE flow_id = 'update' AND name = 'goals'"
-        ).fetchone()
-        statuses = conn.execute("SELECT status FROM checkins ORDER BY id").fetchall()
+    [goals] = await rows(
+        full_coach.db, "SELECT value_json FROM facts WHERE flow_id = 'update' AND name = 'goals'"
+    )
+    statuses = await rows(full_coach.db, "SELECT status FROM checkins ORDER BY id")
     assert goals == ('["Book 5 demos"]',)
     assert statuses == [("answered",), ("scheduled",)]

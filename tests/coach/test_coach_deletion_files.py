@@ -70,6 +70,7 @@ async def test_a_deleted_founders_words_are_gone_from_the_database_and_wal_files
         assert (await rows.fetchone())[0] == 1
 
 
+@pytest.mark.sqlite_only
 async def test_secure_delete_is_on_whatever_sqlite_was_built_with(db: Database) -> None:
     async with db.reading() as conn, conn.execute("PRAGMA secure_delete") as rows:
         assert (await rows.fetchone())[0] == 1

@@ -5,7 +5,6 @@ and options that exclude the others refused on buttons too (issue #11)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,13 +15,9 @@ from bot.coach import Coach
 from bot.models import OutMessage
 from bot.storage import checkins
 from tests.coach.helpers import ADA, last_question, say, start, tap
+from tests.dbrows import rows
 
 # START in tests/conftest.py: Monday 2026-03-02 09:00 UTC
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
 
 
 async def onboard(coach: Coach, *, zone: str = "Berlin", language: str = "English") -> list:
@@ -72,10 +67,10 @@ async def test_a_currency_typed_once_is_shown_with_every_amount(
     assert any(line.endswith(": CAD 55,000") for line in lines), lines
     assert any(line.endswith(": CAD 12,000") for line in lines), lines  # a bare $ stays CAD
     assert any(line.endswith(": CAD 2.5M") for line in lines), lines
-    assert rows(tmp_path / "coach.db", "SELECT currency FROM users") == [("CAD",)]
-    assert rows(
-        tmp_path / "coach.db", "SELECT value_json FROM answers WHERE step_id = 'cash'"
-    ) == [("450000",)]
+    assert await rows(full_coach.db, "SELECT currency FROM users") == [("CAD",)]
+    assert await rows(full_coach.db, "SELECT value_json FROM answers WHERE step_id = 'cash'") == [
+        ("450000",)
+    ]
     replies = await say(full_coach, ADA, "1")
     advice = "\n".join(reply.text for reply in replies)
     assert "CAD 450,000 in the bank at a net burn of CAD 55,000 a month" in advice
@@ -133,12 +128,12 @@ async def test_an_offset_zone_is_shown_as_utc_minus(full_coach: Coach, tmp_path:
     review = last_question(await onboard(full_coach, zone="UTC-3"))
     assert "Time zone: UTC-3" in review_lines(review)
     await say(full_coach, ADA, "1")
-    assert rows(tmp_path / "coach.db", "SELECT timezone FROM users") == [("Etc/GMT+3",)]
+    assert await rows(full_coach.db, "SELECT timezone FROM users") == [("Etc/GMT+3",)]
     replies = await say(full_coach, ADA, "/timezone")
     assert replies[0].text.startswith("Your time zone is UTC-3.")
     replies = await say(full_coach, ADA, "/timezone UTC+8")
     assert replies[0].text == "Time zone set to UTC+8."
-    assert rows(tmp_path / "coach.db", "SELECT timezone FROM users") == [("Etc/GMT-8",)]
+    assert await rows(full_coach.db, "SELECT timezone FROM users") == [("Etc/GMT-8",)]
 
 
 async def test_zones_in_chinese(full_coach: Coach) -> None:
@@ -231,7 +226,7 @@ async def test_a_date_at_when_and_a_time_at_the_hour(full_coach: Coach, tmp_path
         "Email five pilot customers about pricing: Fri 13 Mar, 21:30" in reply.text
         for reply in replies
     )
-    assert rows(tmp_path / "coach.db", "SELECT local_intent, timezone FROM checkins") == [
+    assert await rows(full_coach.db, "SELECT local_intent, timezone FROM checkins") == [
         ("2026-03-13T21:30", "Europe/Berlin")
     ]
 
@@ -242,7 +237,7 @@ async def test_tomorrow_at_3pm_in_chinese(full_coach: Coach, tmp_path: Path) -> 
     assert last_question(replies).step == "hour"
     replies = await say(full_coach, ADA, "下午3点")
     assert any("3月3日（周二）15:00" in reply.text for reply in replies), [r.text for r in replies]
-    assert rows(tmp_path / "coach.db", "SELECT local_intent FROM checkins") == [
+    assert await rows(full_coach.db, "SELECT local_intent FROM checkins") == [
         ("2026-03-03T15:00",)
     ]
 

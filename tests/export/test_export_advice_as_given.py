@@ -8,8 +8,6 @@ on a short runway" quoted today's runway after a later funding run had lengthene
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,12 +22,9 @@ from tests.content.walker import answer_for
 
 
 @pytest.fixture
-async def coach(tmp_path: Path, real_catalog: Catalog, clock: FrozenClock) -> AsyncIterator[Coach]:
-    db = await Database.open(tmp_path / "coach.db")
-    try:
-        yield Coach(db, real_catalog, clock)
-    finally:
-        await db.close()
+def coach(db: Database, real_catalog: Catalog, clock: FrozenClock) -> Coach:
+    """A Coach over every flow, on either backend (the suite's ``db``)."""
+    return Coach(db, real_catalog, clock)
 
 
 async def walk(coach: Coach, command: str, locale: str, typed: dict[str, str]) -> None:

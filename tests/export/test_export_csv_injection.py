@@ -12,9 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -55,12 +53,9 @@ def assert_inert(table: list[list[str]]) -> None:
 
 
 @pytest.fixture
-async def coach(tmp_path: Path, real_catalog: Catalog, clock: FrozenClock) -> AsyncIterator[Coach]:
-    db = await Database.open(tmp_path / "coach.db")
-    try:
-        yield Coach(db, real_catalog, clock)
-    finally:
-        await db.close()
+def coach(db: Database, real_catalog: Catalog, clock: FrozenClock) -> Coach:
+    """A Coach over every flow, on either backend (the suite's ``db``)."""
+    return Coach(db, real_catalog, clock)
 
 
 async def test_a_founders_hostile_answers_are_text_in_the_csv(coach: Coach) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,12 +27,9 @@ BOB = UserRef(channel="console", external_id="bob", display_name="Bob")
 
 
 @pytest.fixture
-async def coach(tmp_path: Path, real_catalog: Catalog, clock: FrozenClock) -> AsyncIterator[Coach]:
-    db = await Database.open(tmp_path / "coach.db")
-    try:
-        yield Coach(db, real_catalog, clock)
-    finally:
-        await db.close()
+def coach(db: Database, real_catalog: Catalog, clock: FrozenClock) -> Coach:
+    """A Coach over every flow, on either backend (the suite's ``db``)."""
+    return Coach(db, real_catalog, clock)
 
 
 async def export(coach: Coach, who: UserRef, choice: str) -> bytes:

@@ -8,7 +8,6 @@ goals labelled with their week; a change only between updates a week or more apa
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -192,12 +191,9 @@ def test_a_change_needs_two_updates_a_week_apart(
 
 
 @pytest.fixture
-async def coach(tmp_path: Path, real_catalog: Catalog, clock: FrozenClock):  # type: ignore[no-untyped-def]
-    db = await Database.open(tmp_path / "coach.db")
-    try:
-        yield Coach(db, real_catalog, clock)
-    finally:
-        await db.close()
+def coach(db: Database, real_catalog: Catalog, clock: FrozenClock) -> Coach:
+    """A Coach over every flow, on either backend (the suite's ``db``)."""
+    return Coach(db, real_catalog, clock)
 
 
 async def _month(coach: Coach, clock: FrozenClock, obstacle: str) -> None:
