@@ -16,9 +16,9 @@ from bot.adapters.telegram.menus import set_commands
 from bot.adapters.telegram.registration import Wanted, describe, register, wanted
 from bot.adapters.telegram.startup import with_retries
 from bot.adapters.telegram.webhook import check_webhook_settings
-from bot.catalog import load_checked_catalog
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.engine import load_catalog
+from bot.errors import ConfigError, FlowDefinitionError
 from bot.rendering.renderer import Renderer
 
 
@@ -49,9 +49,12 @@ async def webhook_command(
     if action == "set":
         check_webhook_settings(settings)
         want = wanted(settings, ALLOWED_UPDATES)
-        catalog = load_checked_catalog(
-            settings.founder_coach_flows_dir, settings.founder_coach_content_dir, remember_in=None
+        # the menu needs the labels only: the workers check every template when they start
+        catalog = load_catalog(
+            settings.founder_coach_flows_dir, settings.founder_coach_content_dir, strict=False
         )
+        if catalog.problems:
+            raise FlowDefinitionError(list(catalog.problems))
         renderer = Renderer(catalog, default_locale=settings.founder_coach_locale)
     async with _bot(settings) as bot:
         if action == "info":
