@@ -71,6 +71,10 @@ class HealthHandler(tornado.web.RequestHandler):
         """Tornado's per-request set-up."""
         self.worker = worker
 
+    def compute_etag(self) -> None:
+        """No ETag: a probe must never be answered 304 from a cache."""
+        return
+
     async def get(self) -> None:
         """Answer with the status code and a one-field JSON body."""
         ok, body = await self.worker.healthy()

@@ -175,5 +175,8 @@ async def start_webhook(
             server.stop()
             raise
     where = f"{settings.telegram_webhook_listen}:{settings.telegram_webhook_port}"
-    log.info("webhook listening on %s", where)
+    if settings.registers_webhook:
+        log.info("webhook listening on %s", where)
+    else:
+        log.info("webhook listening on %s (registered by `founder-coach webhook set`)", where)
     return WebhookServer(server, worker)
