@@ -5,6 +5,10 @@
 #         token nor a terminal it refuses to start: exit status 2, and the reason in one
 #         line of `docker logs`, rather than greeting nobody and exiting 0)
 # Exports made in the console go to /data/exports, on the volume.
+# Several workers on PostgreSQL: deploy/compose.yaml runs this same image as `db migrate`,
+# `webhook set` and three `run` workers (FOUNDER_COACH_DATABASE_URL, the webhook settings);
+# their health check probes /healthz on the webhook port with this image's python (no curl),
+# and `docker stop` sends SIGTERM, which drains a worker before it exits 0.
 
 FROM python:3.11-slim AS build
 WORKDIR /src

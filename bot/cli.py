@@ -128,16 +128,51 @@ def build_parser() -> argparse.ArgumentParser:
         "--user", help="only this founder (console:NAME, telegram:ID, or a bare name or id)"
     )
     cli_db.add_commands(commands)
+    webhook = commands.add_parser(
+        "webhook",
+        help="register, show or remove the Telegram webhook (once per deploy)",
+        description="The webhook at Telegram, for the workers behind a load balancer (they "
+        "never register it\nthemselves). Uses TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_URL and "
+        "TELEGRAM_WEBHOOK_SECRET.\n\nExample: founder-coach webhook set",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    webhook_commands = webhook.add_subparsers(
+        dest="webhook_command", required=True, metavar="ACTION"
+    )
+    setting = webhook_commands.add_parser(
+        "set",
+        help="setWebhook if Telegram's differs from the settings; set the command menus",
+        description="Compare Telegram's webhook with the settings and call setWebhook only "
+        "when they differ\n(pending updates are kept); then set the command menus.\n\n"
+        "Example: founder-coach webhook set",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    setting.add_argument(
+        "--force",
+        action="store_true",
+        help="call setWebhook even if nothing seems to differ (after changing the secret, "
+        "which Telegram never shows)",
+    )
+    webhook_commands.add_parser(
+        "info",
+        help="show the webhook Telegram has (never the token or the secret)",
+        description="Show Telegram's webhook: address, pending updates, last error, and "
+        "whether it matches the settings.\n\nExample: founder-coach webhook info",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    webhook_commands.add_parser(
+        "delete",
+        help="remove the webhook (pending updates are kept for long polling)",
+        description="Remove the webhook; Telegram keeps the pending updates for "
+        "`founder-coach run`\nwith long polling.\n\nExample: founder-coach webhook delete",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     return parser
 
 
 def _configure_logging(settings: Settings, *, conversation: bool) -> None:
     """Log through the redacting formatter; a terminal conversation stays quiet by default."""
-    secrets = [
-        secret.get_secret_value()
-        for secret in (settings.telegram_bot_token, settings.telegram_webhook_secret)
-        if secret is not None
-    ] + [settings.database_password or ""]
+    secrets = settings.secrets
     level = settings.founder_coach_log_level
     if conversation and "founder_coach_log_level" not in settings.model_fields_set:
         level = "WARNING"  # INFO lines would interleave with the conversation on the screen
@@ -385,6 +420,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_checkins_list(settings, args.user))
     if args.command == "db":
         return cli_db.run(args, settings)
+    if args.command == "webhook":
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
+        from bot.adapters.telegram.admin import webhook_command
+
+        return asyncio.run(
+            webhook_command(
+                settings,
+                args.webhook_command,
+                force=getattr(args, "force", False),
+                say=lambda line: print(_redact(line, settings)),
+            )
+        )
     if args.command == "chat":
         return asyncio.run(_chat(settings, user=args.user, lang=args.lang, jsonl=args.jsonl))
     if settings.telegram_bot_token is None:
@@ -460,12 +507,7 @@ def _explain(exc: BaseException, settings: Settings) -> str:
 
 
 def _redact(text: str, settings: Settings) -> str:
-    secrets = [
-        secret.get_secret_value()
-        for secret in (settings.telegram_bot_token, settings.telegram_webhook_secret)
-        if secret is not None
-    ] + [settings.database_password or ""]
-    for form in secret_forms(secrets):
+    for form in secret_forms(settings.secrets):
         text = text.replace(form, REDACTED)
     return text
 

@@ -27,7 +27,11 @@ class Settings(BaseSettings):
     """Everything an operator can configure. Environment variables win over ``.env``."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,  # Settings(database_url=...) as well as the variable's name
     )
 
     telegram_bot_token: SecretStr | None = Field(
@@ -58,6 +62,18 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = Field(default=8443, description="Port of the webhook server.")
     telegram_webhook_path: str = Field(
         default="telegram", description="URL path of the webhook (never the token)."
+    )
+    telegram_webhook_max_connections: int = Field(
+        default=40,
+        ge=1,
+        le=100,
+        description="Requests Telegram may have open to the webhook at once (its default: 40).",
+    )
+    telegram_webhook_register: bool | None = Field(
+        default=None,
+        description="Whether `founder-coach run` registers the webhook at Telegram when it "
+        "starts. Unset: yes on SQLite (one process), never on PostgreSQL (several workers: "
+        "`founder-coach webhook set` registers it once per deploy).",
     )
     founder_coach_db: Path = Field(
         default=Path("data/founder-coach.db"), description="SQLite database file."
@@ -180,6 +196,33 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", value.strip()):
             raise ValueError("FOUNDER_COACH_QUIET_HOURS must look like 22:00-08:00")
         return value.strip()
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret a log line or an error message must never show."""
+        found = [
+            secret.get_secret_value()
+            for secret in (
+                self.telegram_bot_token,
+                self.telegram_webhook_secret,
+                self.founder_coach_llm_api_key,
+            )
+            if secret is not None
+        ]
+        password = self.database_password
+        return [*found, *([password] if password else [])]
+
+    @property
+    def shared_database(self) -> bool:
+        """Whether the database is PostgreSQL, shared by several workers (else SQLite)."""
+        return self.founder_coach_database_url is not None
+
+    @property
+    def registers_webhook(self) -> bool:
+        """Whether ``run`` calls setWebhook and sets the command menus when it starts."""
+        if self.telegram_webhook_register is None:
+            return not self.shared_database
+        return self.telegram_webhook_register
 
     @property
     def quiet_hours(self) -> tuple[time, time]:

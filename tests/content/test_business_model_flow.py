@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.telegram.application import COMMANDS
+from bot.adapters.telegram.menus import COMMANDS
 from bot.engine import Catalog
 from bot.export.investor import investor_update
 from bot.export.summary import UnitEconomics

@@ -25,7 +25,8 @@ Wire format
     sent can be fetched with ``getFile`` and ``/file/bot{token}/{file_path}``.
 
 Methods
-    getMe, deleteWebhook (drop_pending_updates), setWebhook, getWebhookInfo, getUpdates (offset,
+    getMe, deleteWebhook (drop_pending_updates), setWebhook (url, secret_token, max_connections,
+    allowed_updates, drop_pending_updates), getWebhookInfo (never the secret), getUpdates (offset,
     limit, allowed_updates, long-poll ``timeout``; a second concurrent poll ends the first with
     409 Conflict, as Telegram does; getUpdates while a webhook is set is 409), sendMessage,
     editMessageText, editMessageReplyMarkup, deleteMessage, answerCallbackQuery, sendDocument,
@@ -620,6 +621,11 @@ class FakeBotApi:
         self.count_429 = 0
         self.confirmed_offset = 0
         self.webhook_url = ""
+        self.webhook_secret = ""
+        self.webhook_max_connections = 40
+        self.webhook_allowed_updates: list[str] | None = None
+        # (unix time, message) of the last failed delivery, as getWebhookInfo reports it
+        self.webhook_last_error: tuple[int, str] | None = None
         self.allowed_updates: list[str] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
 
@@ -1348,17 +1354,32 @@ class FakeBotApi:
         url = params.get("url") or ""
         if url and not url.startswith("https://"):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        max_connections = params.get("max_connections", 40)
+        if not isinstance(max_connections, int) or not 1 <= max_connections <= 100:
+            raise bad_request("bad webhook: Wrong max_connections specified")
         self.webhook_url = url
+        self.webhook_secret = str(params.get("secret_token") or "")
+        self.webhook_max_connections = max_connections
+        allowed = params.get("allowed_updates")
+        self.webhook_allowed_updates = list(allowed) if isinstance(allowed, list) else None
+        self.webhook_last_error = None  # Telegram forgets the last error of the old webhook
         if params.get("drop_pending_updates") is True:
             self._updates.clear()
         return True
 
     def _get_webhook_info(self, params: dict[str, Any], files: Any, token: str) -> dict[str, Any]:
-        return {
+        info: dict[str, Any] = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook_url:  # as Telegram: the secret token is never shown
+            info["max_connections"] = self.webhook_max_connections
+            if self.webhook_allowed_updates is not None:
+                info["allowed_updates"] = self.webhook_allowed_updates
+            if self.webhook_last_error is not None:
+                info["last_error_date"], info["last_error_message"] = self.webhook_last_error
+        return info
 
     def _confirm(self, offset: int) -> None:
         if offset > 0:

@@ -12,7 +12,7 @@ import gc
 import logging
 from datetime import UTC, timedelta
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -28,8 +28,9 @@ from bot.adapters.telegram import handlers
 from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.lanes import LaneLimiter
 from bot.adapters.telegram.ledger import LedgerQueue
+from bot.adapters.telegram.menus import set_commands
 from bot.adapters.telegram.processor import PerFounderProcessor, founder_key
-from bot.adapters.telegram.startup import serve, with_retries
+from bot.adapters.telegram.startup import serve
 from bot.adapters.telegram.transport import Blocked, TelegramTransport, Uncertain
 from bot.adapters.telegram.webhook import check_webhook_settings
 from bot.checkins.scheduler import CheckinScheduler
@@ -46,9 +47,6 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "ask", "team", "funding", "marketing", "business_model",
-            "product_tech", "risk_legal", "update", "more", "checkins", "export", "lang",
-            "timezone", "cancel", "help", "privacy", "delete_my_data")  # fmt: skip
 HOUSEKEEPING = timedelta(hours=1)
 OUTBOX_DRAIN = timedelta(seconds=2)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -99,6 +97,7 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
         .update_queue(queue)
         .concurrent_updates(PerFounderProcessor(64, on_handled=queue.handled))
         .post_init(_post_init(settings, catalog))
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if settings.telegram_api_base_url:
@@ -144,7 +143,8 @@ def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped
         transport = TelegramTransport(app.bot, coach, founder_lock=processor.founder)
         await transport.load_pending()
         app.bot_data["transport"] = transport
-        await set_commands(app, coach)
+        if settings.registers_webhook or not settings.telegram_webhook_url:
+            await set_commands(app.bot, coach.renderer)  # workers leave it to `webhook set`
         sender = _sender(transport, processor)
         scheduler = CheckinScheduler(checkin_service(coach, settings, sender))
         app.bot_data["checkins"] = scheduler
@@ -162,25 +162,6 @@ def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped
         log.info("Telegram bot ready as @%s", app.bot.username)
 
     return post_init
-
-
-async def set_commands(app: Application, coach: Coach) -> None:
-    """Register the command list in every language (English is also the default)."""
-    for locale in coach.catalog.locales:
-        commands = [
-            BotCommand(name, coach.renderer.ui(f"commands.{name}", locale, Target.PLAIN))
-            for name in COMMANDS
-        ]
-        await with_retries(
-            "setMyCommands",
-            lambda commands=commands, locale=locale: app.bot.set_my_commands(
-                commands, language_code=locale
-            ),
-        )
-        if locale == coach.default_locale:
-            await with_retries(
-                "setMyCommands", lambda commands=commands: app.bot.set_my_commands(commands)
-            )
 
 
 def _overflow_notice(app: Application):  # type: ignore[no-untyped-def]
@@ -236,10 +217,15 @@ def _ledger(app: Application) -> LedgerQueue:
     return queue
 
 
-async def _post_shutdown(app: Application) -> None:
+async def _post_stop(app: Application) -> None:
+    """Updates are handled: let check-in sends under way finish while HTTP is still up."""
     scheduler = app.bot_data.get("checkins")
     if scheduler is not None:
         await scheduler.stop()
+
+
+async def _post_shutdown(app: Application) -> None:
+    await _post_stop(app)  # when the Application never started
     queue = app.bot_data.get("ledger")
     if queue is not None:
         await queue.drain()

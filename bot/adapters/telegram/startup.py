@@ -6,9 +6,10 @@ a reason to exit: :func:`with_retries` tries again a few times with backoff (a 4
 transient and ends the start at once.
 
 :func:`serve` runs the Application as ``run_polling`` would (long polling, or our own webhook
-server), and whatever ends it (SIGTERM, SIGINT, a fatal error) the Application is stopped and
-``post_shutdown`` closes the database, so the process exits instead of hanging on
-aiosqlite's thread.
+server), and whatever ends it (SIGTERM, SIGINT, a fatal error) it drains: the webhook turns
+new updates away with 503, the updates already accepted are handled and answered, check-in
+sends under way finish (``post_stop``), and only then ``post_shutdown`` closes the database,
+so the process exits 0 instead of hanging on aiosqlite's thread.
 """
 
 from __future__ import annotations
@@ -109,15 +110,18 @@ async def serve(
             )
         await app.start()
         await stop.wait()
-        log.info("stopping")
+        log.info("stopping: updates already accepted are handled first")
     finally:
         if server is not None:
-            server.stop()
-            await server.close_all_connections()
+            await server.drain()  # 503 to new POSTs and /healthz; accepted ones are stored
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
-            await app.stop()
+            await app.stop()  # the updates accepted are handled and answered
+            if app.post_stop is not None:
+                await app.post_stop(app)  # check-in sends under way finish
+        if server is not None:
+            await server.close()
         await app.shutdown()
         await app.bot.request.shutdown()  # also when initialize failed (shutdown skips it then)
         if app.post_shutdown is not None:

@@ -25,7 +25,8 @@ import tornado.web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.adapters.telegram.startup import with_retries
+from bot.adapters.telegram.health import HEALTH_PATH, HealthHandler, Worker
+from bot.adapters.telegram.registration import register, wanted
 from bot.config import Settings
 from bot.errors import ConfigError
 
@@ -38,7 +39,25 @@ SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def check_webhook_settings(settings: Settings) -> None:
-    """Refuse webhook mode without a usable secret: anyone could post updates otherwise."""
+    """Refuse webhook mode without a usable secret: anyone could post updates otherwise.
+
+    Several workers on PostgreSQL need a webhook (Telegram lets one process poll at a time)
+    and must not register it each (``founder-coach webhook set`` does, once per deploy).
+    """
+    if settings.shared_database and not settings.telegram_webhook_url:
+        raise ConfigError(
+            "FOUNDER_COACH_DATABASE_URL is PostgreSQL, which is for several workers behind a "
+            "load balancer, and only a webhook can be shared: long polling lets one process "
+            "at a time fetch updates. Set TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET "
+            "(and run `founder-coach webhook set` once), or unset FOUNDER_COACH_DATABASE_URL "
+            "to run one process on SQLite"
+        )
+    if settings.shared_database and settings.telegram_webhook_register:
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_REGISTER=true with PostgreSQL: workers never register the "
+            "webhook (each start would call setWebhook). Unset it and run "
+            "`founder-coach webhook set` once per deploy"
+        )
     if not settings.telegram_webhook_url:
         return
     secret = settings.telegram_webhook_secret
@@ -65,13 +84,16 @@ class UpdateHandler(tornado.web.RequestHandler):
 
     SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
 
-    def initialize(self, app: Application, secret: str) -> None:  # type: ignore[override]
+    def initialize(self, app: Application, secret: str, worker: Worker) -> None:  # type: ignore[override]
         """Tornado's per-request set-up."""
         self.app = app
         self.secret = secret
+        self.worker = worker
 
     async def post(self) -> None:
-        """Check the secret first, then store and queue the update."""
+        """Refuse while draining; check the secret; then store and queue the update."""
+        if self.worker.draining:  # Telegram delivers it again, through another worker
+            raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE)
         if not secret_matches(self.request.headers.get(SECRET_HEADER), self.secret):
             log.warning("webhook request from %s refused: wrong secret", self.request.remote_ip)
             raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
@@ -86,7 +108,8 @@ class UpdateHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from None
         if update is None:
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
-        await self.app.update_queue.put(update)  # stored in the ledger before the 200
+        with self.worker.accepting():  # a drain starting now waits for this store
+            await self.app.update_queue.put(update)  # stored in the ledger before the 200
         self.set_status(HTTPStatus.OK)
         self.set_header("Content-Type", "application/json")
         self.finish(b"{}")
@@ -97,41 +120,63 @@ class UpdateHandler(tornado.web.RequestHandler):
             log.error("webhook request failed: %s", type(value).__name__, exc_info=value)
 
 
-def webhook_app(app: Application, settings: Settings) -> tornado.web.Application:
-    """The tornado application serving the webhook path."""
+def webhook_app(app: Application, settings: Settings, worker: Worker) -> tornado.web.Application:
+    """The tornado application: the webhook path and ``/healthz``."""
     assert settings.telegram_webhook_secret is not None
     path = settings.telegram_webhook_path.strip("/")
     secret = settings.telegram_webhook_secret.get_secret_value()
+    update = {"app": app, "secret": secret, "worker": worker}
     return tornado.web.Application(
-        [(rf"/{re.escape(path)}/?", UpdateHandler, {"app": app, "secret": secret})],
+        [
+            (rf"/{re.escape(path)}/?", UpdateHandler, update),
+            (rf"{HEALTH_PATH}/?", HealthHandler, {"worker": worker}),
+        ],
         log_function=lambda handler: None,  # no access log (it would name every request)
     )
 
 
+class WebhookServer:
+    """The worker's HTTP server and its drain (see :mod:`bot.adapters.telegram.health`)."""
+
+    def __init__(self, server: tornado.httpserver.HTTPServer, worker: Worker) -> None:
+        self._server = server
+        self.worker = worker
+
+    async def drain(self) -> None:
+        """503 to new POSTs and health checks; return once accepted POSTs are stored."""
+        self.worker.drain()
+        await self.worker.accepted()
+
+    async def close(self) -> None:
+        """Stop listening and close every connection."""
+        self._server.stop()
+        await self._server.close_all_connections()
+
+
 async def start_webhook(
     app: Application, settings: Settings, allowed_updates: Sequence[str]
-) -> tornado.httpserver.HTTPServer:
-    """Listen for Telegram's POSTs, then register the webhook (with its secret) at Telegram."""
+) -> WebhookServer:
+    """Listen for Telegram's POSTs (and ``/healthz``); register the webhook if we are alone.
+
+    A worker beside others (PostgreSQL, or ``TELEGRAM_WEBHOOK_REGISTER=false``) never calls
+    ``setWebhook``: ``founder-coach webhook set`` does, once per deploy.
+    """
     check_webhook_settings(settings)
-    assert settings.telegram_webhook_secret is not None
-    assert settings.telegram_webhook_url is not None
+    want = wanted(settings, allowed_updates)
+    worker = Worker(app.bot_data.get("db"))
     server = tornado.httpserver.HTTPServer(
-        webhook_app(app, settings), max_body_size=MAX_BODY_BYTES
+        webhook_app(app, settings, worker), max_body_size=MAX_BODY_BYTES
     )
     server.listen(settings.telegram_webhook_port, address=settings.telegram_webhook_listen)
-    secret = settings.telegram_webhook_secret.get_secret_value()
-    url = settings.telegram_webhook_url
-
-    async def register() -> bool:
-        return await app.bot.set_webhook(
-            url, secret_token=secret, allowed_updates=list(allowed_updates)
-        )
-
-    try:
-        await with_retries("setWebhook", register)
-    except BaseException:
-        server.stop()
-        raise
+    if settings.registers_webhook:
+        try:
+            await register(app.bot, want, force=True)  # a new secret cannot be seen
+        except BaseException:
+            server.stop()
+            raise
     where = f"{settings.telegram_webhook_listen}:{settings.telegram_webhook_port}"
-    log.info("webhook listening on %s", where)
-    return server
+    if settings.registers_webhook:
+        log.info("webhook listening on %s", where)
+    else:
+        log.info("webhook listening on %s (registered by `founder-coach webhook set`)", where)
+    return WebhookServer(server, worker)
