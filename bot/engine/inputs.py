@@ -158,6 +158,9 @@ _UNIT_WORDS = re.compile(
 # A Chinese counter may carry its noun: 4家律所, 15个客户, 3位工程师
 _COUNTED = re.compile(r"^(.*?)\s*[个名位次家条笔份场单户项款台张所件]\s*[\u4e00-\u9fff]{0,8}$")
 _NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?|\.\d+)\s*([a-z\u4e00-\u9fff]*)$", re.IGNORECASE)
+# A share as founders say it: 百分之六十, 60 percent (六成, tenths, is read in parse_amount)
+_PERCENT_WORDS = re.compile(r"^\s*百分之|\s*(?:per\s?cent|pct)\s*$")
+_TENTHS = re.compile(r"^(.+?)成(半?)$")  # 六成 is 60%, 三成半 is 35%
 _SCALED_UNITS = (Unit.MONEY, Unit.COUNT)
 _WHOLE_UNITS = (Unit.PEOPLE, Unit.COUNT)
 
@@ -194,7 +197,7 @@ def _normalise_number_text(raw: str, unit: Unit | None) -> tuple[str, str | None
     if unit is Unit.MONEY:
         text = _PER_MONTH.sub(" ", text)
     if unit is Unit.PERCENT:
-        text = text.replace("%", "")
+        text = _PERCENT_WORDS.sub("", text.replace("%", ""))
     text = text.strip().rstrip(".。")
     for _ in range(2):  # 两个人: a counter and a unit word
         text = _UNIT_WORDS.sub("", text).strip()
@@ -220,7 +223,11 @@ def parse_amount(raw: str, step: StepSpec) -> tuple[int | float, str | None]:
     text, currency = _normalise_number_text(raw, unit)
     if not text:
         raise InvalidAnswer("empty")
-    exact = _read_number(text, unit)
+    tenths = _TENTHS.match(text) if unit is Unit.PERCENT else None
+    if tenths:
+        exact = _read_number(tenths[1].strip(), unit) * 10 + (5 if tenths[2] else 0)
+    else:
+        exact = _read_number(text, unit)
     value = float(exact)
     if not math.isfinite(value):  # more digits than a float holds, on a step without a max
         raise InvalidAnswer("not_a_number", unit=_unit_name(unit))
