@@ -442,7 +442,9 @@ _LONGEST_LABEL = 4  # pieces a label may span (labels hold at most a few separat
 
 _NONE = {
     "none", "nothing", "no", "-", "0", "not now", "no thanks", "no thank you",
+    "none of them", "none of these", "none of those", "nothing yet", "not yet",
     "无", "没有", "都没有", "暂无", "不", "否", "不用", "不用了", "暂时不用", "先不用", "算了",
+    "都没", "都不是", "都不像", "都不涉及", "一个都没有", "一条都没有", "一件都没有", "还没有",
 }  # fmt: skip
 
 
@@ -456,8 +458,11 @@ def parse_multi(
     text = clean_text(raw)
     if not text:
         raise InvalidAnswer("empty")
-    if step.min_choices == 0 and _key(text) in _NONE:
-        return []
+    if _key(text) in _NONE:
+        if step.min_choices == 0:
+            return []
+        if len(step.exclusive) == 1:  # "没有" at a list whose "None of these" stands alone
+            return [step.exclusive[0]]
     pieces = _SEPARATORS.split(text)  # text, separator, text, ... (odd indexes: separators)
     chosen = _segment(pieces, step, labels)
     if chosen is None:  # say why, part by part, as a founder reads the list
