@@ -556,6 +556,8 @@ _YES = {"yes", "y", "yeah", "yep", "yup", "yes please", "sure", "ok", "okay", "t
         "当然了", "已经", "已", "能", "可以", "行", "没问题", "没错", "要", "需要", "会",
         "签了", "做了", "写了", "定了", "谈好了", "已经有了", "有了", "当然有",
         "肯定"}  # fmt: skip
+YES_WORDS = frozenset(_YES)
+"""Every way of saying yes that :func:`parse_yesno` knows (a review's "save it" takes them)."""
 _NO = {"no", "n", "nope", "nah", "not yet", "false", "never", "not really", "no thanks",
        "no we haven't", "no we don't", "no we didn't", "we haven't", "we don't", "not at all",
        "否", "不", "不是", "没有", "没", "无", "还没", "还没有", "未", "不能", "不可以", "不行",
