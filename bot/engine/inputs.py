@@ -158,6 +158,9 @@ _UNIT_WORDS = re.compile(
 # A Chinese counter may carry its noun: 4家律所, 15个客户, 3位工程师
 _COUNTED = re.compile(r"^(.*?)\s*[个名位次家条笔份场单户项款台张所件]\s*[\u4e00-\u9fff]{0,8}$")
 _NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?|\.\d+)\s*([a-z\u4e00-\u9fff]*)$", re.IGNORECASE)
+# A share as founders say it: 百分之六十, 60 percent (六成, tenths, is read in parse_amount)
+_PERCENT_WORDS = re.compile(r"^\s*百分之|\s*(?:per\s?cent|pct)\s*$")
+_TENTHS = re.compile(r"^(.+?)成(半?)$")  # 六成 is 60%, 三成半 is 35%
 _SCALED_UNITS = (Unit.MONEY, Unit.COUNT)
 _WHOLE_UNITS = (Unit.PEOPLE, Unit.COUNT)
 
@@ -194,7 +197,7 @@ def _normalise_number_text(raw: str, unit: Unit | None) -> tuple[str, str | None
     if unit is Unit.MONEY:
         text = _PER_MONTH.sub(" ", text)
     if unit is Unit.PERCENT:
-        text = text.replace("%", "")
+        text = _PERCENT_WORDS.sub("", text.replace("%", ""))
     text = text.strip().rstrip(".。")
     for _ in range(2):  # 两个人: a counter and a unit word
         text = _UNIT_WORDS.sub("", text).strip()
@@ -220,7 +223,11 @@ def parse_amount(raw: str, step: StepSpec) -> tuple[int | float, str | None]:
     text, currency = _normalise_number_text(raw, unit)
     if not text:
         raise InvalidAnswer("empty")
-    exact = _read_number(text, unit)
+    tenths = _TENTHS.match(text) if unit is Unit.PERCENT else None
+    if tenths:
+        exact = _read_number(tenths[1].strip(), unit) * 10 + (5 if tenths[2] else 0)
+    else:
+        exact = _read_number(text, unit)
     value = float(exact)
     if not math.isfinite(value):  # more digits than a float holds, on a step without a max
         raise InvalidAnswer("not_a_number", unit=_unit_name(unit))
@@ -435,7 +442,9 @@ _LONGEST_LABEL = 4  # pieces a label may span (labels hold at most a few separat
 
 _NONE = {
     "none", "nothing", "no", "-", "0", "not now", "no thanks", "no thank you",
+    "none of them", "none of these", "none of those", "nothing yet", "not yet",
     "无", "没有", "都没有", "暂无", "不", "否", "不用", "不用了", "暂时不用", "先不用", "算了",
+    "都没", "都不是", "都不像", "都不涉及", "一个都没有", "一条都没有", "一件都没有", "还没有",
 }  # fmt: skip
 
 
@@ -449,8 +458,11 @@ def parse_multi(
     text = clean_text(raw)
     if not text:
         raise InvalidAnswer("empty")
-    if step.min_choices == 0 and _key(text) in _NONE:
-        return []
+    if _key(text) in _NONE:
+        if step.min_choices == 0:
+            return []
+        if len(step.exclusive) == 1:  # "没有" at a list whose "None of these" stands alone
+            return [step.exclusive[0]]
     pieces = _SEPARATORS.split(text)  # text, separator, text, ... (odd indexes: separators)
     chosen = _segment(pieces, step, labels)
     if chosen is None:  # say why, part by part, as a founder reads the list
@@ -544,6 +556,8 @@ _YES = {"yes", "y", "yeah", "yep", "yup", "yes please", "sure", "ok", "okay", "t
         "当然了", "已经", "已", "能", "可以", "行", "没问题", "没错", "要", "需要", "会",
         "签了", "做了", "写了", "定了", "谈好了", "已经有了", "有了", "当然有",
         "肯定"}  # fmt: skip
+YES_WORDS = frozenset(_YES)
+"""Every way of saying yes that :func:`parse_yesno` knows (a review's "save it" takes them)."""
 _NO = {"no", "n", "nope", "nah", "not yet", "false", "never", "not really", "no thanks",
        "no we haven't", "no we don't", "no we didn't", "we haven't", "we don't", "not at all",
        "否", "不", "不是", "没有", "没", "无", "还没", "还没有", "未", "不能", "不可以", "不行",

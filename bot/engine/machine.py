@@ -25,6 +25,7 @@ from bot.engine.expressions import (
 from bot.engine.flow import Flow
 from bot.engine.inputs import (
     SCALE_OPTIONS,
+    YES_WORDS,
     YESNO_OPTIONS,
     InvalidAnswer,
     match_option,
@@ -509,11 +510,23 @@ def review_options(flow: Flow, state: FlowState, facts: Facts) -> tuple[str, ...
     return (CONFIRM, *answered)
 
 
+# Saying the review is right: a yes ("对", "没问题", "yes"), or the confirm button's words
+_CONFIRM_WORDS = (*sorted(YES_WORDS), "done", "确认", "looks right", "looks good", "all good",
+                  "save", "save it", "looks right, save it", "保存", "确认保存", "都对",
+                  "没问题，保存", "对的，保存")  # fmt: skip
+
+
 def review_labels(flow: Flow, options: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """Words that pick a review option: 'ok'/'确认' confirm; a step id edits it."""
-    labels: dict[str, tuple[str, ...]] = {CONFIRM: ("ok", "done", "yes", "确认", "好", "是")}
+    """Words that pick a review option: a yes or 'save' confirms; a step's id or its short
+    name as the review lists it ("Price", "称呼"), in either language, edits that step."""
+    labels: dict[str, tuple[str, ...]] = {CONFIRM: _CONFIRM_WORDS}
     for option in options[1:]:
-        labels[option] = (option.replace("_", " "),)
+        shorts = tuple(
+            texts.steps[option].short
+            for texts in flow.texts.values()
+            if option in texts.steps and texts.steps[option].short
+        )
+        labels[option] = (option.replace("_", " "), *shorts)
     return labels
 
 

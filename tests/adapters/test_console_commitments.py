@@ -23,7 +23,7 @@ WORDS = {
         "picker": "Which of these will you actually do?",
         "declined": "No commitments this time",
         "own": "What will you commit to?",
-        "today": "You already chose today's commitments",
+        "today": "I already asked you about commitments today",  # not "you chose": they said no
         "more": "2 more pieces of advice are waiting: send /more",
         "item4": "4. Vertical AI without a domain expert",
         "item5": "5. The team has no fixed rhythm",
@@ -36,7 +36,7 @@ WORDS = {
         "picker": "这几件里，你真正会去做的是哪些？",
         "declined": "这次不定承诺也没关系",
         "own": "你打算承诺做哪件事？",
-        "today": "今天已经定过承诺了",
+        "today": "今天已经问过你要定哪些行动了",
         "more": "还有 2 条建议，有空时发送 /more 查看",
         "item4": "4. 做垂直行业 AI，却没有行业专家",
         "item5": "5. 团队没有固定节奏",

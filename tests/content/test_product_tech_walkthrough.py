@@ -23,23 +23,23 @@ PROFILE = {
 }  # fmt: skip
 # fine-tuned, stuck with one provider, user corrections and expert labels, rights unclear,
 # no loop, a fixed test set of 30, "data they can't get" and "better answers", would lose
-# most customers, 20k revenue and 9000 of compute a month; save; no commitment
+# most customers, 20k revenue and 12k of compute a month (60%); save; no commitment
 PRODUCT = {
-    "en": ["/product_tech", "3", "1", "1, 3", "2", "3", "1", "30", "1, 5", "1", "20k", "9000",
+    "en": ["/product_tech", "3", "1", "1, 3", "2", "3", "1", "30", "1, 5", "1", "20k", "12k",
            "1", "none"],
-    "zh": ["/product_tech", "3", "1", "1、3", "2", "3", "1", "30条", "1，5", "1", "2万", "9000",
+    "zh": ["/product_tech", "3", "1", "1、3", "2", "3", "1", "30条", "1，5", "1", "2万", "1.2万",
            "1", "无"],
 }  # fmt: skip
 FUNDING = {"en": ["/funding", "/skip", "600k", "50k"], "zh": ["/funding", "不变", "60万", "5万"]}
 SCORE = {
-    "en": "Compute is 45% of revenue (9,000 against 20,000 a month)",
-    "zh": "算力占收入的 45%（每月 9000，收入 2万）",
+    "en": "Compute is 60% of revenue (12,000 against 20,000 a month)",
+    "zh": "算力占收入的 60%（每月 1.2万，收入 2万）",
 }
 ADVICE = {
-    "en": ["Cutting the bill by a third would save 3,000 a month", "Settle your right to learn"],
-    "zh": ["账单降三分之一，每月就能省下 3000", "先把用客户数据的权利理清楚"],
+    "en": ["Cutting the bill by a third would save 4,000 a month", "Settle your right to learn"],
+    "zh": ["账单降三分之一，每月就能省下 4000", "先把用客户数据的权利理清楚"],
 }
-KEPT = {"en": "9,000", "zh": "9000"}
+KEPT = {"en": "12,000", "zh": "1.2万"}
 
 
 def _run(tmp_path: Path, locale: str, *, jsonl: bool) -> str:

@@ -90,10 +90,14 @@ def test_people_forms(raw: str, expected: int) -> None:
 @pytest.mark.parametrize(
     ("raw", "unit", "expected"),
     [("18", "months", 18), ("18 months", "months", 18), ("18个月", "months", 18),
-     ("20%", "percent", 20), ("12.5", "percent", 12.5)],
+     ("20%", "percent", 20), ("12.5", "percent", 12.5), ("百分之二十", "percent", 20),
+     ("百分之六十", "percent", 60), ("百分之 35", "percent", 35), ("六成", "percent", 60),
+     ("三成半", "percent", 35), ("2成", "percent", 20), ("60 percent", "percent", 60),
+     ("15 per cent", "percent", 15)],
 )  # fmt: skip
 def test_months_and_percent_forms(raw: str, unit: str, expected: float) -> None:
-    """Months take unit words; percentages take a % sign."""
+    """Months take unit words; percentages take a % sign, or the words founders use for a
+    share: 百分之六十 and 六成 (tenths) in Chinese, "60 percent" in English."""
     assert parse_number(raw, number_step(unit)) == expected
 
 
