@@ -68,7 +68,8 @@ async def _walk(coach: Coach, flow: str) -> list[OutMessage]:
 def _export_csv(db: Path) -> list[list[str]]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FOUNDER_"))}
     out = subprocess.run(
-        [sys.executable, "-m", "bot", "export", "--db", str(db), "--user", "ada", "--format", "csv"],
+        [sys.executable, "-m", "bot", "export", "--db", str(db), "--user", "ada",
+         "--format", "csv"],
         capture_output=True, text=True, env={**environ, "PYTHONIOENCODING": "utf-8"},
         timeout=120, check=False,
     )  # fmt: skip
