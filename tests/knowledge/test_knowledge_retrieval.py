@@ -169,6 +169,9 @@ def _questions(name: str) -> list[dict]:
         ("en", "no idea which risks are the most important", "risk-register",
          "feasibility-four-lenses"),
         ("zh", "风险太多了，先管哪个", "risk-register", None),
+        ("en", "we're basically an agency now", "bizmodel-services-trap", None),
+        ("en", "our answers got worse since we launched", "tech-deployment-ops", None),
+        ("zh", "用户数据能不能放在海外服务器上", "legal-cn-data-laws", None),
     ],
 )  # fmt: skip
 def test_a_founders_phrase_is_read_in_the_passages_words(
