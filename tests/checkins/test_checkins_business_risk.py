@@ -37,9 +37,9 @@ RISK = {"markets": "1, 2", "personal_data": "3", "generates": "1", "decision_are
 ANSWERS = {"business_model": BUSINESS, "risk_legal": RISK}
 
 WORDS = {
-    ("business_model", "en"): ("What number did it give you", "Done: keep the number it gave you",
+    ("business_model", "en"): ("What did it show?", "Done: put what it showed in your plan",
                                "Business model"),
-    ("business_model", "zh"): ("得出了什么数字", "完成了：把得到的数字记下来", "商业模式"),
+    ("business_model", "zh"): ("结果怎么样", "完成了：把结果写进计划", "商业模式"),
     ("risk_legal", "en"): ("where's the proof kept", "Done: keep the proof", "Risk, legal"),
     ("risk_legal", "zh"): ("凭证放在哪里", "完成了：把凭证留好", "风险"),
 }  # fmt: skip
@@ -104,6 +104,7 @@ async def test_a_commitment_gets_its_flows_checkin(
     await service.fire(checkin_id)
     question = outbox.sent[0][1][-1]
     assert (question.flow, question.step) == ("checkin", "outcome")
+    assert {m.locale for m in outbox.sent[0][1]} == {locale}  # sent in the founder's language
     replies = await say(full_coach, ADA, "done")
     note = last_question(replies)
     assert note.step == "note"
