@@ -46,6 +46,7 @@ from typing import Any
 
 import httpx
 
+from bench import common
 from bench.common import save
 from bench.generate_db import external_id, generate
 from bot.catalog import CHECKED_MARK
@@ -59,6 +60,8 @@ PARAMS = {
     "templates": 48,
     "seed": 7,
 }
+QUICK_PARAMS = {"founders": 2_000, "answers": 40_000, "scheduled": 2_000, "templates": 48,
+                "seed": 7}  # fmt: skip
 RUNS = 3
 SETTLE_S = 3.0
 TARGET_FIRST_ANSWER_S = 2.0
@@ -68,12 +71,17 @@ START_TIMEOUT_S = 120.0
 WATCH_S = 75.0  # the sweep first runs a minute after start-up
 
 
+def _params() -> dict[str, int]:
+    return QUICK_PARAMS if common.QUICK else PARAMS
+
+
 def cached_database() -> tuple[Path, dict[str, Any]]:
     """The generated database for today's parameters, generated if not there yet."""
+    params = _params()
     source = (ROOT / "bench" / "generate_db.py").read_bytes()
     today = datetime.now(UTC).date().isoformat()
     key = hashlib.sha256(
-        json.dumps([PARAMS, LATEST_VERSION, today]).encode() + source
+        json.dumps([params, LATEST_VERSION, today]).encode() + source
     ).hexdigest()[:12]
     folder = Path(tempfile.gettempdir()) / "founder-coach-bench" / f"cold-start-{key}"
     path, meta = folder / "coach.db", folder / "generated.json"
@@ -84,7 +92,7 @@ def cached_database() -> tuple[Path, dict[str, Any]]:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     print(f"generating {path} ...", flush=True)
-    info = generate(path, **PARAMS)
+    info = generate(path, **params)
     meta.write_text(json.dumps(info, indent=2))
     return path, info
 
@@ -267,6 +275,44 @@ class Run:
         return figures
 
 
+# What two parts of the start cost, each timed in a fresh interpreter with the modules
+# already imported: the knowledge base read and its FTS5 index built (load_knowledge, as
+# post_init does), and the start-up template check (check_templates(thorough=False), as
+# load_checked_catalog does on a start after a deploy; a restart skips it).
+_PARTS = """
+import json, sys, time
+from pathlib import Path
+from bot.engine.loader import load_catalog
+from bot.knowledge import load_knowledge
+from bot.rendering.check import check_templates
+root = Path(sys.argv[1])
+began = time.perf_counter()
+load_knowledge(root / "content")
+knowledge = time.perf_counter() - began
+catalog = load_catalog(root / "flows", root / "content", strict=False)
+began = time.perf_counter()
+problems = check_templates(catalog, root / "content", thorough=False)
+check = time.perf_counter() - began
+print(json.dumps({"knowledge_load_and_index": round(knowledge * 1000, 1),
+                  "template_check_thorough_false": round(check * 1000, 1),
+                  "template_problems": len(problems)}))
+"""
+
+
+def start_parts() -> dict[str, float]:
+    """The knowledge index build and the start-up template check, in ms (median of 3)."""
+    source = Path(os.environ.get("COLD_START_SOURCE") or ROOT)
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    runs = []
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, "-c", _PARTS, str(source)],
+            capture_output=True, text=True, env=env, cwd=source, timeout=300, check=True,
+        )  # fmt: skip
+        runs.append(json.loads(out.stdout))
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+
+
 def report(label: str, result: dict[str, Any]) -> None:
     print(
         f"{label}: first answer {result['first_answer_s']:.2f} s, peak RSS "
@@ -283,7 +329,8 @@ def report(label: str, result: dict[str, Any]) -> None:
 
 def measure() -> dict[str, Any]:
     db, info = cached_database()
-    chat_id = int(external_id(PARAMS["founders"] // 2))
+    chat_id = int(external_id(_params()["founders"] // 2))
+    repeats = 1 if common.QUICK else RUNS
     runs = []
     with tempfile.TemporaryDirectory(prefix="cold-start-") as folder:
         work = Path(folder)
@@ -295,9 +342,9 @@ def measure() -> dict[str, Any]:
             mark.unlink()
         deploy = Run(db, work, chat_id).go()
         report("first start after a deploy (templates checked)", deploy)
-        for number in range(1, RUNS + 1):
+        for number in range(1, repeats + 1):
             # the last run stays up through the first sweep (a minute after start-up)
-            watch = WATCH_S if number == RUNS else None
+            watch = WATCH_S if number == repeats and not common.QUICK else None
             result = Run(db, work, chat_id).go(watch_until_s=watch)
             runs.append(result)
             report(f"run {number}", result)
@@ -309,7 +356,7 @@ def measure() -> dict[str, Any]:
         "peak_rss_mb_median": round(statistics.median(peaks), 1),
         "peak_rss_mb_max": round(max(peaks), 1),
         "rss_mb_settled_median": round(statistics.median(r["rss_mb_settled"] for r in runs), 1),
-        "peak_rss_mb_through_first_sweep": runs[-1]["peak_rss_mb_watched"],
+        "peak_rss_mb_through_first_sweep": runs[-1].get("peak_rss_mb_watched", 0.0),
         "after_deploy_first_answer_s": deploy["first_answer_s"],
         "after_deploy_peak_rss_mb": deploy["peak_rss_mb"],
         "empty_database_first_answer_s": baseline["first_answer_s"],
@@ -323,7 +370,7 @@ def measure() -> dict[str, Any]:
         <= TARGET_PEAK_RSS_MB,
     }
     database = {
-        "founders": PARAMS["founders"],
+        "founders": _params()["founders"],
         "rows": info["rows"],
         "scheduled_checkins": info["scheduled_checkins"],
         "file_mb": info["file_mb"],
@@ -331,6 +378,11 @@ def measure() -> dict[str, Any]:
         "generated_for": info["now"],
         "copied_per_run": True,
     }
+    parts = start_parts()
+    figures["start_parts_ms"] = parts
+    figures["knowledge_index_share_of_first_answer"] = round(
+        parts["knowledge_load_and_index"] / 1000 / figures["first_answer_s_median"], 3
+    )
     return {
         "database": database,
         "runs": runs,
@@ -343,15 +395,18 @@ def measure() -> dict[str, Any]:
 
 def main() -> None:
     result = measure()
-    if os.environ.get("COLD_START_SOURCE"):
+    if common.QUICK:
+        print("(--quick: a small database and one run, only to check the benchmark works)")
+        save("cold_start_quick", {**result, "repeats": 1, "settle_s": SETTLE_S})
+    elif os.environ.get("COLD_START_SOURCE"):
         print(f"(the bot of {os.environ['COLD_START_SOURCE']}; not saved)")
     else:
         save("cold_start", {**result, "repeats": RUNS, "settle_s": SETTLE_S})
     figures, targets, database = result["figures"], result["targets"], result["database"]
     print(
-        f"Cold start on {database['file_mb']:,.0f} MB ({PARAMS['founders']:,} founders, "
+        f"Cold start on {database['file_mb']:,.0f} MB ({database['founders']:,} founders, "
         f"{database['rows']['answers']:,} answers, {database['scheduled_checkins']:,} scheduled "
-        f"check-ins), {RUNS} runs:"
+        f"check-ins), {1 if common.QUICK else RUNS} runs:"
     )
     for key, value in figures.items():
         print(f"  {key}: {value}")

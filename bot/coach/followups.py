@@ -597,7 +597,8 @@ class FollowUps:
         prompt = current_prompt(flow, state, known)
         if prompt is not None:
             messages.append(present.question(flow, state, prompt, merged, run_id))
-        return messages, run_id
+        # each names its language, as a turn's replies do (the console's hint brackets)
+        return [m.model_copy(update={"locale": present.locale}) for m in messages], run_id
 
     async def close_checkin_run(self, conn: Connection, row: CheckIn) -> None:
         """A check-in went unanswered: its conversation is closed."""

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import Problem
+from bot.knowledge.phrases import PHRASES_FILE
 
 KNOWLEDGE_DIR = "knowledge"
 TOPICS = (
@@ -90,6 +91,8 @@ def load_passages(
         ids[locale] = {}
         folder = content_dir / locale / KNOWLEDGE_DIR
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            if path.name == PHRASES_FILE:  # founders' phrases, not passages (phrases.py)
+                continue
             for index, entry in enumerate(_entries(path, problems)):
                 where = f"passages[{index}]"
                 try:

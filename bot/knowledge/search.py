@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.knowledge.passages import Passage
+from bot.knowledge.phrases import Phrases
 from bot.knowledge.segment import has_cjk, index_text, question_terms
 from bot.storage.knowledge_index import IndexRow, KnowledgeIndex
 
@@ -93,7 +94,10 @@ def markets_named(question: str) -> frozenset[str]:
 class Knowledge:
     """The passages of every locale and their index."""
 
-    def __init__(self, passages: Iterable[Passage]) -> None:
+    def __init__(
+        self, passages: Iterable[Passage], phrases: Mapping[str, Phrases] | None = None
+    ) -> None:
+        self.phrases = dict(phrases or {})
         self.passages: dict[str, dict[str, Passage]] = {}
         for passage in passages:
             self.passages.setdefault(passage.locale, {})[passage.id] = passage
@@ -116,6 +120,11 @@ class Knowledge:
             return "zh"
         return founder_locale if founder_locale in self.passages else next(iter(self.passages))
 
+    def terms(self, question: str, locale: str) -> list[str]:
+        """The terms searched for: the question in the passages' words, without fillers."""
+        phrases = self.phrases.get(locale)
+        return question_terms(phrases.rewrite(question) if phrases else question)
+
     def search(
         self,
         question: str,
@@ -129,7 +138,9 @@ class Knowledge:
         relevance = relevance or Relevance()
         named = markets_named(question)
         hits = []
-        for passage_id, score in self.index.search(locale, question_terms(question), CANDIDATES):
+        for passage_id, score in self.index.search(
+            locale, self.terms(question, locale), CANDIDATES
+        ):
             passage = self.passages[locale][passage_id]
             if _applies(passage, relevance, named):
                 hits.append(Hit(passage, score))
@@ -141,7 +152,7 @@ class Knowledge:
 
     def ranked(self, question: str, locale: str, limit: int = CANDIDATES) -> list[Hit]:
         """Every candidate with its score, unfiltered (for calibrating the threshold)."""
-        found = self.index.search(locale, question_terms(question), limit)
+        found = self.index.search(locale, self.terms(question, locale), limit)
         return [Hit(self.passages[locale][pid], score) for pid, score in found]
 
 

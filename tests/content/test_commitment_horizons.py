@@ -24,7 +24,8 @@ _NAMED: tuple[tuple[re.Pattern[str], Horizon], ...] = (
      Horizon.TWO_WEEKS),
     (re.compile(r"\bwithin (?:a|one|three weeks|a month)\b.*month|\bwithin (?:a )?month\b"
                 r"|\bwithin three weeks\b|\bthis month\b(?!'s)|\bby (?:the )?(?:end of the )?month"
-                r"(?: end)?\b|\bby month end\b", re.I),
+                r"(?: end)?\b|\bby month end\b"
+                r"|\bthis quarter\b", re.I),  # a quarter's work is checked when under way
      Horizon.MONTH),
     (re.compile(r"\bthis week\b|\bwithin a week\b|\bby (?:friday|monday)\b", re.I),
      Horizon.WEEK),
@@ -51,6 +52,7 @@ def _commitments(catalog: Catalog) -> list[tuple[str, str, str]]:
 
 
 def test_the_reader_knows_the_spans_founders_are_given() -> None:
+    assert _named("Ship one thing competitors cannot copy this quarter") is Horizon.MONTH
     assert _named("Ask two of those people to pay for a small pilot, within a month") is (
         Horizon.MONTH
     )
