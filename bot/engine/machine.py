@@ -154,7 +154,11 @@ def _walk(
     own: dict[str, Any] = {}
     merged[flow.id] = own
     steps: list[StepSpec] = []
+    stale = False  # an answer came since the derived values were last worked out
     for step in flow.spec.steps:
+        if step.when is not None and stale:
+            _derive(flow, merged, own)
+            stale = False
         if not condition(step.when, merged):
             continue
         steps.append(step)
@@ -165,13 +169,24 @@ def _walk(
         if step.shares:
             shared_flow, shared_step = step.shares.split(".", 1)
             merged.setdefault(shared_flow, {})[shared_step] = value
-        for name, source in flow.spec.derived.items():
-            derived = json_value(evaluate(source, merged))
-            if derived is FAILED or derived is None:
-                own.pop(name, None)
-            else:
-                own[name] = derived
+        stale = bool(flow.spec.derived)
+    if stale:
+        _derive(flow, merged, own)
     return steps, merged
+
+
+def _derive(flow: Flow, merged: dict[str, dict[str, Any]], own: dict[str, Any]) -> None:
+    """Work out the flow's derived values from the answers so far, in their order.
+
+    Done only when something reads them (a step's condition, or the walk's end), not after
+    every answer: the same values, for a fraction of the expressions (issue #14).
+    """
+    for name, source in flow.spec.derived.items():
+        derived = json_value(evaluate(source, merged))
+        if derived is FAILED or derived is None:
+            own.pop(name, None)
+        else:
+            own[name] = derived
 
 
 def run_facts(flow: Flow, state: FlowState, facts: Facts) -> dict[str, dict[str, Any]]:
@@ -611,17 +626,19 @@ def _undecided(flow: Flow, state: FlowState, steps: Sequence[StepSpec]) -> list[
     applicable = {step.id for step in steps}
     pending = {step.id for step in steps if step.asks and step.id not in state.answers}
     found: list[StepSpec] = []
+    seen: set[str] = set()  # found steps' ids (comparing the steps themselves is slow)
     grew = True
     while grew:
         grew = False
         names = pending | set(flow.spec.derived) if pending else set()
         for step in flow.spec.steps:
-            if step.id in applicable or step in found or not step.asks or step.when is None:
+            if step.id in applicable or step.id in seen or not step.asks or step.when is None:
                 continue
             if any(
                 owner == flow.id and name in names for owner, name in referenced_facts(step.when)
             ):
                 found.append(step)
+                seen.add(step.id)
                 pending.add(step.id)
                 grew = True
     return found

@@ -77,6 +77,14 @@ def http_request(connection_pool_size: int) -> BaseRequest:
     return AiohttpRequest(connection_pool_size)
 
 
+def updates_request(queue: LedgerQueue) -> BaseRequest:
+    """The getUpdates client: its results' JSON goes to the ledger as Telegram sent it."""
+    request = http_request(1)
+    if isinstance(request, AiohttpRequest):
+        request.on_updates = queue.note_raw
+    return request
+
+
 def build_application(settings: Settings, catalog: Catalog) -> Application:
     """The Application with our handlers; the database opens in ``post_init``."""
     assert settings.telegram_bot_token is not None
@@ -85,7 +93,7 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .request(http_request(256))  # PTB's default pool sizes
-        .get_updates_request(http_request(1))
+        .get_updates_request(updates_request(queue))
         .rate_limiter(rate_limiter(settings.telegram_max_rate))
         .defaults(
             Defaults(
@@ -112,9 +120,10 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
     app.add_handler(CallbackQueryHandler(handlers.on_callback))  # private chats: checked there
     # New messages only: an edited message is never taken as a new answer
     new_message = filters.UpdateType.MESSAGE
-    app.add_handler(
-        MessageHandler(new_message & private & ~filters.StatusUpdate.ALL, handlers.on_message)
-    )
+    # A text is never a service message: checked first, it spares the ~30 status filters
+    # on nearly every update (issue #14); anything else still goes through them.
+    founder_message = filters.TEXT | ~filters.StatusUpdate.ALL
+    app.add_handler(MessageHandler(new_message & private & founder_message, handlers.on_message))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED & private, handlers.on_edited))
     app.add_handler(MessageHandler(filters.ChatType.GROUPS, handlers.on_group))
     app.add_error_handler(handlers.on_error)

@@ -20,6 +20,9 @@ the sum of all four bounds the whole call instead, so a stuck upload still ends.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from typing import Any
 from urllib.request import getproxies
 
 import aiohttp
@@ -42,7 +45,14 @@ def _sum(*parts: float | None) -> float | None:
 class AiohttpRequest(BaseRequest):
     """A :class:`BaseRequest` on one :class:`aiohttp.ClientSession` (created on initialize)."""
 
-    __slots__ = ("_defaults", "_media_write_timeout", "_pool_size", "_session", "_stopped")
+    __slots__ = (
+        "_defaults",
+        "_media_write_timeout",
+        "_pool_size",
+        "_session",
+        "_stopped",
+        "on_updates",
+    )
 
     def __init__(
         self,
@@ -64,6 +74,8 @@ class AiohttpRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
         self._stopped = False
+        # told getUpdates' result as Telegram sent it (the ledger stores that JSON)
+        self.on_updates: Callable[[list[Any]], None] | None = None
 
     @property
     def read_timeout(self) -> float | None:
@@ -117,6 +129,24 @@ class AiohttpRequest(BaseRequest):
             sock_read=read_f,
         )
 
+    async def post(
+        self,
+        url: str,
+        request_data: RequestData | None = None,
+        read_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
+        write_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
+        connect_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
+        pool_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
+    ) -> Any:
+        """See :meth:`BaseRequest.post`; getUpdates' result also goes to :attr:`on_updates`."""
+        result = await super().post(
+            url, request_data, read_timeout=read_timeout, write_timeout=write_timeout,
+            connect_timeout=connect_timeout, pool_timeout=pool_timeout,
+        )  # fmt: skip
+        if self.on_updates is not None and url.endswith("/getUpdates"):
+            self.on_updates(result if isinstance(result, list) else [])
+        return result
+
     async def do_request(
         self,
         url: str,
@@ -150,14 +180,24 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """Form fields as PTB encodes them; multipart only when a file goes with them."""
+class JsonBody(aiohttp.BytesPayload):
+    """The parameters as one JSON object (the Bot API takes ``application/json`` for every
+    call without a file); ASCII-escaped as PTB's own ``json_payload``, so any text goes."""
+
+    def __init__(self, payload: bytes) -> None:
+        super().__init__(payload, content_type="application/json")
+
+
+def _body(request_data: RequestData | None) -> aiohttp.FormData | JsonBody | None:
+    """A JSON body (one C-encoded pass, no per-field URL quoting: lighter than the form
+    PTB's httpx sends); multipart only when a file goes with the fields."""
     if request_data is None:
         return None
-    fields = request_data.json_parameters
     uploads = request_data.multipart_data
     if not uploads:
-        return fields or None
+        parameters = request_data.parameters
+        return JsonBody(json.dumps(parameters).encode()) if parameters else None
+    fields = request_data.json_parameters
     form = aiohttp.FormData(quote_fields=False)  # a Chinese file name stays readable
     for name, value in fields.items():
         form.add_field(name, value)

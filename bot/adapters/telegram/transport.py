@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
@@ -35,6 +36,7 @@ import httpx
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.adapters.telegram import unparsed
 from bot.adapters.telegram.http import never_sent
 from bot.adapters.telegram.keyboards import ButtonWords, keyboard
 from bot.adapters.telegram.lanes import COSMETIC, Dropped, LaneLimiter
@@ -51,7 +53,7 @@ ATTEMPTS = 4
 BACKOFF_SECONDS = 0.5
 CHANNEL = "telegram"
 OUTBOX_BACKOFF = (1, 2, 5, 10, 30, 60)  # seconds before the next try of a founder's kept replies
-SENDS = frozenset({"send_message", "send_document", "sendMessage", "sendDocument"})
+SENDS = frozenset({"send_message", "send_document", "sendMessage", "sendDocument", "send_text"})
 
 
 class Blocked(Exception):
@@ -126,7 +128,7 @@ class TelegramTransport:
 
     async def send(
         self, who: UserRef, chat_id: int, replies: Sequence[OutMessage], *, strict: bool = False
-    ) -> list[Message]:
+    ) -> None:
         """Send replies in order; consecutive plain ones are merged to spare the chat's limit.
 
         Kept replies of this founder go first. Without ``strict`` (a turn's replies), what
@@ -135,30 +137,26 @@ class TelegramTransport:
         :class:`Uncertain` or the Telegram error is raised for the dispatcher to record.
         """
         if not replies:
-            return []
+            return
         calls = _plan(replies, await self.words(who, replies))
         if who.external_id in self._pending and not await self.flush(who):
             if strict:
                 raise NetworkError("earlier replies to this founder are still waiting")
             await self._keep(who, chat_id, calls, "earlier replies still waiting")
-            return []
-        sent: list[Message] = []
+            return
         for index, planned in enumerate(calls):
             try:
-                message = await self._do(who, chat_id, planned)
+                await self._do(who, chat_id, planned)
             except Blocked:
                 log.info("chat %s blocked the bot; remaining replies dropped", chat_id)
                 if strict:
                     raise
-                return sent
+                return
             except (TelegramError, Uncertain) as exc:
                 if strict or not _retryable(exc):
                     raise
                 await self._keep(who, chat_id, calls[index:], _describe(exc))
-                return sent
-            if isinstance(message, Message):
-                sent.append(message)
-        return sent
+                return
 
     async def _do(self, who: UserRef, chat_id: int, planned: _Call) -> object:
         if planned.method == "document":
@@ -168,9 +166,12 @@ class TelegramTransport:
                 caption=(planned.text or "")[:1024], parse_mode=None,
             )  # fmt: skip
         return await self.call(
-            who, self.bot.send_message, chat_id=chat_id, text=planned.text,
-            reply_markup=planned.markup,
-        )  # fmt: skip
+            who, self.send_text, chat_id=chat_id, text=planned.text, reply_markup=planned.markup
+        )
+
+    async def send_text(self, **fields: Any) -> None:
+        """``sendMessage``, Telegram's answer unparsed (:mod:`.unparsed`)."""
+        await unparsed.call(self.bot, unparsed.SEND_MESSAGE, **fields)
 
     # ------------------------------------------------------------ the outbox
 
@@ -302,7 +303,7 @@ class TelegramTransport:
     ) -> None:
         """Show the answer on a sent message: cosmetic, so it yields to replies or is lost."""
         await self._edit(
-            who, "an edit", self.bot.edit_message_text, message, True, text=text,
+            who, "an edit", unparsed.EDIT_TEXT, message, True, text=text,
             reply_markup=markup,
         )  # fmt: skip
 
@@ -316,15 +317,16 @@ class TelegramTransport:
     ) -> None:
         """Replace or remove a message's keyboard (a toggle's new marks are a reply, not looks)."""
         await self._edit(
-            who, "a keyboard edit", self.bot.edit_message_reply_markup, message, cosmetic,
+            who, "a keyboard edit", unparsed.EDIT_MARKUP, message, cosmetic,
             reply_markup=markup,
         )  # fmt: skip
 
     async def _edit(
-        self, who: UserRef, what: str, method, message: Message, cosmetic: bool, **kwargs
+        self, who: UserRef, what: str, endpoint: str, message: Message, cosmetic: bool, **kwargs
     ):  # type: ignore[no-untyped-def]
-        """An edit of a sent message: a block, a transient failure or (cosmetic) a full
-        budget only loses the looks."""
+        """An edit of a sent message (its answer unparsed): a block, a transient failure or
+        (cosmetic) a full budget only loses the looks."""
+        method = functools.partial(unparsed.call, self.bot, endpoint)
         if cosmetic and isinstance(getattr(self.bot, "rate_limiter", None), LaneLimiter):
             kwargs["rate_limit_args"] = COSMETIC  # PTB refuses the argument without a limiter
         with contextlib.suppress(Blocked):
