@@ -59,6 +59,8 @@ class Connection:
     driver, so another backend can stand behind the same calls.
     """
 
+    dialect = "sqlite"  # which SQL the storage modules write (PostgreSQL: "postgresql")
+
     def __init__(self, conn: aiosqlite.Connection, begin: str | None) -> None:
         self._conn = conn
         self._begin = begin  # sent with the first statement
@@ -129,6 +131,8 @@ class Connection:
 
 class Database:
     """The coach's database; create with :meth:`open`, always :meth:`close`."""
+
+    dialect = "sqlite"  # one process: asyncio founder locks (bot.storage.locks.locks_for)
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
