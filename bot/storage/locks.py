@@ -26,11 +26,13 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 FOUNDER = "founder"  # the namespace of founder keys (see advisory_key)
 TASK = "task"  # the namespace of maintenance names
@@ -158,3 +160,21 @@ def locks_for(db: object) -> Locks:
     if getattr(db, "dialect", "sqlite") == "postgresql":
         return AdvisoryLocks(db.pool)  # type: ignore[attr-defined]
     return LocalLocks()
+
+
+def exclusive(
+    locks: Locks, name: str, work: Callable[[], Awaitable[_T]]
+) -> Callable[[], Awaitable[_T | None]]:
+    """``work`` run under the try-lock ``name``: skipped (None) while another worker runs it.
+
+    For periodic upkeep: each worker's timer fires, one of them does the work.
+    """
+
+    async def run() -> _T | None:
+        async with locks.try_lock(name) as granted:
+            if not granted:
+                log.debug("%s: another worker has it", name)
+                return None
+            return await work()
+
+    return run

@@ -1,0 +1,283 @@
+"""Several workers on one database: the ledger-ordered drain (SCALE.md invariants 1-4).
+
+Two real PTB Applications in the drain mode share one SQLite file and one set of founder
+locks (asyncio locks, as two PostgreSQL workers share advisory locks), each behind its own
+webhook server on 127.0.0.1. The test plays Telegram and the load balancer: it posts each
+update to a worker with the secret, and a founder's next update only after the previous one
+got its 200, as Telegram does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import tornado.httpserver
+import tornado.netutil
+from telegram.ext import Application
+
+from bot.adapters.telegram.application import build_application
+from bot.adapters.telegram.drain import DrainProcessor, LedgerDrain
+from bot.adapters.telegram.webhook import SECRET_HEADER, webhook_app
+from bot.clock import to_text
+from bot.config import Settings
+from bot.engine import Catalog
+from bot.models import Said, UserRef
+from bot.storage import Database, ledger
+from bot.storage.locks import LocalLocks, Locks
+from tests.fakes.bot_api import FakeBotApi
+from tests.telegram.conftest import TOKEN, Founder, button, rows, until
+
+SECRET = "workers-secret"
+
+
+class Worker:
+    """One Application in the drain mode behind its own webhook server."""
+
+    def __init__(self, app: Application, url: str) -> None:
+        self.app = app
+        self.url = url
+
+    @property
+    def drain(self) -> LedgerDrain:
+        drain = self.app.bot_data["drain"]
+        assert isinstance(drain, LedgerDrain)
+        return drain
+
+
+@asynccontextmanager
+async def worker(
+    fake: FakeBotApi, db: Path, catalog: Catalog, locks: Locks
+) -> AsyncIterator[Worker]:
+    settings = Settings(
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=fake.base_url,
+        founder_coach_db=db,
+        telegram_webhook_secret=SECRET,
+        telegram_webhook_path="telegram",
+    )
+    app = build_application(settings, catalog, workers=True, locks=locks)
+    assert isinstance(app.update_processor, DrainProcessor)
+    async with app:
+        assert app.post_init is not None
+        await app.post_init(app)
+        await app.start()
+        sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+        server = tornado.httpserver.HTTPServer(webhook_app(app, settings))
+        server.add_sockets(sockets)
+        port = sockets[0].getsockname()[1]
+        try:
+            yield Worker(app, f"http://127.0.0.1:{port}/telegram")
+        finally:
+            server.stop()
+            await app.stop()
+            assert app.post_shutdown is not None
+            await app.post_shutdown(app)
+
+
+async def post(session: aiohttp.ClientSession, target: Worker, update: dict[str, Any]) -> None:
+    """Deliver one update as Telegram does: wait for the 200 (the update is stored)."""
+    async with session.post(
+        target.url, data=json.dumps(update), headers={
+            SECRET_HEADER: SECRET, "Content-Type": "application/json"
+        },
+    ) as response:  # fmt: skip
+        assert response.status == 200
+
+
+async def deliver(
+    fake: FakeBotApi, session: aiohttp.ClientSession, workers: list[Worker], start: int = 0
+) -> int:
+    """Post every update the fake holds, each to the next worker in turn; how many."""
+    taken = fake.take_updates()
+    for index, update in enumerate(taken):
+        await post(session, workers[(start + index) % len(workers)], update)
+    return len(taken)
+
+
+def asked(founder: Founder) -> list[int]:
+    """The onboarding questions (``(n/8)``) the founder received, in the order received."""
+    found = (re.search(r"\((\d)/8\)", m.text or "") for m in founder.messages())
+    return [int(match[1]) for match in found if match]
+
+
+def unfinished(db: Path) -> int:
+    return rows(db, "SELECT count(*) FROM update_ledger WHERE finished_at IS NULL")[0][0]
+
+
+async def _consent(
+    fake: FakeBotApi, session: aiohttp.ClientSession, workers: list[Worker], ada: Founder
+) -> None:
+    """/start on one worker, the consent tap on the other: the first question arrives."""
+    fake.user_sends(ada.user_id, "/start", first_name=ada.name)
+    await deliver(fake, session, workers)
+    consent = await until(lambda: ada.messages())
+    agree = consent[-1].buttons()[0]["text"]
+    fake.user_taps(ada.user_id, consent[-1].message_id, button(consent[-1], agree))
+    await deliver(fake, session, workers, start=1)
+    await until(lambda: 1 in asked(ada))
+
+
+async def test_one_founders_updates_over_two_workers_commit_and_reply_in_order(
+    fake: FakeBotApi, tmp_path: Path, real_catalog: Catalog
+) -> None:
+    """Three answers typed quickly, posted to alternate workers, the first reply slowed at
+    Telegram: the answers are stored in update order and each question (the reply to
+    update k) comes before the next (the reply to k+1)."""
+    db = tmp_path / "bot.db"
+    locks = LocalLocks()
+    ada = Founder(fake, 701)
+    async with (
+        worker(fake, db, real_catalog, locks) as one,
+        worker(fake, db, real_catalog, locks) as two,
+        aiohttp.ClientSession() as session,
+    ):
+        workers = [one, two]
+        await _consent(fake, session, workers, ada)
+        fake.delay("sendMessage", 0.5, times=1)  # the reply to the first answer is slow
+        for index, text in enumerate(["Ada", "Acme", "We review contracts for law firms."]):
+            fake.user_sends(ada.user_id, text, first_name=ada.name)
+            await deliver(fake, session, workers, start=index)  # alternate workers
+        await until(lambda: 4 in asked(ada))
+        await until(lambda: unfinished(db) == 0)
+    stored = rows(db, "SELECT step_id, value_json FROM answers ORDER BY id")
+    assert stored == [
+        ("name", '"Ada"'),
+        ("startup", '"Acme"'),
+        ("pitch", '"We review contracts for law firms."'),
+    ]
+    assert asked(ada) == [1, 2, 3, 4]  # once each, in order
+
+
+async def test_a_founders_backlog_is_drained_by_whichever_worker_holds_the_lock(
+    fake: FakeBotApi, tmp_path: Path, real_catalog: Catalog
+) -> None:
+    """Two founders, their updates interleaved over two workers, all posted before any
+    reply: each founder's answers are stored in the order typed, and every ledger row is
+    handled exactly once (one processed-update record each)."""
+    db = tmp_path / "bot.db"
+    locks = LocalLocks()
+    ada, bo = Founder(fake, 702, name="Ada"), Founder(fake, 703, name="Bo")
+    async with (
+        worker(fake, db, real_catalog, locks) as one,
+        worker(fake, db, real_catalog, locks) as two,
+        aiohttp.ClientSession() as session,
+    ):
+        workers = [one, two]
+        await _consent(fake, session, workers, ada)
+        await _consent(fake, session, workers, bo)
+        fake.delay("sendMessage", 0.3, times=2)  # each founder's first reply is slow: a backlog
+        for text in ("Name", "Startup", "Pitch of the startup."):
+            for founder in (ada, bo):
+                fake.user_sends(founder.user_id, f"{founder.name} {text}", first_name=founder.name)
+        posted = await deliver(fake, session, workers)
+        assert posted == 6
+        for founder in (ada, bo):
+            await until(lambda f=founder: 4 in asked(f))
+        await until(lambda: unfinished(db) == 0)
+    for name, user in (("Ada", 1), ("Bo", 2)):
+        stored = rows(db, "SELECT value_json FROM answers WHERE user_id = ? ORDER BY id", user)
+        assert [json.loads(v) for (v,) in stored] == [
+            f"{name} Name", f"{name} Startup", f"{name} Pitch of the startup."
+        ]  # fmt: skip
+    ledger = rows(db, "SELECT count(*) FROM update_ledger")[0][0]
+    processed = rows(db, "SELECT count(*) FROM processed_updates")[0][0]
+    assert ledger == processed == 10  # 2 x (/start, consent, 3 answers): each handled once
+
+
+async def test_a_dead_workers_updates_are_recovered_by_the_sweep(
+    fake: FakeBotApi, tmp_path: Path, real_catalog: Catalog
+) -> None:
+    """A worker stored an update (its 200 went out) and died before handling it: another
+    worker's recovery sweep handles it, and the founder gets the next question."""
+    db = tmp_path / "bot.db"
+    locks = LocalLocks()
+    ada = Founder(fake, 704)
+    async with (
+        worker(fake, db, real_catalog, locks) as one,
+        aiohttp.ClientSession() as session,
+    ):
+        await _consent(fake, session, [one], ada)
+        fake.user_sends(ada.user_id, "Ada", first_name=ada.name)
+        (update,) = fake.take_updates()
+        # what the dead worker's put did before its 200
+        await _store_as_dead_worker(one.app.bot_data["db"], update, ada.user_id)
+        assert unfinished(db) == 1
+        await until(lambda: 2 in asked(ada))
+        await until(lambda: unfinished(db) == 0)
+    assert rows(db, "SELECT step_id, value_json FROM answers") == [("name", '"Ada"')]
+
+
+async def test_a_turn_committed_but_not_sent_is_asked_again_after_recovery(
+    fake: FakeBotApi, tmp_path: Path, real_catalog: Catalog
+) -> None:
+    """The dead worker had committed the answer but not sent the reply: the sweep finds the
+    answer stored, stores nothing twice, and asks the current question again."""
+    db = tmp_path / "bot.db"
+    locks = LocalLocks()
+    ada = Founder(fake, 705)
+    async with (
+        worker(fake, db, real_catalog, locks) as one,
+        aiohttp.ClientSession() as session,
+    ):
+        await _consent(fake, session, [one], ada)
+        await one.drain.stop()  # this worker "dies": it stores but no longer drains
+        fake.user_sends(ada.user_id, "Ada", first_name=ada.name)
+        await deliver(fake, session, [one])
+        coach = one.app.bot_data["coach"]
+        ((update_id,),) = rows(db, "SELECT update_id FROM update_ledger WHERE finished_at IS NULL")
+        who = UserRef(channel="telegram", external_id=str(ada.user_id), display_name="Ada")
+        await coach.handle(who, Said("Ada"), once=f"tg:{update_id}")  # committed, never sent
+        await _age_ledger(one.app.bot_data["db"])
+        before = len(ada.messages())
+        async with worker(fake, db, real_catalog, locks):  # a live worker's sweep
+            await until(lambda: unfinished(db) == 0)
+            await until(lambda: len(ada.messages()) > before)
+    assert rows(db, "SELECT step_id, value_json FROM answers") == [("name", '"Ada"')]
+    assert asked(ada) == [1, 2]  # the current question, asked once it was not sent
+
+
+async def _store_as_dead_worker(db: Database, update: dict[str, Any], founder: int) -> None:
+    """The ledger row a worker commits before its 200, received a minute ago."""
+    received = datetime.now(UTC) - timedelta(minutes=1)
+    async with db.transaction() as conn:
+        payload = json.dumps(update)
+        await ledger.store(conn, update["update_id"], payload, received, founder=founder)
+
+
+async def _age_ledger(db: Database) -> None:
+    """Unfinished rows as if received a minute ago (their worker is long gone)."""
+    received = to_text(datetime.now(UTC) - timedelta(minutes=1))
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE update_ledger SET received_at = ? WHERE finished_at IS NULL", (received,)
+        )
+
+
+async def test_a_worker_that_finds_its_update_handled_does_nothing(
+    fake: FakeBotApi, tmp_path: Path, real_catalog: Catalog
+) -> None:
+    """The second worker's drain, started for an update the first already handled in its
+    loop, finds no row and sends nothing."""
+    db = tmp_path / "bot.db"
+    locks = LocalLocks()
+    ada = Founder(fake, 706)
+    async with (
+        worker(fake, db, real_catalog, locks) as one,
+        worker(fake, db, real_catalog, locks) as two,
+        aiohttp.ClientSession() as session,
+    ):
+        await _consent(fake, session, [one, two], ada)
+        await until(lambda: unfinished(db) == 0)
+        sent = len(fake.calls_of("sendMessage"))
+        assert await two.drain.drain(ada.user_id) == 0
+        assert await one.drain.drain(ada.user_id) == 0
+        await asyncio.sleep(0.05)
+        assert len(fake.calls_of("sendMessage")) == sent
