@@ -10,6 +10,7 @@ from bot.storage import (
     outbox,
     records,
     runs,
+    send_budget,
     turns,
     users,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "records",
     "runs",
     "schema_version",
+    "send_budget",
     "turns",
     "users",
 ]

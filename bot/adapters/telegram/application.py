@@ -25,6 +25,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.adapters.telegram import handlers
+from bot.adapters.telegram.budget import SharedPace
 from bot.adapters.telegram.drain import SWEEP_EVERY, DrainProcessor, LedgerDrain
 from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.lanes import LaneLimiter
@@ -188,6 +189,9 @@ def _post_init(settings: Settings, catalog: Catalog, locks: Locks | None):  # ty
         scheduler.every(HOUSEKEEPING, unconsented, job="consents", first=timedelta(minutes=2))
         scheduler.every(OUTBOX_DRAIN, transport.drain, job="outbox", first=OUTBOX_DRAIN)
         if isinstance(processor, DrainProcessor):
+            limiter = app.bot.rate_limiter
+            if isinstance(limiter, LaneLimiter):  # one send budget for every worker
+                limiter.pace = SharedPace(db, SystemClock(), settings.telegram_max_rate)
             processor.drain = drain = LedgerDrain(
                 db, SystemClock(), shared, app.bot, app.process_update, slots=processor.slots
             )
