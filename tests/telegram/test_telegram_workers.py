@@ -26,7 +26,7 @@ from telegram.ext import Application
 from bot.adapters.telegram.application import build_application
 from bot.adapters.telegram.drain import DrainProcessor, LedgerDrain
 from bot.adapters.telegram.webhook import SECRET_HEADER, webhook_app
-from bot.clock import to_text
+from bot.clock import SystemClock, to_text
 from bot.config import Settings
 from bot.engine import Catalog
 from bot.models import Said, UserRef
@@ -281,3 +281,40 @@ async def test_a_worker_that_finds_its_update_handled_does_nothing(
         assert await one.drain.drain(ada.user_id) == 0
         await asyncio.sleep(0.05)
         assert len(fake.calls_of("sendMessage")) == sent
+
+
+def _message(update_id: int, user_id: int) -> dict[str, Any]:
+    user = {"id": user_id, "is_bot": False, "first_name": "Ada"}
+    chat = {"id": user_id, "type": "private"}
+    message = {"message_id": update_id, "date": 0, "chat": chat, "from": user, "text": "x"}
+    return {"update_id": update_id, "message": message}
+
+
+async def test_an_update_arriving_during_its_founders_drain_joins_that_drain(
+    db: Database,
+) -> None:
+    """Updates 1-3 stored; drains for each started at once; update 4 arrives while 1 is
+    handled. One drain handles all four in order, the others find theirs in its hands."""
+    handled: list[int] = []
+    drain: LedgerDrain
+
+    async def store(update_id: int) -> None:
+        async with db.transaction() as conn:
+            payload = json.dumps(_message(update_id, 9))
+            await ledger.store(conn, update_id, payload, datetime.now(UTC), founder=9)
+
+    async def handle(update: Any) -> None:
+        handled.append(update.update_id)
+        if update.update_id == 1:
+            await store(4)
+            assert await drain.drain(9) == 0  # left to the drain under way
+        await asyncio.sleep(0.01)
+
+    drain = LedgerDrain(db, SystemClock(), LocalLocks(), None, handle)  # type: ignore[arg-type]
+    for update_id in (1, 2, 3):
+        await store(update_id)
+    counts = await asyncio.gather(*(drain.drain(9) for _ in range(3)))
+    assert handled == [1, 2, 3, 4]
+    assert sorted(counts) == [0, 0, 4]
+    async with db.reading() as conn:
+        assert await ledger.oldest_unfinished(conn, 9) is None

@@ -70,20 +70,34 @@ class LedgerDrain:
         self.handle = handle
         self.recover_after = recover_after
         self._slots = asyncio.Semaphore(slots)  # handlers running at once, all founders
-        self._draining: dict[int, int] = {}  # founder -> drains of this worker under way
+        self._draining: set[int] = set()  # founders this worker drains or waits to drain
+        self._again: set[int] = set()  # founders whose updates arrived during their drain
         self._tasks: set[asyncio.Task[int]] = set()  # drains the sweep started
         self._stopping = False
 
     async def drain(self, founder: int) -> int:
-        """Handle this founder's unfinished rows, oldest first; return how many."""
-        self._draining[founder] = self._draining.get(founder, 0) + 1
+        """Handle this founder's unfinished rows, oldest first; return how many.
+
+        One drain per founder per worker: an update arriving while this worker drains (or
+        waits to drain) its founder is left to that drain, which looks again before it lets
+        the lock go. So a founder's flood holds one lock request (one PostgreSQL
+        connection), not one per update.
+        """
+        if founder in self._draining:
+            self._again.add(founder)  # the running drain reads once more before it stops
+            return 0
+        self._draining.add(founder)
+        handled = 0
         try:
             async with self.locks.founder(founder):
-                return await self._drain_locked(founder)
+                while True:
+                    self._again.discard(founder)
+                    handled += await self._drain_locked(founder)
+                    if founder not in self._again or self._stopping:
+                        return handled
         finally:
-            self._draining[founder] -= 1
-            if not self._draining[founder]:
-                del self._draining[founder]
+            self._draining.discard(founder)
+            self._again.discard(founder)
 
     async def _drain_locked(self, founder: int) -> int:
         handled = 0
