@@ -16,12 +16,18 @@ from bot.config import Settings
 from bot.knowledge import load_knowledge
 from bot.rendering import Target
 from bot.storage import Database
+from bot.storage.locks import Locks
 
 log = logging.getLogger(__name__)
 
 
-def checkin_service(coach: Coach, settings: Settings, sender: Sender) -> CheckinService:
-    """The check-in dispatcher for a Coach, with the operator's policy settings."""
+def checkin_service(
+    coach: Coach, settings: Settings, sender: Sender, *, locks: Locks | None = None
+) -> CheckinService:
+    """The check-in dispatcher for a Coach, with the operator's policy settings.
+
+    ``locks``: the founder locks the transport's turns take (see :mod:`bot.storage.locks`).
+    """
     start, end = settings.quiet_hours
     policy = Policy(
         quiet=QuietHours(start=start, end=end),
@@ -31,7 +37,7 @@ def checkin_service(coach: Coach, settings: Settings, sender: Sender) -> Checkin
     )
     coach.quiet = policy.quiet
     coach.catchup = policy.grace
-    return CheckinService(coach.db, coach, coach.clock, sender, policy=policy)
+    return CheckinService(coach.db, coach, coach.clock, sender, policy=policy, locks=locks)
 
 
 @asynccontextmanager

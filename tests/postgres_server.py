@@ -27,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from bot.storage import Database
+from bot.storage.dialect import postgres_statement
 
 URL_VARIABLE = "FOUNDER_COACH_TEST_DATABASE_URL"
 REQUIRE_VARIABLE = "FOUNDER_COACH_REQUIRE_POSTGRES"
@@ -66,6 +67,21 @@ def _in_thread(work: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
     if error:
         raise error[0]
     return result[0]
+
+
+def query(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """A query's rows as tuples (``?`` placeholders, as the storage modules write them), for
+    tests that read the database beside a running bot, from synchronous code."""
+    statement, _ = postgres_statement(sql)
+
+    async def work() -> list[tuple[Any, ...]]:
+        conn = await asyncpg.connect(url)
+        try:
+            return [tuple(row) for row in await conn.fetch(statement, *params)]
+        finally:
+            await conn.close()
+
+    return _in_thread(work)
 
 
 def with_database(url: str, name: str) -> str:

@@ -25,10 +25,15 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.checkins.service import CheckinService
+from bot.storage.locks import exclusive
 
 log = logging.getLogger(__name__)
 
 SWEEP_ID = "checkins:sweep"
+TICK_ID = "checkins:tick"
+TICK_EVERY = timedelta(seconds=1)
+CATCH_UP = "checkins:catch-up"  # the try-lock names: one worker does each per tick
+SWEEP = "checkins:sweep"
 
 
 def job_id(checkin_id: int) -> str:
@@ -48,8 +53,12 @@ class CheckinScheduler:
         *,
         sweep_every: timedelta = timedelta(minutes=1),
         lookahead: timedelta | None = None,
+        claim_tick: bool = False,
     ) -> None:
         self.service = service
+        # several workers: a one-second tick claims due rows (SKIP LOCKED) instead of a
+        # timer per row; each worker's timers would otherwise all fire for the same rows
+        self.claim_tick = claim_tick
         self.sweep_every = sweep_every
         # longer than a sweep period, so a row has its job before its time comes
         self.lookahead = lookahead if lookahead is not None else 2 * sweep_every
@@ -61,12 +70,26 @@ class CheckinScheduler:
         self._firing: set[asyncio.Task[object]] = set()  # sends under way, awaited at stop
 
     async def start(self) -> None:
-        """Recover from the database, give the rows due soon their jobs, start sweeping."""
+        """Recover from the database, give the rows due soon their jobs, start sweeping.
+
+        The catch-up runs under a try-lock: with several workers starting at once, one of
+        them settles what the downtime missed (the others' ticks send what is due).
+        """
         now = self.service.clock.now()
-        plan = await self.service.recover(horizon=now + self.lookahead)
+        recover = exclusive(
+            self.service.locks, CATCH_UP,
+            lambda: self.service.recover(horizon=now + self.lookahead),
+        )  # fmt: skip
+        plan = await recover() or []
         self.scheduler.start()
-        for checkin_id, due in plan:
-            self._add_job(checkin_id, due, now)
+        if self.claim_tick:
+            self.scheduler.add_job(
+                self.service.tick, "interval", seconds=TICK_EVERY.total_seconds(),
+                id=TICK_ID, replace_existing=True, next_run_time=now,
+            )  # fmt: skip
+        else:
+            for checkin_id, due in plan:
+                self._add_job(checkin_id, due, now)
         self.scheduler.add_job(
             self._sweep, "interval", seconds=self.sweep_every.total_seconds(),
             id=SWEEP_ID, replace_existing=True, next_run_time=now + self.sweep_every,
@@ -74,7 +97,12 @@ class CheckinScheduler:
         log.info("check-ins: %d due within %s scheduled at start-up", len(plan), self.lookahead)
 
     def schedule(self, checkin_id: int, due: datetime) -> None:
-        """(Re)schedule one row; a due time in the past fires at once, a far one waits."""
+        """(Re)schedule one row; a due time in the past fires at once, a far one waits.
+
+        With the claim tick nothing is scheduled: the tick finds the row when it is due.
+        """
+        if self.claim_tick:
+            return
         now = self.service.clock.now()
         if due <= now + self.lookahead:
             self._add_job(checkin_id, due, now)
@@ -100,10 +128,15 @@ class CheckinScheduler:
                 self._firing.discard(task)
 
     async def _sweep(self) -> None:
+        """Timers for the next window, then reminders and missed marks (one worker)."""
+        locks = self.service.locks
         now = self.service.clock.now()
-        for checkin_id, due in await self.service.upcoming(now + self.lookahead):
-            self._add_job(checkin_id, due, now)
-        await self.service.sweep()
+        if self.claim_tick:  # rows the tick leaves (due before the grace) are marked missed
+            await exclusive(locks, CATCH_UP, lambda: self.service.recover(horizon=now))()
+        else:
+            for checkin_id, due in await self.service.upcoming(now + self.lookahead):
+                self._add_job(checkin_id, due, now)
+        await exclusive(locks, SWEEP, self.service.sweep)()
 
     def every(
         self,

@@ -41,6 +41,7 @@ from bot.coach import Coach
 from bot.models import OutMessage, UserRef
 from bot.storage import Connection, Database, User, checkins, runs, users
 from bot.storage.checkins import WEEKLY_UPDATE, CheckIn
+from bot.storage.locks import LocalLocks, Locks
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,11 @@ class CheckinService:
         sender: Sender,
         *,
         policy: Policy | None = None,
+        locks: Locks | None = None,
     ) -> None:
         self.db = db
+        # the founder locks turns take too: a check-in never lands in the middle of one
+        self.locks: Locks = locks if locks is not None else LocalLocks()
         self.coach = coach
         self.clock = clock
         self.sender = sender
@@ -124,9 +128,54 @@ class CheckinService:
         admitting messages it releases together afterwards, can only gather that handful.
         """
         async with self._in_flight:
-            return await self._fire(checkin_id)
+            founder = await self._founder_of(checkin_id)
+            if founder is None:
+                return None
+            async with self.locks.founder(founder):
+                return await self._fire(checkin_id)
 
-    async def _fire(self, checkin_id: int) -> SendResult | None:
+    async def _founder_of(self, checkin_id: int) -> str | None:
+        async with self.db.reading() as conn:
+            return await checkins.founder_of(conn, checkin_id)
+
+    async def tick(self) -> int:
+        """Several workers: claim due rows and send them, until none is left; how many.
+
+        Rows are claimed a handful at a time (``policy.in_flight`` in all, including those
+        being sent), so a claimed row goes out soon after, well within its lease; another
+        worker's tick claims the next ones at the same time (``SKIP LOCKED``).
+        """
+        running: set[asyncio.Task[SendResult | None]] = set()
+        handled = 0
+        while True:
+            free = self.policy.in_flight - len(running)
+            if free > 0:
+                for checkin_id, before in await self._claim(free):
+                    task = asyncio.create_task(self._send_claimed(checkin_id, before))
+                    running.add(task)
+            if not running:
+                return handled
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            handled += len(done)
+
+    async def _claim(self, limit: int) -> list[tuple[int, str]]:
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            return await checkins.claim_due(
+                conn, now, since=now - self.policy.grace, limit=limit,
+                until=now + self.policy.lease, by=self.instance,
+            )  # fmt: skip
+
+    async def _send_claimed(self, checkin_id: int, before: str) -> SendResult | None:
+        founder = await self._founder_of(checkin_id)
+        if founder is None:
+            return None
+        async with self._in_flight, self.locks.founder(founder):
+            return await self._fire(checkin_id, claimed=before)
+
+    async def _fire(self, checkin_id: int, *, claimed: str | None = None) -> SendResult | None:
+        """Claim (unless ``claimed``: the status the row had when :meth:`tick` claimed it),
+        decide, send and settle one check-in; the caller holds the founder's lock."""
         if checkin_id in self._sending:  # our own send still under way: not cut off
             return None
         now = self.clock.now()
@@ -136,7 +185,11 @@ class CheckinService:
             before = await checkins.get(conn, checkin_id)
             if before is None:
                 return None
-            if not await checkins.claim(
+            if claimed is not None:
+                if before.status != "sending" or before.claimed_by != self.instance:
+                    return None  # settled meanwhile (or no longer ours)
+                before = before.model_copy(update={"status": claimed})
+            elif not await checkins.claim(
                 conn, checkin_id, now, until=now + self.policy.lease, by=self.instance
             ):
                 return None
@@ -319,9 +372,16 @@ class CheckinService:
         for row in [*due, *stale]:  # stale: a lease ran out (a crash), sent again
             await self.fire(row.id)
         for row in waiting:
-            await self._follow_up(row, now)
+            if row.sent_at is None:
+                continue
+            founder = await self._founder_of(row.id)
+            if founder is None:
+                continue
+            async with self.locks.founder(founder):
+                await self._follow_up(row, now)
 
     async def _follow_up(self, row: CheckIn, now: datetime) -> None:
+        """Remind once, or close as missed; the caller holds the founder's lock."""
         if row.sent_at is None:
             return
         if row.reminded_at is None:
@@ -331,6 +391,9 @@ class CheckinService:
                 await self._remind(row, now)
         elif row.reminded_at + self.policy.missed_after <= now:
             async with self.db.transaction() as conn:
+                current = await checkins.get(conn, row.id)
+                if current is None or current.status != "sent":  # answered meanwhile
+                    return
                 await checkins.set_status(conn, row.id, "missed")
                 await self.coach.close_checkin_run(conn, row)
 
@@ -340,6 +403,8 @@ class CheckinService:
             current = await checkins.get(conn, row.id)
             user = await users.get(conn, row.user_id)
             if current is None or current.status != "sent" or user is None or not user.active:
+                return
+            if current.reminded_at is not None:  # another worker's sweep reminded already
                 return
             busy = await runs.current(conn, user.id)
             if (

@@ -10,6 +10,7 @@ from bot.storage import (
     outbox,
     records,
     runs,
+    send_budget,
     turns,
     users,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "redacted",
     "runs",
     "schema_version",
+    "send_budget",
     "turns",
     "users",
 ]

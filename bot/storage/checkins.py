@@ -173,6 +173,59 @@ async def claim(
     return cursor.rowcount == 1
 
 
+_DUE = """SELECT id, status FROM checkins
+           WHERE ((status = 'scheduled' AND due_at <= ? AND due_at > ?)
+                  OR (status = 'sending' AND sent_at IS NULL
+                      AND (claimed_until IS NULL OR claimed_until <= ?)))
+           ORDER BY due_at, id LIMIT ?"""
+# PostgreSQL: rows another worker is claiming right now are skipped, not waited for
+_LOCK_DUE = {"sqlite": "", "postgresql": " FOR UPDATE SKIP LOCKED"}
+
+
+async def claim_due(
+    conn: Connection,
+    now: datetime,
+    *,
+    since: datetime,
+    limit: int,
+    until: datetime,
+    by: str,
+) -> list[tuple[int, str]]:
+    """Claim up to ``limit`` due check-ins for sending; ``(id, status before)`` of each.
+
+    What :func:`claim` does for one row, for the next due ones: ``scheduled`` rows due
+    after ``since`` (older ones are left to the catch-up, which marks them missed) and
+    ``sending`` rows whose lease ran out. On PostgreSQL the rows are locked with ``SKIP
+    LOCKED``, so workers claiming at once take different rows and never wait for each other;
+    SQLite's write transaction serialises the claims anyway.
+    """
+    stamp = to_text(now)
+    async with conn.execute(
+        _DUE + _LOCK_DUE[conn.dialect.name], (stamp, to_text(since), stamp, limit)
+    ) as rows:
+        found = [(row[0], row[1]) async for row in rows]
+    if not found:
+        return []
+    marks = ", ".join("?" for _ in found)
+    await conn.execute(
+        f"""UPDATE checkins SET status = 'sending', claimed_at = ?, claimed_until = ?,
+                                claimed_by = ?, attempts = attempts + 1
+            WHERE id IN ({marks})""",
+        (stamp, to_text(until), by, *(checkin_id for checkin_id, _ in found)),
+    )
+    return found
+
+
+async def founder_of(conn: Connection, checkin_id: int) -> str | None:
+    """Whose check-in this is (their ``external_id``: the key of their founder lock)."""
+    async with conn.execute(
+        "SELECT u.external_id FROM checkins c JOIN users u ON u.id = c.user_id WHERE c.id = ?",
+        (checkin_id,),
+    ) as rows:
+        row = await rows.fetchone()
+    return None if row is None else str(row[0])
+
+
 async def set_status(conn: Connection, checkin_id: int, status: str, **fields: Any) -> None:
     """Move a check-in to a state, with the columns that go with it."""
     allowed = {"due_at", "local_intent", "run_id", "sent_at", "reminded_at", "outcome", "note",

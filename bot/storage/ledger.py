@@ -12,19 +12,26 @@ FAILED = "failed: "  # the payload of an update that could not be stored
 
 
 async def store(
-    conn: Connection, update_id: int, payload: str, now: datetime, *, finish: Iterable[int] = ()
+    conn: Connection,
+    update_id: int,
+    payload: str,
+    now: datetime,
+    *,
+    finish: Iterable[int] = (),
+    founder: int | None = None,
 ) -> bool:
     """Keep an update that just arrived; False if it is already known (a re-delivery).
 
     ``finish``: updates handled meanwhile, marked in the same transaction (one trip).
+    ``founder``: whose update it is, for :func:`oldest_unfinished` (several workers).
     """
     done = list(finish)
     if done:
         _finish_later(conn, done, now)
     cursor = await conn.execute(
-        "INSERT INTO update_ledger (update_id, payload, received_at) VALUES (?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        (update_id, payload, to_text(now)),
+        "INSERT INTO update_ledger (update_id, payload, received_at, founder) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (update_id, payload, to_text(now), founder),
     )
     return cursor.rowcount == 1
 
@@ -45,6 +52,39 @@ async def unfinished(conn: Connection) -> list[tuple[int, str]]:
         "SELECT update_id, payload FROM update_ledger WHERE finished_at IS NULL ORDER BY update_id"
     )
     return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+
+async def oldest_unfinished(conn: Connection, founder: int) -> tuple[int, str] | None:
+    """A founder's oldest update not yet handled, ``(update_id, payload)``; None: all done."""
+    cursor = await conn.execute(
+        "SELECT update_id, payload FROM update_ledger "
+        "WHERE founder = ? AND finished_at IS NULL ORDER BY update_id LIMIT 1",
+        (founder,),
+    )
+    row = await cursor.fetchone()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def waiting_founders(conn: Connection, received_before: datetime) -> list[int]:
+    """Founders with an update stored before ``received_before`` and still not handled.
+
+    The recovery sweep drains them: their worker died, or its drain stopped on an error.
+    """
+    cursor = await conn.execute(
+        "SELECT founder FROM update_ledger WHERE finished_at IS NULL AND founder IS NOT NULL "
+        "GROUP BY founder HAVING min(received_at) < ? ORDER BY min(update_id)",
+        (to_text(received_before),),
+    )
+    return [row[0] for row in await cursor.fetchall()]
+
+
+async def finish_now(conn: Connection, update_id: int, now: datetime) -> None:
+    """Mark one update handled at once (the drain: the next worker must see it)."""
+    await conn.execute(
+        "UPDATE update_ledger SET finished_at = ?, payload = '' "
+        "WHERE update_id = ? AND finished_at IS NULL",
+        (to_text(now), update_id),
+    )
 
 
 async def finish(conn: Connection, update_ids: Iterable[int], now: datetime) -> None:

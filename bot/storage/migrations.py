@@ -244,6 +244,24 @@ LLM_USAGE = Migration(
     ),
 )
 
+WORKERS = Migration(
+    9,
+    "several workers: ledger founders and the shared send budget",
+    (
+        # Whose update a ledger row is: a worker drains a founder's oldest unfinished row
+        # first, under that founder's lock. NULL for rows stored before this migration.
+        "ALTER TABLE update_ledger ADD COLUMN founder BIGINT",
+        """CREATE INDEX update_ledger_founder_unfinished
+            ON update_ledger (founder, update_id) WHERE finished_at IS NULL""",
+        # One GCRA slot per budget (the Telegram token's messages): the theoretical arrival
+        # time of the next message, in seconds since the epoch, shared by every worker.
+        """CREATE TABLE send_budget (
+            name TEXT PRIMARY KEY,
+            tat DOUBLE PRECISION NOT NULL
+        )""",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL_SCHEMA,
     PROCESSED_UPDATES,
@@ -253,6 +271,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     CURRENCY,
     OUTBOX_AND_LEASES,
     LLM_USAGE,
+    WORKERS,
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -171,6 +171,11 @@ class PostgresDatabase(Database):
             with contextlib.suppress(*UNAVAILABLE):
                 await self._pool.release(raw)
 
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The connection pool, lent to the founder locks (a session lock holds a connection)."""
+        return self._pool
+
     async def migrate(self, *, target: int | None = None) -> list[int]:
         """Apply the migrations the database lacks, each in its own transaction with its row
         in ``schema_version``, holding the migration lock; the versions applied."""

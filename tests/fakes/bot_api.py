@@ -869,6 +869,11 @@ class FakeBotApi:
         """The current state of every message the bot sent to ``chat_id``, oldest first."""
         return list(self._messages.get(chat_id, {}).values())
 
+    def take_updates(self) -> list[dict[str, Any]]:
+        """Hand over the queued updates (webhook mode: the test posts them to a worker)."""
+        taken, self._updates = self._updates, []
+        return taken
+
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates queued and not yet confirmed by an offset."""
         return copy.deepcopy(self._updates)

@@ -16,6 +16,7 @@ from telegram.ext import Application
 from bot.adapters.telegram.application import ALLOWED_UPDATES, build_application
 from bot.config import Settings
 from bot.engine import Catalog
+from tests import postgres_server
 from tests.fakes.bot_api import BotMessage, FakeBotApi
 
 TOKEN = "123456:TEST-token-do-not-log"
@@ -150,6 +151,9 @@ def progress(message: BotMessage) -> tuple[int, int] | None:
     return (int(found[1]), int(found[2])) if found else None
 
 
-def rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+def rows(db: Path | str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """A query's rows, read beside the bot: from the SQLite file, or a PostgreSQL URL."""
+    if isinstance(db, str):
+        return postgres_server.query(db, sql, *params)
     with sqlite3.connect(db) as conn:
         return conn.execute(sql, params).fetchall()

@@ -1,182 +1,340 @@
-"""Workers behind a load balancer, as real processes (``python -m bot run``) in webhook mode:
-no ``setWebhook`` at start, ``/healthz``, and the drain on SIGTERM (issue #15)."""
+"""Several workers on one database: the ledger-ordered drain (SCALE.md invariants 1-4).
+
+Two real PTB Applications in the drain mode share one database, each behind its own webhook
+server on 127.0.0.1: on PostgreSQL each has its own pool and takes the server's advisory
+locks, as two worker processes do; on SQLite they share one set of asyncio founder locks
+(the same ordering code, one process). The test plays Telegram and the load balancer: it posts each
+update to a worker with the secret, and a founder's next update only after the previous one
+got its 200, as Telegram does.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import socket
-import sys
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
+import tornado.httpserver
+import tornado.netutil
+from telegram.ext import Application
 
-from bot.adapters.telegram.webhook import SECRET_HEADER
+from bot.adapters.telegram.application import build_application
+from bot.adapters.telegram.drain import DrainProcessor, LedgerDrain
+from bot.adapters.telegram.health import Worker as Health
+from bot.adapters.telegram.webhook import SECRET_HEADER, webhook_app
+from bot.clock import SystemClock, to_text
+from bot.config import Settings
+from bot.engine import Catalog
+from bot.models import Said, UserRef
+from bot.storage import Database, ledger
+from bot.storage.locks import LocalLocks, Locks
+from tests.conftest import need_postgres
 from tests.fakes.bot_api import FakeBotApi
-from tests.telegram.conftest import TOKEN, rows, until
-from tests.telegram.processes import bot_process
+from tests.telegram.conftest import TOKEN, Founder, button, rows, until
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")
-
-SECRET = "worker-secret_15"
-START = 120.0  # three processes checking their templates at once, on a shared machine
+SECRET = "workers-secret"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@pytest.fixture
+async def shared(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[Path | str, Locks | None]]:
+    """The workers' database and founder locks: a SQLite file and asyncio locks shared by
+    both Applications, or a PostgreSQL database whose advisory locks each one takes."""
+    if backend == "sqlite":
+        yield tmp_path / "bot.db", LocalLocks()
+        return
+    server = need_postgres(request)
+    url = await server.create()
+    try:
+        yield url, None
+    finally:
+        await server.drop(url)
 
 
-def _webhook(port: int, **extra: str) -> dict[str, str]:
-    return {
-        "TELEGRAM_WEBHOOK_URL": "https://coach.example.invalid/telegram",
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
-        "TELEGRAM_WEBHOOK_PORT": str(port),
-        **extra,
-    }
+class Worker:
+    """One Application in the drain mode behind its own webhook server."""
+
+    def __init__(self, app: Application, url: str) -> None:
+        self.app = app
+        self.url = url
+
+    @property
+    def drain(self) -> LedgerDrain:
+        drain = self.app.bot_data["drain"]
+        assert isinstance(drain, LedgerDrain)
+        return drain
 
 
-def _start(user_id: int, update_id: int) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id, "date": 1_700_000_000, "text": "/start",
-            "chat": {"id": user_id, "type": "private", "first_name": "Ada"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "Ada", "language_code": "en"},
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-        },
-    }  # fmt: skip
-
-
-async def _post(client: httpx.AsyncClient, port: int, update: dict[str, Any]) -> httpx.Response:
-    headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
-    url = f"http://127.0.0.1:{port}/telegram"
-    return await client.post(url, content=json.dumps(update), headers=headers)
-
-
-async def _healthy(client: httpx.AsyncClient, port: int, timeout: float = START) -> httpx.Response:  # noqa: ASYNC109
-    """Wait until the worker listens and says it is healthy."""
-
-    async def probe() -> httpx.Response | None:
+@asynccontextmanager
+async def worker(
+    fake: FakeBotApi, db: Path | str, catalog: Catalog, locks: Locks | None
+) -> AsyncIterator[Worker]:
+    where = {"founder_coach_database_url": db} if isinstance(db, str) else {"founder_coach_db": db}
+    settings = Settings(
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=fake.base_url,
+        telegram_webhook_secret=SECRET,
+        telegram_webhook_path="telegram",
+        **where,  # type: ignore[arg-type]
+    )
+    app = build_application(settings, catalog, workers=True, locks=locks)
+    assert isinstance(app.update_processor, DrainProcessor)
+    async with app:
+        assert app.post_init is not None
+        await app.post_init(app)
+        await app.start()
+        sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+        server = tornado.httpserver.HTTPServer(
+            webhook_app(app, settings, Health(app.bot_data["db"]))
+        )
+        server.add_sockets(sockets)
+        port = sockets[0].getsockname()[1]
         try:
-            answer = await client.get(f"http://127.0.0.1:{port}/healthz")
-        except httpx.TransportError:
-            return None
-        return answer if answer.status_code == 200 else None
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while (answer := await probe()) is None:
-        if loop.time() > deadline:
-            raise TimeoutError(f"worker on port {port} not healthy within {timeout}s")
-        await asyncio.sleep(0.1)
-    return answer
+            yield Worker(app, f"http://127.0.0.1:{port}/telegram")
+        finally:
+            server.stop()
+            await app.stop()
+            assert app.post_shutdown is not None
+            await app.post_shutdown(app)
 
 
-async def test_three_workers_starting_at_once_make_no_set_webhook(
-    fake: FakeBotApi, tmp_path: Path
+async def post(session: aiohttp.ClientSession, target: Worker, update: dict[str, Any]) -> None:
+    """Deliver one update as Telegram does: wait for the 200 (the update is stored)."""
+    async with session.post(
+        target.url, data=json.dumps(update), headers={
+            SECRET_HEADER: SECRET, "Content-Type": "application/json"
+        },
+    ) as response:  # fmt: skip
+        assert response.status == 200
+
+
+async def deliver(
+    fake: FakeBotApi, session: aiohttp.ClientSession, workers: list[Worker], start: int = 0
+) -> int:
+    """Post every update the fake holds, each to the next worker in turn; how many."""
+    taken = fake.take_updates()
+    for index, update in enumerate(taken):
+        await post(session, workers[(start + index) % len(workers)], update)
+    return len(taken)
+
+
+def asked(founder: Founder) -> list[int]:
+    """The onboarding questions (``(n/8)``) the founder received, in the order received."""
+    found = (re.search(r"\((\d)/8\)", m.text or "") for m in founder.messages())
+    return [int(match[1]) for match in found if match]
+
+
+def unfinished(db: Path) -> int:
+    return rows(db, "SELECT count(*) FROM update_ledger WHERE finished_at IS NULL")[0][0]
+
+
+async def _consent(
+    fake: FakeBotApi, session: aiohttp.ClientSession, workers: list[Worker], ada: Founder
 ) -> None:
-    """Workers leave setWebhook and the menus to `founder-coach webhook set`."""
-    ports = [_free_port() for _ in range(3)]
-    worker = {"TELEGRAM_WEBHOOK_REGISTER": "false"}
+    """/start on one worker, the consent tap on the other: the first question arrives."""
+    fake.user_sends(ada.user_id, "/start", first_name=ada.name)
+    await deliver(fake, session, workers)
+    consent = await until(lambda: ada.messages())
+    agree = consent[-1].buttons()[0]["text"]
+    fake.user_taps(ada.user_id, consent[-1].message_id, button(consent[-1], agree))
+    await deliver(fake, session, workers, start=1)
+    await until(lambda: 1 in asked(ada))
+
+
+async def test_one_founders_updates_over_two_workers_commit_and_reply_in_order(
+    fake: FakeBotApi, shared: tuple[Path | str, Locks | None], real_catalog: Catalog
+) -> None:
+    """Three answers typed quickly, posted to alternate workers, the first reply slowed at
+    Telegram: the answers are stored in update order and each question (the reply to
+    update k) comes before the next (the reply to k+1)."""
+    db, locks = shared
+    ada = Founder(fake, 701)
     async with (
-        bot_process(fake, tmp_path / "w1.db", **_webhook(ports[0], **worker)),
-        bot_process(fake, tmp_path / "w2.db", **_webhook(ports[1], **worker)),
-        bot_process(fake, tmp_path / "w3.db", **_webhook(ports[2], **worker)),
-        httpx.AsyncClient() as client,
+        worker(fake, db, real_catalog, locks) as one,
+        worker(fake, db, real_catalog, locks) as two,
+        aiohttp.ClientSession() as session,
     ):
-        answers = await asyncio.gather(*(_healthy(client, port) for port in ports))
-        assert [a.json() for a in answers] == [{"status": "ok"}] * 3
-        accepted = await _post(client, ports[1], _start(1501, 9001))
-        assert accepted.status_code == 200
-        await fake.wait_for_call("sendMessage", chat_id=1501, timeout=30)
-    assert fake.calls_of("setWebhook") == []
-    assert fake.calls_of("setMyCommands") == []
-    assert fake.webhook_url == ""
+        workers = [one, two]
+        await _consent(fake, session, workers, ada)
+        fake.delay("sendMessage", 0.5, times=1)  # the reply to the first answer is slow
+        for index, text in enumerate(["Ada", "Acme", "We review contracts for law firms."]):
+            fake.user_sends(ada.user_id, text, first_name=ada.name)
+            await deliver(fake, session, workers, start=index)  # alternate workers
+        await until(lambda: 4 in asked(ada))
+        await until(lambda: unfinished(db) == 0)
+    stored = rows(db, "SELECT step_id, value_json FROM answers ORDER BY id")
+    assert stored == [
+        ("name", '"Ada"'),
+        ("startup", '"Acme"'),
+        ("pitch", '"We review contracts for law firms."'),
+    ]
+    assert asked(ada) == [1, 2, 3, 4]  # once each, in order
 
 
-async def test_sigterm_drains_answers_the_update_in_flight_and_turns_new_ones_away(
-    fake: FakeBotApi, tmp_path: Path
+async def test_a_founders_backlog_is_drained_by_whichever_worker_holds_the_lock(
+    fake: FakeBotApi, shared: tuple[Path | str, Locks | None], real_catalog: Catalog
 ) -> None:
-    """SIGTERM mid-turn: 503 to a new POST and to /healthz, the turn in flight finishes and
-    its reply is sent, the database closes, exit 0."""
-    db = tmp_path / "bot.db"
-    port = _free_port()
+    """Two founders, their updates interleaved over two workers, all posted before any
+    reply: each founder's answers are stored in the order typed, and every ledger row is
+    handled exactly once (one processed-update record each)."""
+    db, locks = shared
+    ada, bo = Founder(fake, 702, name="Ada"), Founder(fake, 703, name="Bo")
     async with (
-        bot_process(fake, db, **_webhook(port)) as proc,
-        httpx.AsyncClient(timeout=30) as client,
+        worker(fake, db, real_catalog, locks) as one,
+        worker(fake, db, real_catalog, locks) as two,
+        aiohttp.ClientSession() as session,
     ):
-        health = await _healthy(client, port)
-        assert health.json() == {"status": "ok"}
-        assert fake.calls_of("setWebhook")  # alone on SQLite it registers, as before
-        # the reply is under way when SIGTERM comes (3 s: below PTB's 5 s read time-out)
-        fake.delay("sendMessage", 3.0, times=1)
-        accepted = await _post(client, port, _start(1601, 9101))
-        assert accepted.status_code == 200
-
-        def replying() -> bool:
-            return any(c.method == "sendMessage" and c.status is None for c in fake.calls)
-
-        await until(replying, timeout=60)
-        proc.send_signal(signal.SIGTERM)
-
-        async def draining() -> httpx.Response | None:
-            answer = await client.get(f"http://127.0.0.1:{port}/healthz")
-            return answer if answer.status_code == 503 else None
-
-        for _ in range(1000):
-            if (health := await draining()) is not None:
-                break
-            await asyncio.sleep(0.01)
-        assert health is not None
-        assert health.json() == {"status": "draining"}
-        refused = await _post(client, port, _start(1602, 9102))
-        assert refused.status_code == 503  # Telegram delivers it again, to another worker
-        assert replying()  # all of this while the turn was still in flight
-        _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    log = err.decode()
-    assert proc.returncode == 0, log[-2000:]
-    [reply] = fake.calls_of("sendMessage", chat_id=1601)
-    assert reply.ok
-    assert "Founder Coach" in reply.params["text"]
-    assert fake.calls_of("sendMessage", chat_id=1602) == []
-    assert rows(db, "SELECT update_id FROM update_ledger") == [(9101,)]
-    assert "database closed" in log
-    assert TOKEN not in log
-    assert SECRET not in log
+        workers = [one, two]
+        await _consent(fake, session, workers, ada)
+        await _consent(fake, session, workers, bo)
+        fake.delay("sendMessage", 0.3, times=2)  # each founder's first reply is slow: a backlog
+        for text in ("Name", "Startup", "Pitch of the startup."):
+            for founder in (ada, bo):
+                fake.user_sends(founder.user_id, f"{founder.name} {text}", first_name=founder.name)
+        posted = await deliver(fake, session, workers)
+        assert posted == 6
+        for founder in (ada, bo):
+            await until(lambda f=founder: 4 in asked(f))
+        await until(lambda: unfinished(db) == 0)
+    for name, user in (("Ada", 1), ("Bo", 2)):
+        stored = rows(db, "SELECT value_json FROM answers WHERE user_id = ? ORDER BY id", user)
+        assert [json.loads(v) for (v,) in stored] == [
+            f"{name} Name", f"{name} Startup", f"{name} Pitch of the startup."
+        ]  # fmt: skip
+    ledger = rows(db, "SELECT count(*) FROM update_ledger")[0][0]
+    processed = rows(db, "SELECT count(*) FROM processed_updates")[0][0]
+    assert ledger == processed == 10  # 2 x (/start, consent, 3 answers): each handled once
 
 
-@pytest.mark.parametrize(
-    ("extra", "says"),
-    [
-        ({}, "polling"),  # no webhook at all
-        (
-            _webhook(8443, TELEGRAM_WEBHOOK_REGISTER="true"),
-            "TELEGRAM_WEBHOOK_REGISTER",
-        ),
-    ],
-)
-async def test_postgresql_refuses_what_several_workers_cannot_share(
-    fake: FakeBotApi, tmp_path: Path, extra: dict[str, str], says: str
+async def test_a_dead_workers_updates_are_recovered_by_the_sweep(
+    fake: FakeBotApi, shared: tuple[Path | str, Locks | None], real_catalog: Catalog
 ) -> None:
-    url = "postgresql://coach:pg-pass-word@127.0.0.1:9/coach"
-    async with bot_process(
-        fake,
-        tmp_path / "bot.db",
-        FOUNDER_COACH_DATABASE_URL=url,
-        FOUNDER_COACH_LOG_LEVEL="INFO",
-        **extra,
-    ) as proc:
-        _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    lines = [line for line in err.decode().splitlines() if line.strip()]
-    assert proc.returncode not in (0, None)
-    assert len(lines) == 1, lines
-    assert "FOUNDER_COACH_DATABASE_URL" in lines[0] or "PostgreSQL" in lines[0]
-    assert says in lines[0]
-    assert "pg-pass-word" not in lines[0]
-    assert fake.calls == []  # refused before anything reached Telegram
+    """A worker stored an update (its 200 went out) and died before handling it: another
+    worker's recovery sweep handles it, and the founder gets the next question."""
+    db, locks = shared
+    ada = Founder(fake, 704)
+    async with (
+        worker(fake, db, real_catalog, locks) as one,
+        aiohttp.ClientSession() as session,
+    ):
+        await _consent(fake, session, [one], ada)
+        await until(lambda: unfinished(db) == 0)  # the consent row's finish is written late
+        fake.user_sends(ada.user_id, "Ada", first_name=ada.name)
+        (update,) = fake.take_updates()
+        # what the dead worker's put did before its 200
+        await _store_as_dead_worker(one.app.bot_data["db"], update, ada.user_id)
+        assert unfinished(db) == 1
+        await until(lambda: 2 in asked(ada))
+        await until(lambda: unfinished(db) == 0)
+    assert rows(db, "SELECT step_id, value_json FROM answers") == [("name", '"Ada"')]
+
+
+async def test_a_turn_committed_but_not_sent_is_asked_again_after_recovery(
+    fake: FakeBotApi, shared: tuple[Path | str, Locks | None], real_catalog: Catalog
+) -> None:
+    """The dead worker had committed the answer but not sent the reply: the sweep finds the
+    answer stored, stores nothing twice, and asks the current question again."""
+    db, locks = shared
+    ada = Founder(fake, 705)
+    async with (
+        worker(fake, db, real_catalog, locks) as one,
+        aiohttp.ClientSession() as session,
+    ):
+        await _consent(fake, session, [one], ada)
+        await one.drain.stop()  # this worker "dies": it stores but no longer drains
+        fake.user_sends(ada.user_id, "Ada", first_name=ada.name)
+        await deliver(fake, session, [one])
+        coach = one.app.bot_data["coach"]
+        ((update_id,),) = rows(db, "SELECT update_id FROM update_ledger WHERE finished_at IS NULL")
+        who = UserRef(channel="telegram", external_id=str(ada.user_id), display_name="Ada")
+        await coach.handle(who, Said("Ada"), once=f"tg:{update_id}")  # committed, never sent
+        await _age_ledger(one.app.bot_data["db"])
+        before = len(ada.messages())
+        async with worker(fake, db, real_catalog, locks):  # a live worker's sweep
+            await until(lambda: unfinished(db) == 0)
+            await until(lambda: len(ada.messages()) > before)
+    assert rows(db, "SELECT step_id, value_json FROM answers") == [("name", '"Ada"')]
+    assert asked(ada) == [1, 2]  # the current question, asked once it was not sent
+
+
+async def _store_as_dead_worker(db: Database, update: dict[str, Any], founder: int) -> None:
+    """The ledger row a worker commits before its 200, received a minute ago."""
+    received = datetime.now(UTC) - timedelta(minutes=1)
+    async with db.transaction() as conn:
+        payload = json.dumps(update)
+        await ledger.store(conn, update["update_id"], payload, received, founder=founder)
+
+
+async def _age_ledger(db: Database) -> None:
+    """Unfinished rows as if received a minute ago (their worker is long gone)."""
+    received = to_text(datetime.now(UTC) - timedelta(minutes=1))
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE update_ledger SET received_at = ? WHERE finished_at IS NULL", (received,)
+        )
+
+
+async def test_a_worker_that_finds_its_update_handled_does_nothing(
+    fake: FakeBotApi, shared: tuple[Path | str, Locks | None], real_catalog: Catalog
+) -> None:
+    """The second worker's drain, started for an update the first already handled in its
+    loop, finds no row and sends nothing."""
+    db, locks = shared
+    ada = Founder(fake, 706)
+    async with (
+        worker(fake, db, real_catalog, locks) as one,
+        worker(fake, db, real_catalog, locks) as two,
+        aiohttp.ClientSession() as session,
+    ):
+        await _consent(fake, session, [one, two], ada)
+        await until(lambda: unfinished(db) == 0)
+        sent = len(fake.calls_of("sendMessage"))
+        assert await two.drain.drain(ada.user_id) == 0
+        assert await one.drain.drain(ada.user_id) == 0
+        await asyncio.sleep(0.05)
+        assert len(fake.calls_of("sendMessage")) == sent
+
+
+def _message(update_id: int, user_id: int) -> dict[str, Any]:
+    user = {"id": user_id, "is_bot": False, "first_name": "Ada"}
+    chat = {"id": user_id, "type": "private"}
+    message = {"message_id": update_id, "date": 0, "chat": chat, "from": user, "text": "x"}
+    return {"update_id": update_id, "message": message}
+
+
+async def test_an_update_arriving_during_its_founders_drain_joins_that_drain(
+    db: Database,
+) -> None:
+    """Updates 1-3 stored; drains for each started at once; update 4 arrives while 1 is
+    handled. One drain handles all four in order, the others find theirs in its hands."""
+    handled: list[int] = []
+    drain: LedgerDrain
+
+    async def store(update_id: int) -> None:
+        async with db.transaction() as conn:
+            payload = json.dumps(_message(update_id, 9))
+            await ledger.store(conn, update_id, payload, datetime.now(UTC), founder=9)
+
+    async def handle(update: Any) -> None:
+        handled.append(update.update_id)
+        if update.update_id == 1:
+            await store(4)
+            assert await drain.drain(9) == 0  # left to the drain under way
+        await asyncio.sleep(0.01)
+
+    drain = LedgerDrain(db, SystemClock(), LocalLocks(), None, handle)  # type: ignore[arg-type]
+    for update_id in (1, 2, 3):
+        await store(update_id)
+    counts = await asyncio.gather(*(drain.drain(9) for _ in range(3)))
+    assert handled == [1, 2, 3, 4]
+    assert sorted(counts) == [0, 0, 4]
+    async with db.reading() as conn:
+        assert await ledger.oldest_unfinished(conn, 9) is None

@@ -25,6 +25,8 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.adapters.telegram import handlers
+from bot.adapters.telegram.budget import SharedPace
+from bot.adapters.telegram.drain import SWEEP_EVERY, DrainProcessor, LedgerDrain
 from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.lanes import LaneLimiter
 from bot.adapters.telegram.ledger import LedgerQueue
@@ -44,6 +46,7 @@ from bot.models import OutMessage, UserRef
 from bot.rendering import Target
 from bot.runtime import checkin_service
 from bot.storage import Database
+from bot.storage.locks import Locks, exclusive, locks_for
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +88,33 @@ def updates_request(queue: LedgerQueue) -> BaseRequest:
     return request
 
 
-def build_application(settings: Settings, catalog: Catalog) -> Application:
-    """The Application with our handlers; the database opens in ``post_init``."""
+def several_workers(settings: Settings) -> bool:
+    """Whether this worker shares its database with others: a PostgreSQL URL is set."""
+    return settings.shared_database
+
+
+def build_application(
+    settings: Settings,
+    catalog: Catalog,
+    *,
+    workers: bool | None = None,
+    locks: Locks | None = None,
+) -> Application:
+    """The Application with our handlers; the database opens in ``post_init``.
+
+    ``workers``: handle updates with the ledger-ordered drain (PostgreSQL, several workers;
+    the default follows :func:`several_workers`). ``locks``: the founder locks to use (by
+    default those that fit the database, :func:`~bot.storage.locks.locks_for`); tests give
+    two Applications on one SQLite file the same ones, as two workers share PostgreSQL's.
+    """
     assert settings.telegram_bot_token is not None
-    queue = LedgerQueue()
+    workers = several_workers(settings) if workers is None else workers
+    queue = LedgerQueue(drained=workers)
+    processor: PerFounderProcessor | DrainProcessor = (
+        DrainProcessor(64, on_handled=queue.handled)
+        if workers
+        else PerFounderProcessor(64, on_handled=queue.handled)
+    )
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -103,8 +129,8 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
             )
         )
         .update_queue(queue)
-        .concurrent_updates(PerFounderProcessor(64, on_handled=queue.handled))
-        .post_init(_post_init(settings, catalog))
+        .concurrent_updates(processor)
+        .post_init(_post_init(settings, catalog, locks))
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
@@ -112,10 +138,9 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
         base = api_base_url(settings.telegram_api_base_url)
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     app = builder.build()
-    processor = app.update_processor
-    assert isinstance(processor, PerFounderProcessor)
-    processor.on_overflow = _overflow_notice(app)
-    queue.admit = processor.admit
+    if isinstance(processor, PerFounderProcessor):  # the drain has no backlog bound
+        processor.on_overflow = _overflow_notice(app)
+        queue.admit = processor.admit
     private = filters.ChatType.PRIVATE
     app.add_handler(CallbackQueryHandler(handlers.on_callback))  # private chats: checked there
     # New messages only: an edited message is never taken as a new answer
@@ -130,9 +155,12 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
     return app
 
 
-def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped-def]
+def _post_init(settings: Settings, catalog: Catalog, locks: Locks | None):  # type: ignore[no-untyped-def]
     async def post_init(app: Application) -> None:
         db = await Database.open(settings.database)
+        processor = app.update_processor
+        assert isinstance(processor, PerFounderProcessor | DrainProcessor)
+        processor.locks = shared = locks if locks is not None else locks_for(db)
         coach = Coach(
             db,
             catalog,
@@ -147,23 +175,32 @@ def _post_init(settings: Settings, catalog: Catalog):  # type: ignore[no-untyped
         app.bot_data["ledger"] = queue = _ledger(app)
         await queue.attach(db, SystemClock(), app.bot)
         app.bot_data["coach"] = coach
-        processor = app.update_processor
-        assert isinstance(processor, PerFounderProcessor)
         transport = TelegramTransport(app.bot, coach, founder_lock=processor.founder)
         await transport.load_pending()
         app.bot_data["transport"] = transport
         if settings.registers_webhook or not settings.telegram_webhook_url:
-            await set_commands(app.bot, coach.renderer)  # workers leave it to `webhook set`
-        sender = _sender(transport, processor)
-        scheduler = CheckinScheduler(checkin_service(coach, settings, sender))
+            async with shared.try_lock("commands") as granted:  # one worker per start
+                if granted:
+                    await set_commands(app.bot, coach.renderer)  # workers: `webhook set`
+        service = checkin_service(coach, settings, _sender(transport), locks=shared)
+        scheduler = CheckinScheduler(service, claim_tick=isinstance(processor, DrainProcessor))
         app.bot_data["checkins"] = scheduler
         await scheduler.start()
-        scheduler.every(
-            HOUSEKEEPING, queue.forget_old, job="housekeeping", first=timedelta(minutes=1)
-        )
-        unconsented = coach.forget_unconsented  # never answered the consent question: 30 days
+        forget_old = exclusive(shared, "ledger:housekeeping", queue.forget_old)
+        scheduler.every(HOUSEKEEPING, forget_old, job="housekeeping", first=timedelta(minutes=1))
+        # never answered the consent question: 30 days
+        unconsented = exclusive(shared, "consents", coach.forget_unconsented)
         scheduler.every(HOUSEKEEPING, unconsented, job="consents", first=timedelta(minutes=2))
         scheduler.every(OUTBOX_DRAIN, transport.drain, job="outbox", first=OUTBOX_DRAIN)
+        if isinstance(processor, DrainProcessor):
+            limiter = app.bot.rate_limiter
+            if isinstance(limiter, LaneLimiter):  # one send budget for every worker
+                limiter.pace = SharedPace(db, SystemClock(), settings.telegram_max_rate)
+            processor.drain = drain = LedgerDrain(
+                db, SystemClock(), shared, app.bot, app.process_update, slots=processor.slots
+            )
+            app.bot_data["drain"] = drain
+            scheduler.every(SWEEP_EVERY, drain.sweep, job="ledger:sweep", first=SWEEP_EVERY)
         # What start-up loaded (catalog, compiled templates, PTB, check-in rows) lives as
         # long as the process: take it out of the collector's sight. Full collections over
         # it paused the loop 45-80 ms, enough to overrun a send pace set at Telegram's limit.
@@ -202,11 +239,12 @@ def _overflow_notice(app: Application):  # type: ignore[no-untyped-def]
     return notice
 
 
-def _sender(transport: TelegramTransport, processor: PerFounderProcessor) -> Sender:
+def _sender(transport: TelegramTransport) -> Sender:
+    """Check-ins out through the transport; the check-in service holds the founder's lock."""
+
     async def send(who: UserRef, messages: list[OutMessage]) -> SendResult:
         try:
-            async with processor.founder(int(who.external_id)):  # never inside a turn's replies
-                await transport.send(who, int(who.external_id), messages, strict=True)
+            await transport.send(who, int(who.external_id), messages, strict=True)
         except Blocked:
             return SendResult.BLOCKED
         except Uncertain:
@@ -227,7 +265,10 @@ def _ledger(app: Application) -> LedgerQueue:
 
 
 async def _post_stop(app: Application) -> None:
-    """Updates are handled: let check-in sends under way finish while HTTP is still up."""
+    """Updates are handled: let drains and check-in sends under way finish while HTTP is up."""
+    drain = app.bot_data.get("drain")
+    if drain is not None:
+        await drain.stop()
     scheduler = app.bot_data.get("checkins")
     if scheduler is not None:
         await scheduler.stop()

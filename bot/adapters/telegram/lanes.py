@@ -30,10 +30,14 @@ import asyncio
 import contextlib
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiolimiter import AsyncLimiter
+from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+
+if TYPE_CHECKING:
+    from bot.adapters.telegram.budget import SharedPace
 
 REPLY = "reply"
 COSMETIC = "cosmetic"
@@ -61,6 +65,10 @@ class Pace:
     def waiting(self, lane: str) -> int:
         """How many calls of ``lane`` wait for a slot now."""
         return len(self._queues[lane])
+
+    async def push(self, retry_after: float) -> None:
+        """A 429: nothing to do in one process (the caller retries that message alone, and
+        the pace already holds the limit; the shared pace pushes every worker's slots)."""
 
     async def take(self, lane: str, patience: float | None = None) -> None:
         """Wait for a slot (TimeoutError after ``patience`` seconds: no slot was used)."""
@@ -115,8 +123,10 @@ class LaneLimiter(BaseRateLimiter[str]):
         cosmetic_patience: float = COSMETIC_PATIENCE,
         cosmetic_queue: int = COSMETIC_QUEUE,
         group_per_minute: int = 20,
+        pace: Pace | SharedPace | None = None,
     ) -> None:
-        self.pace = Pace(1 / per_second)
+        # one process: its own pace; several workers: the shared one (``budget.SharedPace``)
+        self.pace: Pace | SharedPace = pace if pace is not None else Pace(1 / per_second)
         self.cosmetic_patience = cosmetic_patience
         self.cosmetic_queue = cosmetic_queue
         self.group_per_minute = group_per_minute
@@ -176,4 +186,13 @@ class LaneLimiter(BaseRateLimiter[str]):
         else:
             await self.pace.take(REPLY)
         self.paced[lane] += 1
-        return await callback(*args, **kwargs)
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as exc:  # the budget is spent for everyone sharing the pace
+            await self.pace.push(_seconds(exc.retry_after))
+            raise
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

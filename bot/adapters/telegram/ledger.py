@@ -23,6 +23,7 @@ from typing import Any
 
 from telegram import Bot, Update
 
+from bot.adapters.telegram.processor import founder_key
 from bot.clock import Clock
 from bot.errors import StorageError
 from bot.storage import Database, inbox, ledger
@@ -40,8 +41,10 @@ RAW_KEPT = 1000  # updates' JSON kept from arrival to store (a getUpdates batch 
 class LedgerQueue(asyncio.Queue[object]):
     """``Application.update_queue`` that stores each update before accepting it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, drained: bool = False) -> None:
         super().__init__()
+        # several workers: updates are handled by the ledger-ordered drain, not replayed here
+        self.drained = drained
         self._db: Database | None = None
         self._clock: Clock | None = None
         self.replayed: set[int] = set()
@@ -71,6 +74,8 @@ class LedgerQueue(asyncio.Queue[object]):
         Returns how many were replayed. Called before polling (or the webhook) starts.
         """
         self._db, self._clock = db, clock
+        if self.drained:  # the drain's sweep takes them (they may be another worker's)
+            return 0
         async with db.reading() as conn:
             stored = await ledger.unfinished(conn)
         replayed = 0
@@ -126,8 +131,9 @@ class LedgerQueue(asyncio.Queue[object]):
             try:
                 async with self._db.transaction() as conn:
                     return await ledger.store(
-                        conn, update.update_id, payload, self._clock.now(), finish=done
-                    )
+                        conn, update.update_id, payload, self._clock.now(), finish=done,
+                        founder=founder_key(update) or None,
+                    )  # fmt: skip
             except BaseException:
                 self._handled[:0] = done  # not written: they go with the next write
                 raise
@@ -210,5 +216,12 @@ class LedgerQueue(asyncio.Queue[object]):
         return dropped
 
     def is_replay(self, update: Any) -> bool:
-        """Whether this update came from the ledger after a restart."""
-        return isinstance(update, Update) and update.update_id in self.replayed
+        """Whether this update came from the ledger after a restart.
+
+        Drained (several workers): any row may have been committed by a worker that died
+        before sending its replies, so each is handled as a possible replay (the Coach then
+        asks the current question again instead of saying nothing).
+        """
+        if not isinstance(update, Update):
+            return False
+        return self.drained or update.update_id in self.replayed

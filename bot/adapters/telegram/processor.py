@@ -15,14 +15,16 @@ wait. Updates below the bound are handled in order, exactly once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.storage.locks import LocalLocks, Locks
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +53,7 @@ class PerFounderProcessor(BaseUpdateProcessor):
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._on_handled = on_handled
         self.on_overflow = on_overflow
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}
+        self.locks: Locks = LocalLocks()  # the Application's (``post_init`` may set it)
         self._overflowing: set[int] = set()  # founders told to slow down (until drained)
         self._queued: dict[int, int] = {}  # founder -> updates admitted and not yet handled
         self._refused: set[int] = set()
@@ -110,19 +111,12 @@ class PerFounderProcessor(BaseUpdateProcessor):
             if self.on_overflow is not None:
                 self.on_overflow(update)
 
-    @contextlib.asynccontextmanager
-    async def founder(self, key: int) -> AsyncIterator[None]:
-        """Hold a founder's place: their turns, and anything else sent to them, one at a time."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:  # nobody else waiting: forget the lock
-                del self._users[key]
-                del self._locks[key]
+    def founder(self, key: int) -> AbstractAsyncContextManager[None]:
+        """Hold a founder's place: their turns, and anything else sent to them, one at a time.
+
+        The founder lock of :mod:`bot.storage.locks`, which check-ins take too.
+        """
+        return self.locks.founder(key)
 
     def waiting(self, key: int) -> int:
         """How many updates of this founder are admitted and not yet handled."""

@@ -1,0 +1,214 @@
+"""The ledger-ordered drain: one founder's updates in ``update_id`` order, across workers.
+
+Several workers share one webhook behind a load balancer, and Telegram sends a chat's next
+update as soon as the previous one got its 200, so update k+1 can reach another worker
+while k is still being handled. Each worker therefore handles no update of its own choosing:
+it stores the update in the ledger (committed before the 200), then takes the founder's
+lock and handles that founder's **oldest** unfinished ledger row, its replies sent before
+the row is marked finished, and loops until none is left. The worker that stored k+1 waits
+for the lock, then finds k+1 (or nothing, if the first worker's loop took it already).
+
+A worker that dies frees its locks with its database session; its unfinished rows are found
+by the recovery :meth:`LedgerDrain.sweep` of any worker (every second, rows older than
+``recover_after``). A row whose turn was committed but whose replies were not sent is
+handled as a replay: the Coach finds its answer already stored and asks the current
+question again (``resume_if_done``). The single-process replay at start-up does not run in
+this mode: it would replay other workers' updates.
+
+This is the PostgreSQL mode's processor (with advisory locks); the SQLite default keeps
+:class:`~bot.adapters.telegram.processor.PerFounderProcessor`. The same code runs on SQLite
+with asyncio locks, which is how the test suite checks the ordering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.ext import BaseUpdateProcessor
+
+from bot.adapters.telegram.processor import UNBOUNDED, founder_key
+from bot.clock import Clock
+from bot.errors import StorageError
+from bot.storage import Database, ledger
+from bot.storage.locks import LocalLocks, Locks
+
+log = logging.getLogger(__name__)
+
+RECOVER_AFTER = timedelta(seconds=2)  # an unfinished row this old has lost its worker
+SWEEP_EVERY = timedelta(seconds=1)
+STOP_GRACE_SECONDS = 10.0
+
+Handle = Callable[[Update], Awaitable[None]]
+
+
+class LedgerDrain:
+    """Drains founders' unfinished ledger rows under their founder locks."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        locks: Locks,
+        bot: Bot,
+        handle: Handle,
+        *,
+        slots: int = 64,
+        recover_after: timedelta = RECOVER_AFTER,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.locks = locks
+        self.bot = bot
+        self.handle = handle
+        self.recover_after = recover_after
+        self._slots = asyncio.Semaphore(slots)  # handlers running at once, all founders
+        self._draining: set[int] = set()  # founders this worker drains or waits to drain
+        self._again: set[int] = set()  # founders whose updates arrived during their drain
+        self._tasks: set[asyncio.Task[int]] = set()  # drains the sweep started
+        self._stopping = False
+
+    async def drain(self, founder: int) -> int:
+        """Handle this founder's unfinished rows, oldest first; return how many.
+
+        One drain per founder per worker: an update arriving while this worker drains (or
+        waits to drain) its founder is left to that drain, which looks again before it lets
+        the lock go. So a founder's flood holds one lock request (one PostgreSQL
+        connection), not one per update.
+        """
+        if founder in self._draining:
+            self._again.add(founder)  # the running drain reads once more before it stops
+            return 0
+        self._draining.add(founder)
+        handled = 0
+        try:
+            async with self.locks.founder(founder):
+                while True:
+                    self._again.discard(founder)
+                    handled += await self._drain_locked(founder)
+                    if founder not in self._again or self._stopping:
+                        return handled
+        finally:
+            self._draining.discard(founder)
+            self._again.discard(founder)
+
+    async def _drain_locked(self, founder: int) -> int:
+        handled = 0
+        while not self._stopping:
+            async with self.db.reading() as conn:
+                row = await ledger.oldest_unfinished(conn, founder)
+            if row is None:
+                break
+            update_id, payload = row
+            update = self._parse(update_id, payload)
+            if update is not None:
+                try:
+                    async with self._slots:
+                        await self.handle(update)  # commits the turn and sends its replies
+                except Exception:  # a broken update must not hold the founder's others back
+                    log.exception("update %s failed; marked handled", update_id)
+            async with self.db.transaction() as conn:
+                await ledger.finish_now(conn, update_id, self.clock.now())
+            handled += 1
+        return handled
+
+    def _parse(self, update_id: int, payload: str) -> Update | None:
+        try:
+            return Update.de_json(json.loads(payload), self.bot)
+        except (ValueError, TypeError, KeyError):
+            log.error("stored update %s cannot be read; skipped", update_id)
+            return None
+
+    async def sweep(self) -> int:
+        """Every second: drain founders whose rows waited past ``recover_after``.
+
+        Their worker died (its locks went with its session) or its drain stopped on an
+        error. A founder this worker is draining already is left to that drain.
+        """
+        if self._stopping:
+            return 0
+        cutoff = self.clock.now() - self.recover_after
+        try:
+            async with self.db.reading() as conn:
+                founders = await ledger.waiting_founders(conn, cutoff)
+        except StorageError as exc:
+            log.warning("the ledger sweep could not read the ledger: %s", exc)
+            return 0
+        started = 0
+        for founder in founders:
+            if founder in self._draining:
+                continue
+            task = asyncio.create_task(self._recover(founder), name=f"ledger:recover:{founder}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        if started:
+            log.warning("recovering unfinished updates of %d founder(s)", started)
+        return started
+
+    async def _recover(self, founder: int) -> int:
+        try:
+            return await self.drain(founder)
+        except StorageError as exc:  # the next sweep tries again
+            log.warning("recovering a founder's updates failed: %s", exc)
+            return 0
+
+    def draining(self, founder: int) -> bool:
+        """Whether this worker is draining (or waiting to drain) the founder now."""
+        return founder in self._draining
+
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop taking rows; let the sweep's drains finish the row in hand (up to ``grace``)."""
+        self._stopping = True
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in late:
+                task.cancel()
+
+
+class DrainProcessor(BaseUpdateProcessor):
+    """PTB's update processor in the several-workers mode: an arriving update only starts
+    its founder's drain (see the module docstring); the drain picks what to handle."""
+
+    def __init__(
+        self,
+        max_concurrent_updates: int = 64,
+        *,
+        on_handled: Callable[[object], None] | None = None,
+    ) -> None:
+        super().__init__(UNBOUNDED)
+        self.locks: Locks = LocalLocks()  # the Application's (``post_init`` sets it)
+        self.slots = max_concurrent_updates
+        self.drain: LedgerDrain | None = None  # set once the database is open (post_init)
+        self._on_handled = on_handled
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Drain the update's founder; an update without a founder is handled as it is."""
+        key = founder_key(update)
+        if self.drain is None or not key:
+            try:
+                await coroutine
+            finally:
+                if self._on_handled is not None:  # its ledger row is marked as in one process
+                    self._on_handled(update)
+            return
+        if inspect.iscoroutine(coroutine):
+            coroutine.close()  # the drain handles the founder's oldest row, maybe not this
+        await self.drain.drain(key)
+
+    def founder(self, key: int) -> AbstractAsyncContextManager[None]:
+        """The founder's lock, for whatever else is sent to them (the outbox, check-ins)."""
+        return self.locks.founder(key)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down (the drain is stopped in ``post_shutdown``)."""
