@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from bot.adapters.telegram.webhook import SECRET_HEADER
+from tests.conftest import need_postgres
 from tests.fakes.bot_api import FakeBotApi
 from tests.telegram.conftest import TOKEN, rows, until
 from tests.telegram.processes import bot_process
@@ -98,6 +99,40 @@ async def test_three_workers_starting_at_once_make_no_set_webhook(
     assert fake.calls_of("setWebhook") == []
     assert fake.calls_of("setMyCommands") == []
     assert fake.webhook_url == ""
+
+
+async def test_three_workers_on_one_postgresql_share_the_founders_and_never_register(
+    fake: FakeBotApi, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """SCALE.md's deployment: three `founder-coach run` processes on one PostgreSQL with no
+    register setting at all. None calls setWebhook or sets the menus, and three founders'
+    /start, each posted to a different worker, are each stored and answered once."""
+    server = need_postgres(request)
+    url = await server.create()
+    ports = [_free_port() for _ in range(3)]
+    shared = {"FOUNDER_COACH_DATABASE_URL": url}
+    try:
+        async with (
+            bot_process(fake, tmp_path / "unused.db", **_webhook(ports[0], **shared)),
+            bot_process(fake, tmp_path / "unused.db", **_webhook(ports[1], **shared)),
+            bot_process(fake, tmp_path / "unused.db", **_webhook(ports[2], **shared)),
+            httpx.AsyncClient() as client,
+        ):
+            await asyncio.gather(*(_healthy(client, port) for port in ports))
+            for n, port in enumerate(ports):
+                accepted = await _post(client, port, _start(1701 + n, 9201 + n))
+                assert accepted.status_code == 200
+            for n in range(3):
+                await fake.wait_for_call("sendMessage", chat_id=1701 + n, timeout=30)
+            await until(
+                lambda: rows(url, "SELECT count(*) FROM processed_updates")[0][0] == 3, timeout=30
+            )
+            assert rows(url, "SELECT count(*) FROM update_ledger")[0][0] == 3
+        assert fake.calls_of("setWebhook") == []
+        assert fake.calls_of("setMyCommands") == []
+        assert not (tmp_path / "unused.db").exists()  # nothing went to a SQLite file
+    finally:
+        await server.drop(url)
 
 
 async def test_sigterm_drains_answers_the_update_in_flight_and_turns_new_ones_away(
