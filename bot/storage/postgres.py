@@ -36,7 +36,12 @@ _T = TypeVar("_T")
 
 # pg_advisory_lock key of the migrations (any fixed number; "FCmigr" in ASCII)
 MIGRATION_LOCK = 0x46436D696772
-POOL_SIZE = 10
+POOL_SIZE = 10  # connections for units of work
+# Connections for founder locks: a founder's session lock holds one for the whole drain
+# (and a worker waiting for a founder's lock holds one while it waits), so they come from a
+# pool of their own. Shared, a work pool full of lock holders each waiting for a connection
+# to do their turn with would wait forever. Per worker: POOL_SIZE + LOCK_POOL_SIZE at most.
+LOCK_POOL_SIZE = 20
 
 # What makes a unit of work fail for reasons of the server, not of the statement: the
 # coach asks the founder to try again, as for a locked or full SQLite file.
@@ -137,8 +142,9 @@ class PostgresDatabase(Database):
 
     backend = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, url: str, lock_pool: asyncpg.Pool) -> None:
         self._pool = pool
+        self._lock_pool = lock_pool
         self._lock = asyncio.Lock()
         self._trace: Callable[[str], None] | None = None
         self.path = redacted(url)
@@ -150,7 +156,9 @@ class PostgresDatabase(Database):
             pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
         except (*UNAVAILABLE, asyncpg.PostgresError, ValueError) as exc:
             raise StorageError(f"cannot open database {redacted(url)}: {exc}") from exc
-        db = cls(pool, url)
+        # connects only when a founder lock is first taken (min_size=0)
+        lock_pool = await asyncpg.create_pool(url, min_size=0, max_size=LOCK_POOL_SIZE)
+        db = cls(pool, url, lock_pool)
         if migrate:
             try:
                 await db.migrate()
@@ -173,8 +181,9 @@ class PostgresDatabase(Database):
 
     @property
     def pool(self) -> asyncpg.Pool:
-        """The connection pool, lent to the founder locks (a session lock holds a connection)."""
-        return self._pool
+        """The founder locks' own pool (see ``LOCK_POOL_SIZE``): a session lock holds a
+        connection for as long as it is held or waited for."""
+        return self._lock_pool
 
     async def migrate(self, *, target: int | None = None) -> list[int]:
         """Apply the migrations the database lacks, each in its own transaction with its row
@@ -268,7 +277,8 @@ class PostgresDatabase(Database):
         self._trace = callback
 
     async def close(self) -> None:
-        """Close the pool (idempotent)."""
+        """Close the pools (idempotent)."""
+        await self._lock_pool.close()
         await self._pool.close()
 
 

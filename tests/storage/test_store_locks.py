@@ -185,3 +185,17 @@ async def test_advisory_try_lock_holds_its_transaction_for_the_block() -> None:
         "acquire", "BEGIN", f"SELECT pg_try_advisory_xact_lock($1) ({key},)", "work False",
         "COMMIT", "release",
     ]  # fmt: skip
+
+
+async def test_more_founders_locked_at_once_than_the_work_pool_holds_still_get_their_turns(
+    db: Database,
+) -> None:
+    """Each founder's lock holds a connection while their turn needs another: with locks
+    and work on one pool, 15 founders at once on a pool of 10 waited for each other forever."""
+    locks = locks_for(db)
+
+    async def turn(founder: int) -> None:
+        async with locks.founder(f"telegram:{founder}"), db.transaction() as conn:
+            await conn.execute("SELECT 1")
+
+    await asyncio.wait_for(asyncio.gather(*(turn(n) for n in range(15))), timeout=60)
