@@ -26,11 +26,7 @@ class Settings(BaseSettings):
     """Everything an operator can configure. Environment variables win over ``.env``."""
 
     model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        frozen=True,
-        populate_by_name=True,  # Settings(database_url=...) as well as the variable's name
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
     )
 
     telegram_bot_token: SecretStr | None = Field(
@@ -77,9 +73,8 @@ class Settings(BaseSettings):
     founder_coach_db: Path = Field(
         default=Path("data/founder-coach.db"), description="SQLite database file."
     )
-    database_url: str | None = Field(
+    founder_coach_database_url: str | None = Field(
         default=None,
-        validation_alias="FOUNDER_COACH_DATABASE_URL",
         description="postgresql://user:password@host/db to keep everything in PostgreSQL, "
         "shared by several webhook workers; unset: the SQLite file FOUNDER_COACH_DB.",
     )
@@ -149,7 +144,7 @@ class Settings(BaseSettings):
         "founder_coach_llm_model",
         "telegram_webhook_url",
         "telegram_webhook_secret",
-        "database_url",
+        "founder_coach_database_url",
         mode="before",
     )
     @classmethod
@@ -199,13 +194,13 @@ class Settings(BaseSettings):
             )
             if secret is not None
         ]
-        password = urlsplit(self.database_url or "").password
+        password = urlsplit(self.founder_coach_database_url or "").password
         return [*found, *([password] if password else [])]
 
     @property
     def shared_database(self) -> bool:
         """Whether the database is PostgreSQL, shared by several workers (else SQLite)."""
-        return (self.database_url or "").startswith(("postgresql://", "postgres://"))
+        return (self.founder_coach_database_url or "").startswith(("postgresql://", "postgres://"))
 
     @property
     def registers_webhook(self) -> bool:

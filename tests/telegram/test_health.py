@@ -73,7 +73,7 @@ def test_workers_on_postgresql_never_register_the_webhook() -> None:
     alone = Settings(founder_coach_db=Path("x.db"))
     assert alone.registers_webhook
     assert not Settings(telegram_webhook_register=False).registers_webhook
-    shared = Settings(database_url="postgresql://coach:s3cret-pw@db/coach")
+    shared = Settings(founder_coach_database_url="postgresql://coach:s3cret-pw@db/coach")
     assert shared.shared_database
     assert not shared.registers_webhook
     assert "s3cret-pw" in shared.secrets  # redacted from every log line and error
@@ -83,4 +83,4 @@ def test_the_database_url_comes_from_its_variable(monkeypatch) -> None:  # type:
     monkeypatch.setenv("FOUNDER_COACH_DATABASE_URL", "postgresql://coach@db/coach")
     assert Settings().shared_database
     monkeypatch.setenv("FOUNDER_COACH_DATABASE_URL", " ")
-    assert Settings().database_url is None
+    assert Settings().founder_coach_database_url is None
