@@ -27,11 +27,7 @@ class Settings(BaseSettings):
     """Everything an operator can configure. Environment variables win over ``.env``."""
 
     model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        frozen=True,
-        populate_by_name=True,  # Settings(database_url=...) as well as the variable's name
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
     )
 
     telegram_bot_token: SecretStr | None = Field(
