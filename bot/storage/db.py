@@ -167,6 +167,11 @@ class Database(ABC):
     def snapshot(self) -> AbstractAsyncContextManager[Connection]:
         """A consistent read on a connection of its own (a long export)."""
 
+    def session(self) -> AbstractAsyncContextManager[Connection]:
+        """A dedicated connection outside any transaction, for session-level advisory locks
+        (PostgreSQL only: in SQLite mode one process owns the file and locks in-process)."""
+        raise NotImplementedError(f"{self.backend} has no sessions; lock in-process")
+
     @abstractmethod
     async def migrate(self) -> list[int]:
         """Apply the migrations the database lacks; the versions applied (idempotent)."""
