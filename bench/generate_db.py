@@ -495,7 +495,7 @@ async def templates_from(db: Database, ends: dict[str, tuple[datetime, str]]) ->
         tables = {}
         for table in COLUMNS:
             async with conn.execute(f"SELECT * FROM {table} LIMIT 0") as cursor:
-                tables[table] = [d[0] for d in cursor.description]
+                tables[table] = list(cursor.columns)
         async with conn.execute("SELECT id, external_id, locale, timezone FROM users") as rows:
             founders = [tuple(row) async for row in rows]
         for user_id, external_id, locale, zone in founders:
@@ -862,7 +862,7 @@ def generate(
                 columns = {}
                 for table in COLUMNS:
                     async with conn.execute(f"SELECT * FROM {table} LIMIT 0") as cursor:
-                        columns[table] = [d[0] for d in cursor.description]
+                        columns[table] = list(cursor.columns)
         finally:
             await schema.close()
         return found, columns

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from pathlib import Path
 
 from bot.catalog import load_checked_catalog
@@ -76,10 +77,10 @@ async def _migrate(settings: Settings) -> int:
 
 async def _copy(settings: Settings, source_path: Path, target_url: str) -> int:
     if not is_postgres(target_url):
-        print("error: --to must be a postgresql:// URL")
+        print("error: --to must be a postgresql:// URL", file=sys.stderr)
         return 2
     if not await asyncio.to_thread(source_path.is_file):
-        print(f"error: no database at {source_path}")
+        print(f"error: no database at {source_path}", file=sys.stderr)
         return 1
     source = await Database.open(source_path)  # at the latest schema, as the target will be
     try:
@@ -100,7 +101,7 @@ async def _verify(settings: Settings, source: Database, target: Database) -> int
     before, after = await row_counts(source), await row_counts(target)
     differ = [f"{t}: {before[t]} → {after[t]}" for t in before if before[t] != after[t]]
     if differ:
-        print("error: the copy differs in row counts: " + "; ".join(differ))
+        print("error: the copy differs in row counts: " + "; ".join(differ), file=sys.stderr)
         return 1
     from bot.coach import Coach  # the exports are the coach's own
 
@@ -121,7 +122,10 @@ async def _verify(settings: Settings, source: Database, target: Database) -> int
                 summary = await coach.summary_of(conn, founder, transcript=True)
             exports.append(to_json(summary))
         if exports[0] != exports[1]:
-            print(f"error: founder {user_id}'s export differs between the file and the copy")
+            print(
+                f"error: founder {user_id}'s export differs between the file and the copy",
+                file=sys.stderr,
+            )
             return 1
     print(f"checked: equal row counts in {len(before)} tables, equal JSON exports for "
           f"{len(sampled)} founders")  # fmt: skip

@@ -31,7 +31,6 @@ from bot.storage.dialect import postgres_statement
 
 URL_VARIABLE = "FOUNDER_COACH_TEST_DATABASE_URL"
 REQUIRE_VARIABLE = "FOUNDER_COACH_REQUIRE_POSTGRES"
-TEMPLATE = "founder_coach_template"
 _T = TypeVar("_T")
 _names = itertools.count(1)
 
@@ -96,6 +95,8 @@ class Server:
     admin_url: str  # a database to connect to for CREATE DATABASE
     folder: Path | None = None  # ours to stop and remove, if we started it
     as_postgres: bool = False
+    # this session's own template: two sessions on one server (a shared URL) never meet
+    template: str = f"founder_coach_template_{os.getpid()}"
 
     def url(self, name: str) -> str:
         return with_database(self.admin_url, name)
@@ -103,7 +104,7 @@ class Server:
     async def create(self, *, empty: bool = False) -> str:
         """A fresh database, migrated (a copy of the template) unless ``empty``; its URL."""
         name = f"founder_coach_{os.getpid()}_{next(_names)}"
-        template = "template0" if empty else TEMPLATE
+        template = "template0" if empty else self.template
         conn = await asyncpg.connect(self.admin_url)
         try:
             await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
@@ -125,17 +126,18 @@ class Server:
         async def work() -> None:
             conn = await asyncpg.connect(self.admin_url)
             try:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
-                await conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+                await conn.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+                await conn.execute(f'CREATE DATABASE "{self.template}"')
             finally:
                 await conn.close()
-            db = await Database.open(self.url(TEMPLATE))
+            db = await Database.open(self.url(self.template))
             await db.close()
 
         _in_thread(work)
 
     def stop(self) -> None:
-        if self.folder is None:
+        if self.folder is None:  # someone else's server: leave it as we found it
+            _in_thread(lambda: self.drop(self.url(self.template)))
             return
         _run_as(self.as_postgres, [str(_binaries() / "pg_ctl"), "-D", str(self.folder / "data"),
                                    "-m", "immediate", "stop"], check=False)  # fmt: skip

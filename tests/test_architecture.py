@@ -77,3 +77,16 @@ def test_public_surface_is_sorted_and_complete(package: str) -> None:
     assert exported == style
     for name in exported:
         assert hasattr(module, name), f"{package}.{name} is in __all__ but missing"
+
+
+DRIVERS = {"sqlite3", "aiosqlite", "asyncpg"}
+
+
+@pytest.mark.parametrize("path", sorted(BOT.rglob("*.py")), ids=lambda p: str(p.relative_to(BOT)))
+def test_database_drivers_are_imported_only_in_storage(path: Path) -> None:
+    """The coach, check-ins and adapters see the storage seam, never a driver, so either
+    backend can stand behind them."""
+    if path.relative_to(BOT).parts[0] == "storage":
+        return
+    drivers = {name.split(".")[0] for name in _imports(path)} & DRIVERS
+    assert not drivers, f"{path.relative_to(BOT)} imports {sorted(drivers)}"

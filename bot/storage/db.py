@@ -50,14 +50,15 @@ def redacted(target: str) -> str:
 
 class Rows:
     """A statement's result, read at once: its rows (mapping-like, ``row["name"]`` or
-    ``row[0]``) and how many rows it changed (for a statement that returns rows: how many
-    it returned)."""
+    ``row[0]``), how many rows it changed (for a statement that returns rows: how many it
+    returned) and its column names (on PostgreSQL only known when a row came back)."""
 
-    __slots__ = ("rowcount", "rows")
+    __slots__ = ("columns", "rowcount", "rows")
 
-    def __init__(self, rows: list[Any], rowcount: int) -> None:
+    def __init__(self, rows: list[Any], rowcount: int, columns: Sequence[str] = ()) -> None:
         self.rows = rows
         self.rowcount = rowcount
+        self.columns = tuple(columns)
 
     @property
     def first(self) -> Any | None:
@@ -165,6 +166,11 @@ class Database(ABC):
     @abstractmethod
     def snapshot(self) -> AbstractAsyncContextManager[Connection]:
         """A consistent read on a connection of its own (a long export)."""
+
+    def session(self) -> AbstractAsyncContextManager[Connection]:
+        """A dedicated connection outside any transaction, for session-level advisory locks
+        (PostgreSQL only: in SQLite mode one process owns the file and locks in-process)."""
+        raise NotImplementedError(f"{self.backend} has no sessions; lock in-process")
 
     @abstractmethod
     async def migrate(self) -> list[int]:

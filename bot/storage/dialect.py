@@ -19,12 +19,13 @@ class Dialect:
     """One backend's SQL pieces."""
 
     name: str
-    json_rows: str  # "{}" is a list of expressions: the rows of them as a JSON array, as text
+    json_rows: str  # "{0}": expressions, "{1}": an order: the rows as a JSON array text
     json_flag: str  # "{column}", "{key}": a JSON text column's boolean member, false if absent
 
-    def rows_as_json(self, expressions: str) -> str:
-        """An aggregate: the group's rows of ``expressions`` as JSON array text ('[]': none)."""
-        return self.json_rows.format(expressions)
+    def rows_as_json(self, expressions: str, order: str) -> str:
+        """An aggregate: the group's rows of ``expressions`` as JSON array text ('[]': none),
+        in ``order``."""
+        return self.json_rows.format(expressions, order)
 
     def flag(self, column: str, key: str) -> str:
         """A boolean expression: ``column``'s JSON member ``key`` is true."""
@@ -33,12 +34,14 @@ class Dialect:
 
 SQLITE = Dialect(
     "sqlite",
-    json_rows="json_group_array(json_array({}))",
+    # SQLite before 3.44 takes no ORDER BY in an aggregate: the rows come in the order of the
+    # index the query reads them by (callers order by that index's columns)
+    json_rows="json_group_array(json_array({0}))",
     json_flag="COALESCE(json_extract({column}, '$.{key}'), 0)",
 )
 POSTGRES = Dialect(
     "postgresql",
-    json_rows="COALESCE(json_agg(json_build_array({}))::text, '[]')",
+    json_rows="COALESCE(json_agg(json_build_array({0}) ORDER BY {1})::text, '[]')",
     json_flag="COALESCE(({column}::json ->> '{key}')::boolean, false)",
 )
 

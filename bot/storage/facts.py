@@ -14,7 +14,8 @@ async def load(conn: Connection, user_id: int) -> dict[str, dict[str, Any]]:
     """All of a founder's facts, grouped by flow id."""
     facts: dict[str, dict[str, Any]] = {}
     async with conn.execute(
-        "SELECT flow_id, name, value_json FROM facts WHERE user_id = ?", (user_id,)
+        "SELECT flow_id, name, value_json FROM facts WHERE user_id = ? ORDER BY flow_id, name",
+        (user_id,),
     ) as rows:
         async for row in rows:
             facts.setdefault(row["flow_id"], {})[row["name"]] = json.loads(row["value_json"])

@@ -123,7 +123,7 @@ async def advice_given(
 async def scores(conn: Connection, run_id: int) -> dict[str, int]:
     """A run's assessment as ``{dimension: score}``."""
     async with conn.execute(
-        "SELECT dimension, score FROM assessments WHERE run_id = ?", (run_id,)
+        "SELECT dimension, score FROM assessments WHERE run_id = ? ORDER BY dimension", (run_id,)
     ) as rows:
         return {row["dimension"]: row["score"] async for row in rows}
 

@@ -84,7 +84,7 @@ class PostgresConnection(Connection):
             self._trace(sql.strip())
         if returns_rows:
             rows = await self._conn.fetch(text, *params)
-            return Rows(rows, len(rows))
+            return Rows(rows, len(rows), rows[0].keys() if rows else ())
         return Rows([], _changed(await self._conn.execute(text, *params)))
 
     async def _flush(self) -> None:

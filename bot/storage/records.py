@@ -20,7 +20,8 @@ _QUERIES = {
     "advice": """SELECT run_id, flow_id, rule_id, priority, rank, created_at
                  FROM advice WHERE user_id = ? ORDER BY run_id, rank""",
     "scores": """SELECT a.run_id, a.dimension, a.score FROM assessments a
-                 JOIN flow_runs r ON r.id = a.run_id WHERE r.user_id = ? ORDER BY a.run_id""",
+                 JOIN flow_runs r ON r.id = a.run_id WHERE r.user_id = ?
+                 ORDER BY a.run_id, a.dimension""",
     "commitments": """SELECT id, flow_id, text, status, created_at, updated_at
                       FROM commitments WHERE user_id = ? ORDER BY id""",
     "checkins": """SELECT id, commitment_id, kind, due_at, timezone, status, attempts, outcome,

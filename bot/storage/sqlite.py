@@ -132,7 +132,8 @@ class SqliteConnection(Connection):
 def _rows(cursor: sqlite3.Cursor) -> Rows:
     """A cursor's rows, read on the driver's thread, and how many rows it changed."""
     rows = cursor.fetchall()
-    return Rows(rows, cursor.rowcount if cursor.rowcount >= 0 else len(rows))
+    columns = [column[0] for column in cursor.description or ()]
+    return Rows(rows, cursor.rowcount if cursor.rowcount >= 0 else len(rows), columns)
 
 
 class SqliteDatabase(Database):

@@ -32,7 +32,7 @@ def _load(dialect: Dialect) -> str:
     run = ", ".join(f"r.{c} AS run_{c}" for c in _RUN)
     return f"""
 SELECT {founder},
-       (SELECT {dialect.rows_as_json("f.flow_id, f.name, f.value_json")}
+       (SELECT {dialect.rows_as_json("f.flow_id, f.name, f.value_json", "f.flow_id, f.name")}
           FROM facts f WHERE f.user_id = u.id) AS facts_json,
        {run}
   FROM users u
