@@ -100,7 +100,7 @@ async def test_a_commitment_gets_its_flows_checkin(
     db = tmp_path / "coach.db"
     assert rows(db, "SELECT text, flow_id FROM commitments") == [(offered, flow)]
     [(checkin_id,)] = rows(db, "SELECT id FROM checkins")
-    clock.advance(timedelta(days=29))
+    clock.advance(timedelta(days=30))  # its horizon: up to four weeks, a weekend moved on
     await service.fire(checkin_id)
     question = outbox.sent[0][1][-1]
     assert (question.flow, question.step) == ("checkin", "outcome")
