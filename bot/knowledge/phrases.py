@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from bot.errors import Problem
 
 PHRASES_FILE = "phrases.yaml"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # read at every start: the fast one
 
 
 class _File(BaseModel):
@@ -57,7 +58,7 @@ def load_phrases(
         mapping: dict[str, str] = {}
         if path.is_file():
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - safe
                 mapping = _File.model_validate(data).phrases
             except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as exc:
                 problems.append(Problem(str(path), "", f"not a phrases file: {exc}"))

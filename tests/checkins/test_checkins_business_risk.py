@@ -23,8 +23,9 @@ from bot.clock import FrozenClock
 from bot.coach import Coach
 from bot.models import OutMessage
 from tests.checkins.conftest import Outbox
-from tests.checkins.test_checkins_dispatch import ADA, ONBOARDING, rows
+from tests.checkins.test_checkins_dispatch import ADA, ONBOARDING
 from tests.coach.helpers import last_question, say
+from tests.dbrows import rows
 
 # no revenue model yet, no evidence of demand: advice with commitments to pick
 BUSINESS = {"revenue_model": "7", "payer": "4", "price": "0", "serve_cost": "300",
@@ -65,7 +66,7 @@ async def _walk(coach: Coach, flow: str) -> list[OutMessage]:
     raise AssertionError(f"{flow} did not finish")
 
 
-def _export_csv(db: Path) -> list[list[str]]:
+def _export_csv(db: Path | str) -> list[list[str]]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FOUNDER_"))}
     out = subprocess.run(
         [sys.executable, "-m", "bot", "export", "--db", str(db), "--user", "ada",
@@ -97,10 +98,10 @@ async def test_a_commitment_gets_its_flows_checkin(
     replies = await say(full_coach, ADA, "1")
     while last_question(replies).type != "menu":
         replies = await say(full_coach, ADA, "h09")
-    db = tmp_path / "coach.db"
-    assert rows(db, "SELECT text, flow_id FROM commitments") == [(offered, flow)]
-    [(checkin_id,)] = rows(db, "SELECT id FROM checkins")
-    clock.advance(timedelta(days=29))
+    db = full_coach.db
+    assert await rows(db, "SELECT text, flow_id FROM commitments") == [(offered, flow)]
+    [(checkin_id,)] = await rows(db, "SELECT id FROM checkins")
+    clock.advance(timedelta(days=30))  # its horizon: up to four weeks, a weekend moved on
     await service.fire(checkin_id)
     question = outbox.sent[0][1][-1]
     assert (question.flow, question.step) == ("checkin", "outcome")
@@ -114,7 +115,7 @@ async def test_a_commitment_gets_its_flows_checkin(
     assert advice_title in advice
     assert GENERIC[locale] not in advice
     assert f"“{offered}”" in advice
-    table = _export_csv(db)
+    table = _export_csv(db.path)
     mine = [row for row in table if row[2] == offered]  # its check-in rows
     assert mine, table
     assert all(row[1].startswith(topic_title) for row in mine), mine
