@@ -9,7 +9,8 @@ after a back or an edit from the review the founder returns to where they were.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -316,6 +317,22 @@ def _alternative(
     return _go_next(flow, new_state, facts, saved=saved)
 
 
+OTHER = "other"
+"""The option for anything the list does not name ("Elsewhere", "Something else")."""
+
+
+@contextmanager
+def _pointing_to_other(options: Sequence[str]) -> Iterator[None]:
+    """An answer the list does not know ("Japan" at "where do you sell?") is told the number
+    of the list's catch-all option, where there is one, instead of only being refused."""
+    try:
+        yield
+    except InvalidAnswer as exc:
+        if exc.code == "unknown_option" and OTHER in options:
+            exc.params["other"] = list(options).index(OTHER) + 1
+        raise
+
+
 def parse_answer(
     flow: Flow,
     step: StepSpec,
@@ -352,9 +369,12 @@ def parse_answer(
                     pass
                 raise
         case StepKind.CHOICE:
-            return match_option(text, option_ids(step, facts or {}), labels)
+            ids = option_ids(step, facts or {})
+            with _pointing_to_other(ids):
+                return match_option(text, ids, labels)
         case StepKind.MULTI:
-            return parse_multi(text, step, labels, key=f"{flow.id}.{step.id}")
+            with _pointing_to_other(step.options):
+                return parse_multi(text, step, labels, key=f"{flow.id}.{step.id}")
         case StepKind.YESNO:
             return parse_yesno(text, {})
         case StepKind.SCALE:

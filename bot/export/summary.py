@@ -398,6 +398,8 @@ def _flow_summary(
         for s in records["scores"]
         if s["run_id"] == run["id"] and s["dimension"] in texts.assessment
     ]
+    order = [dimension.id for dimension in flow.spec.assessment]  # as the chat showed them
+    scores.sort(key=lambda s: order.index(s.dimension) if s.dimension in order else len(order))
     advice: list[AdviceItem] = []
     for item in records["advice"]:
         words = texts.rules.get(item["rule_id"])

@@ -42,9 +42,9 @@ async def test_words_nothing_answers_are_acknowledged_and_routed_by_choice(
         "funding",
         "marketing",
         "business_model",
+        "product_tech",
         "risk_legal",
         "update",
-        "product_tech",
     ]
     replies = await say(full_coach, ADA, "4")  # the founder's pick opens that conversation
     assert last_question(replies).flow == "marketing"
