@@ -79,6 +79,14 @@ def http_request(connection_pool_size: int) -> BaseRequest:
     return AiohttpRequest(connection_pool_size)
 
 
+def updates_request(queue: LedgerQueue) -> BaseRequest:
+    """The getUpdates client: its results' JSON goes to the ledger as Telegram sent it."""
+    request = http_request(1)
+    if isinstance(request, AiohttpRequest):
+        request.on_updates = queue.note_raw
+    return request
+
+
 def build_application(settings: Settings, catalog: Catalog) -> Application:
     """The Application with our handlers; the database opens in ``post_init``."""
     assert settings.telegram_bot_token is not None
@@ -87,7 +95,7 @@ def build_application(settings: Settings, catalog: Catalog) -> Application:
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .request(http_request(256))  # PTB's default pool sizes
-        .get_updates_request(http_request(1))
+        .get_updates_request(updates_request(queue))
         .rate_limiter(rate_limiter(settings.telegram_max_rate))
         .defaults(
             Defaults(

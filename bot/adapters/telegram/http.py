@@ -20,6 +20,8 @@ the sum of all four bounds the whole call instead, so a stuck upload still ends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.request import getproxies
 
 import aiohttp
@@ -42,7 +44,14 @@ def _sum(*parts: float | None) -> float | None:
 class AiohttpRequest(BaseRequest):
     """A :class:`BaseRequest` on one :class:`aiohttp.ClientSession` (created on initialize)."""
 
-    __slots__ = ("_defaults", "_media_write_timeout", "_pool_size", "_session", "_stopped")
+    __slots__ = (
+        "_defaults",
+        "_media_write_timeout",
+        "_pool_size",
+        "_session",
+        "_stopped",
+        "on_updates",
+    )
 
     def __init__(
         self,
@@ -64,6 +73,8 @@ class AiohttpRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
         self._stopped = False
+        # told getUpdates' result as Telegram sent it (the ledger stores that JSON)
+        self.on_updates: Callable[[list[Any]], None] | None = None
 
     @property
     def read_timeout(self) -> float | None:
@@ -116,6 +127,24 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect_f,
             sock_read=read_f,
         )
+
+    async def post(
+        self,
+        url: str,
+        request_data: RequestData | None = None,
+        read_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
+        write_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
+        connect_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
+        pool_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
+    ) -> Any:
+        """See :meth:`BaseRequest.post`; getUpdates' result also goes to :attr:`on_updates`."""
+        result = await super().post(
+            url, request_data, read_timeout=read_timeout, write_timeout=write_timeout,
+            connect_timeout=connect_timeout, pool_timeout=pool_timeout,
+        )  # fmt: skip
+        if self.on_updates is not None and url.endswith("/getUpdates"):
+            self.on_updates(result if isinstance(result, list) else [])
+        return result
 
     async def do_request(
         self,

@@ -86,6 +86,9 @@ class UpdateHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from None
         if update is None:
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
+        note_raw = getattr(self.app.update_queue, "note_raw", None)
+        if note_raw is not None:  # the ledger stores the body as sent, not PTB's to_dict
+            note_raw([data])
         await self.app.update_queue.put(update)  # stored in the ledger before the 200
         self.set_status(HTTPStatus.OK)
         self.set_header("Content-Type", "application/json")
