@@ -51,7 +51,7 @@ ATTEMPTS = 4
 BACKOFF_SECONDS = 0.5
 CHANNEL = "telegram"
 OUTBOX_BACKOFF = (1, 2, 5, 10, 30, 60)  # seconds before the next try of a founder's kept replies
-SENDS = frozenset({"send_message", "send_document", "sendMessage", "sendDocument"})
+SENDS = frozenset({"send_message", "send_document", "sendMessage", "sendDocument", "send_text"})
 
 
 class Blocked(Exception):
@@ -126,7 +126,7 @@ class TelegramTransport:
 
     async def send(
         self, who: UserRef, chat_id: int, replies: Sequence[OutMessage], *, strict: bool = False
-    ) -> list[Message]:
+    ) -> None:
         """Send replies in order; consecutive plain ones are merged to spare the chat's limit.
 
         Kept replies of this founder go first. Without ``strict`` (a turn's replies), what
@@ -135,30 +135,26 @@ class TelegramTransport:
         :class:`Uncertain` or the Telegram error is raised for the dispatcher to record.
         """
         if not replies:
-            return []
+            return
         calls = _plan(replies, await self.words(who, replies))
         if who.external_id in self._pending and not await self.flush(who):
             if strict:
                 raise NetworkError("earlier replies to this founder are still waiting")
             await self._keep(who, chat_id, calls, "earlier replies still waiting")
-            return []
-        sent: list[Message] = []
+            return
         for index, planned in enumerate(calls):
             try:
-                message = await self._do(who, chat_id, planned)
+                await self._do(who, chat_id, planned)
             except Blocked:
                 log.info("chat %s blocked the bot; remaining replies dropped", chat_id)
                 if strict:
                     raise
-                return sent
+                return
             except (TelegramError, Uncertain) as exc:
                 if strict or not _retryable(exc):
                     raise
                 await self._keep(who, chat_id, calls[index:], _describe(exc))
-                return sent
-            if isinstance(message, Message):
-                sent.append(message)
-        return sent
+                return
 
     async def _do(self, who: UserRef, chat_id: int, planned: _Call) -> object:
         if planned.method == "document":
@@ -168,9 +164,28 @@ class TelegramTransport:
                 caption=(planned.text or "")[:1024], parse_mode=None,
             )  # fmt: skip
         return await self.call(
-            who, self.bot.send_message, chat_id=chat_id, text=planned.text,
-            reply_markup=planned.markup,
-        )  # fmt: skip
+            who, self.send_text, chat_id=chat_id, text=planned.text, reply_markup=planned.markup
+        )
+
+    async def send_text(
+        self, *, chat_id: int, text: str | None, reply_markup: InlineKeyboardMarkup | None
+    ) -> None:
+        """``sendMessage`` without turning Telegram's answer into a PTB ``Message``.
+
+        Nobody reads a reply's answer, and building a ``Message`` (with every button of its
+        keyboard) from it took about a twentieth of an update's CPU (issue #14). PTB's
+        public ``do_api_request`` returns the answer as it came; the method goes by the
+        lower-case name (Bot API method names are case-insensitive) because PTB asks for
+        ``send_message`` by name otherwise. The Application's defaults (HTML, no link
+        previews) are added here as ``send_message`` would add them; the rate limiter and
+        every error are the same.
+        """
+        fields: dict[str, Any] = {"chat_id": chat_id, "text": text, "reply_markup": reply_markup}
+        defaults = getattr(self.bot, "defaults", None)
+        if defaults is not None:
+            fields["parse_mode"] = defaults.parse_mode
+            fields["link_preview_options"] = defaults.link_preview_options
+        await self.bot.do_api_request("sendmessage", api_kwargs=fields)
 
     # ------------------------------------------------------------ the outbox
 
