@@ -15,7 +15,7 @@ from telegram import Message, Update
 
 from bot.engine import Catalog
 from tests.fakes.bot_api import FakeBotApi
-from tests.telegram.conftest import Founder, bot_settings, running_bot
+from tests.telegram.conftest import Founder, bot_settings, running_bot, until
 
 
 @pytest.fixture
@@ -52,3 +52,21 @@ async def test_a_typed_answer_parses_only_the_founders_message(
         await ada.send("Acme", expect="(3/8)")
         assert built["messages"] - before["messages"] == 1  # the update's message
         assert built["update_to_dict"] == 0
+
+
+async def test_a_tap_and_its_edit_parse_only_the_tapped_message(
+    fake: FakeBotApi, tmp_path: Path, real_catalog: Catalog, built: dict[str, int]
+) -> None:
+    """A tap: the update (with the tapped question) is parsed; the next question's answer
+    and the edit's answer from Telegram are not."""
+    async with running_bot(bot_settings(fake, tmp_path / "bot.db"), real_catalog):
+        ada = Founder(fake, 702)
+        await ada.start()
+        await ada.send("Ada", expect="(2/8)")
+        await ada.send("Acme", expect="(3/8)")
+        stage = await ada.send("We review contracts for small law firms.", expect="(4/8)")
+        before = dict(built)
+        await ada.tap(stage, "Prototype", expect="(5/8)")
+        await until(lambda: ada.current(stage.message_id).reply_markup is None)  # edited
+        assert fake.calls_of("editMessageText")
+        assert built["messages"] - before["messages"] == 1  # the tapped question, in the update

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
@@ -35,6 +36,7 @@ import httpx
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.adapters.telegram import unparsed
 from bot.adapters.telegram.http import never_sent
 from bot.adapters.telegram.keyboards import ButtonWords, keyboard
 from bot.adapters.telegram.lanes import COSMETIC, Dropped, LaneLimiter
@@ -167,25 +169,9 @@ class TelegramTransport:
             who, self.send_text, chat_id=chat_id, text=planned.text, reply_markup=planned.markup
         )
 
-    async def send_text(
-        self, *, chat_id: int, text: str | None, reply_markup: InlineKeyboardMarkup | None
-    ) -> None:
-        """``sendMessage`` without turning Telegram's answer into a PTB ``Message``.
-
-        Nobody reads a reply's answer, and building a ``Message`` (with every button of its
-        keyboard) from it took about a twentieth of an update's CPU (issue #14). PTB's
-        public ``do_api_request`` returns the answer as it came; the method goes by the
-        lower-case name (Bot API method names are case-insensitive) because PTB asks for
-        ``send_message`` by name otherwise. The Application's defaults (HTML, no link
-        previews) are added here as ``send_message`` would add them; the rate limiter and
-        every error are the same.
-        """
-        fields: dict[str, Any] = {"chat_id": chat_id, "text": text, "reply_markup": reply_markup}
-        defaults = getattr(self.bot, "defaults", None)
-        if defaults is not None:
-            fields["parse_mode"] = defaults.parse_mode
-            fields["link_preview_options"] = defaults.link_preview_options
-        await self.bot.do_api_request("sendmessage", api_kwargs=fields)
+    async def send_text(self, **fields: Any) -> None:
+        """``sendMessage``, Telegram's answer unparsed (:mod:`.unparsed`)."""
+        await unparsed.call(self.bot, unparsed.SEND_MESSAGE, **fields)
 
     # ------------------------------------------------------------ the outbox
 
@@ -317,7 +303,7 @@ class TelegramTransport:
     ) -> None:
         """Show the answer on a sent message: cosmetic, so it yields to replies or is lost."""
         await self._edit(
-            who, "an edit", self.bot.edit_message_text, message, True, text=text,
+            who, "an edit", unparsed.EDIT_TEXT, message, True, text=text,
             reply_markup=markup,
         )  # fmt: skip
 
@@ -331,15 +317,16 @@ class TelegramTransport:
     ) -> None:
         """Replace or remove a message's keyboard (a toggle's new marks are a reply, not looks)."""
         await self._edit(
-            who, "a keyboard edit", self.bot.edit_message_reply_markup, message, cosmetic,
+            who, "a keyboard edit", unparsed.EDIT_MARKUP, message, cosmetic,
             reply_markup=markup,
         )  # fmt: skip
 
     async def _edit(
-        self, who: UserRef, what: str, method, message: Message, cosmetic: bool, **kwargs
+        self, who: UserRef, what: str, endpoint: str, message: Message, cosmetic: bool, **kwargs
     ):  # type: ignore[no-untyped-def]
-        """An edit of a sent message: a block, a transient failure or (cosmetic) a full
-        budget only loses the looks."""
+        """An edit of a sent message (its answer unparsed): a block, a transient failure or
+        (cosmetic) a full budget only loses the looks."""
+        method = functools.partial(unparsed.call, self.bot, endpoint)
         if cosmetic and isinstance(getattr(self.bot, "rate_limiter", None), LaneLimiter):
             kwargs["rate_limit_args"] = COSMETIC  # PTB refuses the argument without a limiter
         with contextlib.suppress(Blocked):
