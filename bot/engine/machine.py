@@ -153,7 +153,11 @@ def _walk(
     own: dict[str, Any] = {}
     merged[flow.id] = own
     steps: list[StepSpec] = []
+    stale = False  # an answer came since the derived values were last worked out
     for step in flow.spec.steps:
+        if step.when is not None and stale:
+            _derive(flow, merged, own)
+            stale = False
         if not condition(step.when, merged):
             continue
         steps.append(step)
@@ -164,13 +168,24 @@ def _walk(
         if step.shares:
             shared_flow, shared_step = step.shares.split(".", 1)
             merged.setdefault(shared_flow, {})[shared_step] = value
-        for name, source in flow.spec.derived.items():
-            derived = json_value(evaluate(source, merged))
-            if derived is FAILED or derived is None:
-                own.pop(name, None)
-            else:
-                own[name] = derived
+        stale = bool(flow.spec.derived)
+    if stale:
+        _derive(flow, merged, own)
     return steps, merged
+
+
+def _derive(flow: Flow, merged: dict[str, dict[str, Any]], own: dict[str, Any]) -> None:
+    """Work out the flow's derived values from the answers so far, in their order.
+
+    Done only when something reads them (a step's condition, or the walk's end), not after
+    every answer: the same values, for a fraction of the expressions (issue #14).
+    """
+    for name, source in flow.spec.derived.items():
+        derived = json_value(evaluate(source, merged))
+        if derived is FAILED or derived is None:
+            own.pop(name, None)
+        else:
+            own[name] = derived
 
 
 def run_facts(flow: Flow, state: FlowState, facts: Facts) -> dict[str, dict[str, Any]]:
