@@ -180,3 +180,30 @@ async def test_a_replayed_start_before_consent_asks_the_consent_question_again(
     assert "did not get an answer" not in texts
     assert again[-1].buttons()  # the consent question, with its buttons
     assert again[-1].callback_data() == consent.callback_data()
+
+
+async def test_a_service_message_in_the_chat_is_not_an_answer(
+    fake: FakeBotApi, tmp_path: Path, real_catalog: Catalog
+) -> None:
+    """A pinned message's notice in the private chat (no text of the founder's) is not taken
+    as an answer and gets no reply; the founder's next text still is."""
+    db = tmp_path / "bot.db"
+    async with running_bot(bot_settings(fake, db), real_catalog):
+        ada = Founder(fake, 1401)
+        await ada.start()
+        seen = len(ada.messages())
+        fake.add_update(
+            {
+                "message": {
+                    "message_id": 9001, "date": 1_700_000_000, "from": _user(1401, "Ada"),
+                    "chat": {"id": 1401, "type": "private"},
+                    "pinned_message": {"message_id": 1, "date": 1_700_000_000,
+                                       "chat": {"id": 1401, "type": "private"}},
+                }
+            }
+        )  # fmt: skip
+        await _synced(fake)
+        await asyncio.sleep(0.3)
+        assert len(ada.messages()) == seen
+        await ada.send("Ada", expect="(2/8)")
+    assert rows(db, "SELECT step_id FROM answers") == [("name",)]
