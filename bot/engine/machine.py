@@ -613,17 +613,19 @@ def _undecided(flow: Flow, state: FlowState, steps: Sequence[StepSpec]) -> list[
     applicable = {step.id for step in steps}
     pending = {step.id for step in steps if step.asks and step.id not in state.answers}
     found: list[StepSpec] = []
+    seen: set[str] = set()  # found steps' ids (comparing the steps themselves is slow)
     grew = True
     while grew:
         grew = False
         names = pending | set(flow.spec.derived) if pending else set()
         for step in flow.spec.steps:
-            if step.id in applicable or step in found or not step.asks or step.when is None:
+            if step.id in applicable or step.id in seen or not step.asks or step.when is None:
                 continue
             if any(
                 owner == flow.id and name in names for owner, name in referenced_facts(step.when)
             ):
                 found.append(step)
+                seen.add(step.id)
                 pending.add(step.id)
                 grew = True
     return found
