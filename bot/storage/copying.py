@@ -3,8 +3,9 @@
 One transaction on the target, so a copy that fails leaves it empty. Tables go in the order
 their foreign keys need, each in row id order, in batches (memory does not grow with the
 file); identity sequences are then moved past the largest id copied, so the next founder
-gets a new id. A table this module does not know (a migration added one) stops the copy
-before anything is written, rather than leaving it behind.
+gets a new id. The send budget's moment-to-moment pace is left behind. A table this module
+does not know (a migration added one) stops the copy before anything is written, rather
+than leaving it behind.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ TABLES = (
     "outbox",
     "llm_usage",
 )
+# tables known but left behind: the send budget is the pace of messages going out right
+# now (a moment in time, not history); the new deployment starts with a fresh one
+NOT_COPIED = ("send_budget",)
 # tables whose key is an identity in PostgreSQL: (table, column)
 IDENTITIES = (
     *((table, "id") for table in TABLES if table not in {
@@ -48,7 +52,7 @@ async def copy_rows(source: Database, target: Database, *, batch: int = BATCH) -
         found = await read.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         )
-        unknown = sorted({row[0] for row in found.rows} - set(TABLES))
+        unknown = sorted({row[0] for row in found.rows} - {*TABLES, *NOT_COPIED})
         if unknown:
             raise StorageError(f"the source has tables this coach cannot copy: {unknown}")
         for table in TABLES:
