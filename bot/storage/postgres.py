@@ -4,11 +4,14 @@ asyncpg because a query costs about 18 µs of client CPU, against 55–60 for ps
 coach sends about seven statements a turn). Statements keep SQLite's ``?`` placeholders
 and are translated once per text (:func:`bot.storage.dialect.postgres_statement`).
 
-Units of work keep SQLite's meaning: :meth:`PostgresDatabase.transaction` is one write
-transaction at a time in this process (SQLite's ``BEGIN IMMEDIATE`` serialised writers;
-READ COMMITTED does not, so across processes a per-founder advisory lock keeps a founder's
-turns in order: :meth:`PostgresDatabase.session` gives the dedicated connection such a lock
-needs). Reads run beside it on connections of their own, in a REPEATABLE READ snapshot.
+Write transactions run side by side, in this process as across workers (READ COMMITTED):
+SQLite's ``BEGIN IMMEDIATE`` serialised every writer, here a per-founder advisory lock
+keeps each founder's turns in order (:meth:`PostgresDatabase.session` gives the dedicated
+connection such a lock needs; SCALE.md's rule 4), and rows shared by founders (the send
+budget, check-in claims) are updated in one statement or claimed with SKIP LOCKED. One
+writer at a time per process would put every commit's fsync in a queue: a worker on
+PostgreSQL answered 22 updates a second that way, about 60 without it (bench/workers).
+Reads run on connections of their own, in a REPEATABLE READ snapshot.
 
 Migrations are the same numbered steps as SQLite's, tracked in a ``schema_version`` table and
 applied under ``pg_advisory_lock``, so workers starting at once apply each step once.
@@ -16,7 +19,6 @@ applied under ``pg_advisory_lock``, so workers starting at once apply each step 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -145,7 +147,6 @@ class PostgresDatabase(Database):
     def __init__(self, pool: asyncpg.Pool, url: str, lock_pool: asyncpg.Pool) -> None:
         self._pool = pool
         self._lock_pool = lock_pool
-        self._lock = asyncio.Lock()
         self._trace: Callable[[str], None] | None = None
         self.path = redacted(url)
 
@@ -233,7 +234,7 @@ class PostgresDatabase(Database):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on any error."""
-        async with self._lock, self._acquire() as raw:
+        async with self._acquire() as raw:
             conn = PostgresConnection(raw, "BEGIN", self._trace)
             try:
                 yield conn

@@ -134,10 +134,12 @@ async def test_deleting_a_founder_removes_all_their_rows(db: Database, clock: Fr
             assert await history.count_rows(conn, table, bob) == 1
 
 
-async def test_concurrent_units_of_work_do_not_interleave(
+async def test_concurrent_units_of_work_each_commit_whole(
     db: Database, clock: FrozenClock
 ) -> None:
-    """Two tasks writing at once each commit whole (the lock serialises them)."""
+    """Two tasks writing at once each commit whole. SQLite runs one writer at a time (its
+    ``BEGIN IMMEDIATE``), so their rows do not interleave; PostgreSQL runs them side by side
+    (a founder's own turns are kept apart by the founder lock, not by the database)."""
     user_id = await _founder(db, clock, "ada")
 
     async def write(tag: str) -> None:
@@ -151,10 +153,49 @@ async def test_concurrent_units_of_work_do_not_interleave(
     await asyncio.gather(write("a"), write("b"))
     async with db.reading() as conn:
         lines = [text for _, text in await history.transcript(conn, user_id)]
-    assert lines in (
-        [f"a{i}" for i in range(20)] + [f"b{i}" for i in range(20)],
-        [f"b{i}" for i in range(20)] + [f"a{i}" for i in range(20)],
-    )
+    assert sorted(lines) == sorted(f"{tag}{i}" for tag in "ab" for i in range(20))
+    for tag in "ab":  # each unit's rows in its own order
+        assert [line for line in lines if line[0] == tag] == [f"{tag}{i}" for i in range(20)]
+    if db.backend == "sqlite":
+        assert lines in (
+            [f"a{i}" for i in range(20)] + [f"b{i}" for i in range(20)],
+            [f"b{i}" for i in range(20)] + [f"a{i}" for i in range(20)],
+        )
+
+
+async def test_postgresql_commits_one_unit_of_work_while_another_is_open(
+    db: Database, clock: FrozenClock
+) -> None:
+    """On PostgreSQL a write transaction held open (a slow turn) does not hold up another
+    founder's: one writer at a time per process would queue every commit's fsync."""
+    if db.backend != "postgresql":
+        pytest.skip("SQLite runs one writer at a time by design")
+    ada = await _founder(db, clock, "ada")
+    bob = await _founder(db, clock, "bob")
+    opened, release = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        async with db.transaction() as conn:
+            await history.add_message(
+                conn, user_id=ada, direction="in", text="slow", now=clock.now()
+            )
+            opened.set()
+            await release.wait()
+
+    held = asyncio.create_task(slow())
+    await opened.wait()
+    async with asyncio.timeout(30):  # with one writer at a time this waits for ever
+        async with db.transaction() as conn:
+            await history.add_message(
+                conn, user_id=bob, direction="in", text="quick", now=clock.now()
+            )
+    async with db.reading() as conn:
+        assert [text for _, text in await history.transcript(conn, bob)] == ["quick"]
+        assert await history.transcript(conn, ada) == []  # not committed yet
+    release.set()
+    await held
+    async with db.reading() as conn:
+        assert [text for _, text in await history.transcript(conn, ada)] == ["slow"]
 
 
 async def test_read_only_database_raises_storage_error(tmp_path: Path, clock: FrozenClock) -> None:
