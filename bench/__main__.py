@@ -14,7 +14,7 @@ import sys
 
 from bench import common
 
-BENCHMARKS = ("engine", "export", "updates", "checkins", "cold_start", "ask")
+BENCHMARKS = ("engine", "export", "updates", "workers", "checkins", "cold_start", "ask")
 
 
 def run(names: list[str]) -> None:

@@ -66,6 +66,8 @@ def coach(*, httpx: bool = False) -> None:
     if rate:
         original = application.rate_limiter
         application.rate_limiter = lambda _per_second: original(float(rate))
+        shared = application.SharedPace  # several workers: the budget row in PostgreSQL
+        application.SharedPace = lambda db, clock, _per_second: shared(db, clock, float(rate))
     if httpx:
         from telegram.request import HTTPXRequest
 

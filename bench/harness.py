@@ -76,6 +76,19 @@ def system_busy_seconds() -> float | None:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def process_tree_cpu_seconds(pid: int) -> float | None:
+    """CPU time of a process and all its children so far (a PostgreSQL server: the
+    postmaster and its backends; a backend that exited meanwhile is not counted)."""
+    own = cpu_seconds(pid)
+    if own is None:
+        return None
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return own
+    return own + sum(process_tree_cpu_seconds(int(child)) or 0.0 for child in children)
+
+
 class CpuMeter:
     """CPU used by the bot, the fake, this process and everything else, over a window.
 
@@ -83,13 +96,23 @@ class CpuMeter:
     figure measured while it is high is not comparable.
     """
 
-    def __init__(self, bot_pid: int, fake_pid: int) -> None:
+    def __init__(
+        self, bot_pid: int, fake_pid: int, *, more_bots: tuple[int, ...] = (),
+        database_pid: int | None = None,
+    ) -> None:  # fmt: skip
         self.pids = {"bot_cpu": bot_pid, "fake_cpu": fake_pid}
+        self.more_bots = more_bots
+        self.database_pid = database_pid
         self.start: dict[str, float | None] = {}
         self.began = 0.0
 
     def _sample(self) -> dict[str, float | None]:
         sample = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        for pid in self.more_bots:  # the other workers of a deployment count as the bot
+            more, bot = cpu_seconds(pid), sample["bot_cpu"]
+            sample["bot_cpu"] = None if more is None or bot is None else bot + more
+        if self.database_pid is not None:
+            sample["database_cpu"] = process_tree_cpu_seconds(self.database_pid)
         sample["bench_cpu"] = cpu_seconds(os.getpid())
         sample["system"] = system_busy_seconds()
         return sample
@@ -106,6 +129,7 @@ class CpuMeter:
             used[name] = None if before is None or after is None else (after - before) / elapsed
         system = used.pop("system")
         ours = [used[name] for name in ("bot_cpu", "fake_cpu", "bench_cpu")]
+        ours.append(used.get("database_cpu", 0.0))
         used["other_cpu"] = (
             None if system is None or None in ours else max(0.0, system - sum(ours))  # type: ignore[arg-type]
         )
@@ -234,5 +258,46 @@ async def bot_process(
         yield process
         if process.returncode is not None:
             raise BenchError(f"{kind} died with {process.returncode}:\n{tail(log)}")
+    finally:
+        await _stop(process)
+
+
+async def healthy(port: int, process: asyncio.subprocess.Process, log: Path) -> None:
+    """Wait until the worker on ``port`` answers ``/healthz`` with 200."""
+    deadline = time.monotonic() + START_TIMEOUT
+    async with httpx.AsyncClient(timeout=5) as client:
+        while time.monotonic() < deadline:
+            if process.returncode is not None:
+                raise BenchError(f"worker exited with {process.returncode}:\n{tail(log)}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.2)
+    raise BenchError(f"worker on port {port} not healthy in {START_TIMEOUT:g}s:\n{tail(log)}")
+
+
+@contextlib.asynccontextmanager
+async def worker_process(
+    fake: Fake, logs: Path, port: int, secret: str, **extra: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Our bot as a webhook worker on ``port`` (``python -m bench.bots coach``), until the
+    block ends; waits until its ``/healthz`` answers."""
+    log = logs / f"worker-{port}.log"
+    webhook = {
+        "TELEGRAM_WEBHOOK_URL": "https://coach.example.invalid/telegram",
+        "TELEGRAM_WEBHOOK_SECRET": secret,
+        "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
+        "TELEGRAM_WEBHOOK_PORT": str(port),
+    }
+    with log.open("ab") as out:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.bots", "coach",
+            cwd=REPO, env=bot_env(fake, **webhook, **extra), stdout=out, stderr=out,
+        )  # fmt: skip
+    try:
+        await healthy(port, process, log)
+        yield process
+        if process.returncode is not None:
+            raise BenchError(f"worker died with {process.returncode}:\n{tail(log)}")
     finally:
         await _stop(process)

@@ -25,7 +25,11 @@ Controlled over the fake's sim API (JSON, POST ``/_sim/bench_<action>``):
   and return the figures;
 - ``wait_poll``: return once the bot is long-polling;
 - ``calls``: ``[arrival time, status, chat_id]`` of every answered call of ``method``
-  from index ``since``, and the index to ask from next time.
+  from index ``since``, and the index to ask from next time;
+- ``webhooks``: ``urls`` and ``secret``: from now on every update is POSTed to one of the
+  workers at random instead of waiting for ``getUpdates`` (this process then plays
+  Telegram's webhook delivery and the load balancer: a request that fails is posted
+  again to another worker); ``urls`` empty goes back to ``getUpdates``.
 
 Times are ``time.monotonic()`` in this process. An update's clock starts when it is
 queued for ``getUpdates``; its first reply is the first message to the founder's chat to
@@ -440,12 +444,71 @@ def _answers(founder: Founder, method: str) -> bool:
     )
 
 
+class WebhookPusher:
+    """Telegram's webhook delivery and a load balancer in one: each update goes to a worker
+    picked at random; a refused, failed or timed-out request goes to another one."""
+
+    ATTEMPTS = 20
+    TIMEOUT = 60.0
+
+    def __init__(self, urls: list[str], secret: str) -> None:
+        self.urls = urls
+        self.secret = secret
+        self.session: Any = None
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.retried = 0
+        self.failed = 0
+
+    def push(self, update: dict[str, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(self._deliver(update))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _deliver(self, update: dict[str, Any]) -> None:
+        import aiohttp
+
+        if self.session is None:
+            self.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.TIMEOUT),
+                connector=aiohttp.TCPConnector(limit=0),
+            )
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret}
+        url = random.choice(self.urls)
+        for _ in range(self.ATTEMPTS):
+            try:
+                async with self.session.post(url, json=update, headers=headers) as answer:
+                    if answer.status == 200:
+                        return
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            self.retried += 1
+            others = [other for other in self.urls if other != url] or self.urls
+            url = random.choice(others)
+            await asyncio.sleep(0.05)
+        self.failed += 1
+
+    async def close(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        if self.session is not None:
+            await self.session.close()
+
+
 class LoadFake(FakeBotApi):
     """The fake Bot API with the founders' driver attached (see the module docstring)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.driver = Driver(self)
+        self.pusher: WebhookPusher | None = None
+
+    def add_update(self, update: dict[str, Any]) -> int:
+        """Queue the update for ``getUpdates``, or in webhook mode post it to a worker."""
+        update_id = super().add_update(update)
+        if self.pusher is not None:
+            for queued in self.take_updates():
+                self.pusher.push(queued)
+        return update_id
 
     async def _process(self, call: Call) -> Any:
         result = await super()._process(call)
@@ -472,6 +535,16 @@ class LoadFake(FakeBotApi):
         if verb == "POST" and action == "bench_calls":
             answer = self.compact_calls(str(body["method"]).lower(), int(body.get("since", 0)))
             return web.json_response({"ok": True, **answer})
+        if verb == "POST" and action == "bench_webhooks":
+            if self.pusher is not None:
+                await self.pusher.close()
+            urls = [str(url) for url in body.get("urls", [])]
+            self.pusher = WebhookPusher(urls, str(body.get("secret", ""))) if urls else None
+            return web.json_response({"ok": True})
+        if verb == "POST" and action == "bench_pushed":
+            pusher = self.pusher
+            counts = {"retried": pusher.retried, "failed": pusher.failed} if pusher else {}
+            return web.json_response({"ok": True, **counts})
         if verb == "POST" and action.startswith("bench_"):
             answer = await self.driver.command(action.removeprefix("bench_"), body)
             return web.json_response({"ok": True, **answer})

@@ -135,6 +135,16 @@ class Server:
 
         _in_thread(work)
 
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's process id, if we started the server."""
+        if self.folder is None:
+            return None
+        try:
+            return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def stop(self) -> None:
         if self.folder is None:  # someone else's server: leave it as we found it
             _in_thread(lambda: self.drop(self.url(self.template)))
@@ -152,10 +162,12 @@ def _run_as(as_postgres: bool, argv: list[str], *, check: bool = True) -> None:
         raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr.strip() or done.stdout}")
 
 
-def start() -> Server | str:
-    """A server for this test session, or why there is none."""
+def start(*, durable: bool = False) -> Server | str:
+    """A server for this test session, or why there is none. ``durable`` keeps PostgreSQL's
+    own defaults (fsync, synchronous commits), as an operator would run it: the benchmarks
+    measure that, the tests need no durability."""
     url = os.environ.get(URL_VARIABLE)
-    if url:
+    if url and not durable:
         return Server(admin_url=url)
     binaries = _binaries()
     if binaries is None:
@@ -179,10 +191,9 @@ def start() -> Server | str:
         initdb = [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                   "--locale=C", "-E", "UTF8", "--no-sync"]  # fmt: skip
         _run_as(as_postgres, initdb)
-        options = (
-            f"-c listen_addresses='' -k {folder} -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-c listen_addresses='' -k {folder} -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         _run_as(as_postgres, [str(binaries / "pg_ctl"), "-D", str(data), "-w", "-o", options,
                               "-l", str(folder / "server.log"), "start"])  # fmt: skip
     except (RuntimeError, OSError) as exc:
