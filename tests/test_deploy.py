@@ -101,6 +101,18 @@ def test_the_proxy_balances_over_every_worker_with_health_checks() -> None:
     assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
 
 
+def test_postgresql_accepts_every_connection_the_workers_may_open() -> None:
+    """A worker's pools may hold POOL_SIZE + LOCK_POOL_SIZE connections; with too few
+    allowed, the last founder lock or the migrate command is refused under load."""
+    from bot.storage.postgres import LOCK_POOL_SIZE, POOL_SIZE
+
+    command = _services()["postgres"]["command"]
+    [setting] = [value for value in command if value.startswith("max_connections=")]
+    allowed = int(setting.split("=", 1)[1])
+    needed = len(WORKERS) * (POOL_SIZE + LOCK_POOL_SIZE) + 2  # + migrate and webhook set
+    assert allowed >= needed + 3  # PostgreSQL keeps 3 for superusers
+
+
 def test_every_variable_the_compose_file_needs_is_in_the_env_example() -> None:
     text = (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
     needed = set(re.findall(r"\$\{([A-Z_]+)", text)) | {"TELEGRAM_BOT_TOKEN",
