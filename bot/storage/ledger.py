@@ -78,6 +78,25 @@ async def waiting_founders(conn: Connection, received_before: datetime) -> list[
     return [row[0] for row in await cursor.fetchall()]
 
 
+async def without_founder(conn: Connection, limit: int = 100) -> list[tuple[int, str]]:
+    """Unfinished rows nobody owns, oldest first: stored before the ledger knew founders
+    (migration 9) by the single process, or copied from its file by ``db copy``."""
+    cursor = await conn.execute(
+        "SELECT update_id, payload FROM update_ledger "
+        "WHERE finished_at IS NULL AND founder IS NULL ORDER BY update_id LIMIT ?",
+        (limit,),
+    )
+    return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+
+async def assign(conn: Connection, update_id: int, founder: int) -> None:
+    """Say whose update a row is, so a founder's drain finds it."""
+    await conn.execute(
+        "UPDATE update_ledger SET founder = ? WHERE update_id = ? AND founder IS NULL",
+        (founder, update_id),
+    )
+
+
 async def finish_now(conn: Connection, update_id: int, now: datetime) -> None:
     """Mark one update handled at once (the drain: the next worker must see it)."""
     await conn.execute(

@@ -237,6 +237,36 @@ async def test_a_dead_workers_updates_are_recovered_by_the_sweep(
     assert rows(db, "SELECT step_id, value_json FROM answers") == [("name", '"Ada"')]
 
 
+async def test_rows_stored_before_the_ledger_knew_founders_are_drained_in_order(
+    fake: FakeBotApi, shared: tuple[Path | str, Locks | None], real_catalog: Catalog
+) -> None:
+    """Rows without a founder (stored by the single process before migration 9, or copied
+    by ``db copy``) are given theirs from the update itself and drained oldest first; an
+    unreadable one is marked handled."""
+    db, locks = shared
+    ada = Founder(fake, 705)
+    async with (
+        worker(fake, db, real_catalog, locks) as one,
+        aiohttp.ClientSession() as session,
+    ):
+        await _consent(fake, session, [one], ada)
+        await until(lambda: unfinished(db) == 0)
+        fake.user_sends(ada.user_id, "Ada", first_name=ada.name)
+        fake.user_sends(ada.user_id, "Lovelace Labs", first_name=ada.name)
+        name, company = fake.take_updates()
+        received = datetime.now(UTC) - timedelta(minutes=1)
+        async with one.app.bot_data["db"].transaction() as conn:  # as the old process did
+            for update in (name, company):
+                await ledger.store(conn, update["update_id"], json.dumps(update), received)
+            await ledger.store(conn, company["update_id"] + 1, "{not json", received)
+        await until(lambda: unfinished(db) == 0)
+        await until(lambda: 3 in asked(ada))
+    assert rows(db, "SELECT step_id, value_json FROM answers ORDER BY id") == [
+        ("name", '"Ada"'), ("startup", '"Lovelace Labs"')
+    ]  # fmt: skip
+    assert rows(db, "SELECT count(*) FROM update_ledger WHERE founder IS NULL") == [(0,)]
+
+
 async def test_a_turn_committed_but_not_sent_is_asked_again_after_recovery(
     fake: FakeBotApi, shared: tuple[Path | str, Locks | None], real_catalog: Catalog
 ) -> None:

@@ -136,6 +136,7 @@ class LedgerDrain:
             return 0
         cutoff = self.clock.now() - self.recover_after
         try:
+            await self._adopt()
             async with self.db.reading() as conn:
                 founders = await ledger.waiting_founders(conn, cutoff)
         except StorageError as exc:
@@ -152,6 +153,21 @@ class LedgerDrain:
         if started:
             log.warning("recovering unfinished updates of %d founder(s)", started)
         return started
+
+    async def _adopt(self) -> None:
+        """Give rows stored without a founder (before several workers; copied by ``db
+        copy``) their founder, read from the update itself, so the sweep drains them in
+        order with that founder's others. A row that cannot be read goes to founder 0,
+        whose drain marks it handled."""
+        async with self.db.reading() as conn:
+            orphans = await ledger.without_founder(conn)
+        if not orphans:
+            return
+        async with self.db.transaction() as conn:
+            for update_id, payload in orphans:
+                update = self._parse(update_id, payload)
+                await ledger.assign(conn, update_id, founder_key(update) if update else 0)
+        log.warning("gave %d stored update(s) without a founder their founder", len(orphans))
 
     async def _recover(self, founder: int) -> int:
         try:
