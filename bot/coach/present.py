@@ -196,7 +196,13 @@ class Presenter:
         options = self._options(flow, step, prompt, facts)
         keeps = prompt.keeps
         shown = self.display(flow, step, keeps) if keeps is not None else None
-        if shown is not None:
+        if shown is not None and prompt.current is None and prompt.suggested:
+            # another conversation's answer, not one given here: say where it came from
+            source = self.renderer.catalog.flows[(step.suggest or "").split(".", 1)[0]]
+            topic = self.template(self.texts(source).title, facts, target=Target.PLAIN)
+            hints.append(self.plain("question.suggested", value=shown, topic=topic))
+            hints.append(self.plain("question.keep_hint", value=shown))
+        elif shown is not None:
             hints.append(self.plain("question.current", value=shown))
             hints.append(self.plain("question.keep_hint", value=shown))
         # a date's example is a week from the founder's today

@@ -216,12 +216,20 @@ def _expressions(flow: Flow, known: dict[str, set[str]]) -> list[Problem]:
             sources.append((f"step {step.id!r}: when", step.when))
         if step.options_from:
             sources.append((f"step {step.id!r}: options_from", step.options_from))
-        if step.shares:
-            shared_flow, shared_step = step.shares.split(".", 1)
-            if shared_step not in known.get(shared_flow, set()):
+        for key, fact in (("shares", step.shares), ("suggest", step.suggest)):
+            if fact is None:
+                continue
+            fact_flow, fact_name = fact.split(".", 1)
+            if fact_name not in known.get(fact_flow, set()):
+                problems.append(
+                    Problem(flow.source, f"step {step.id!r}: {key}", f"unknown fact {fact!r}")
+                )
+            elif key == "suggest" and fact_flow == flow.id:
                 problems.append(
                     Problem(
-                        flow.source, f"step {step.id!r}: shares", f"unknown fact {step.shares!r}"
+                        flow.source,
+                        f"step {step.id!r}: suggest",
+                        "names a fact of its own flow: a re-run offers the last answer already",
                     )
                 )
     sources += [(f"derived {name!r}", source) for name, source in flow.spec.derived.items()]

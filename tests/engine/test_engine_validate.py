@@ -117,6 +117,20 @@ def test_shares_unknown_fact(tmp_path: Path) -> None:
     ]
 
 
+def test_suggest_unknown_fact(tmp_path: Path) -> None:
+    """A step suggesting a fact that does not exist is reported."""
+    found = problems(tmp_path, probe_with(lambda p: step(p, "cash").update(suggest="basics.x")))
+    assert found == [
+        Problem(flow_file(tmp_path), "step 'cash': suggest", "unknown fact 'basics.x'")
+    ]
+
+
+def test_suggest_own_fact(tmp_path: Path) -> None:
+    """A step suggesting a fact of its own flow is reported (prefill does that already)."""
+    found = problems(tmp_path, probe_with(lambda p: step(p, "cash").update(suggest="probe.burn")))
+    assert [p.where for p in found] == ["step 'cash': suggest"]
+
+
 def _review_first(spec: dict[str, Any]) -> None:
     spec["steps"].insert(0, spec["steps"].pop())
 
