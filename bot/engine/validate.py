@@ -327,14 +327,15 @@ def _step_words(step: StepSpec, texts: StepTexts) -> list[str]:
     if step.asks and not (texts.short or "").strip():
         found.append("no `short:` label: the review and exports would show the prompt, cut")
     plain = {"short": texts.short, "scale_low": texts.scale_low, "scale_high": texts.scale_high}
+    plain["skip_hint"] = texts.skip_hint
     plain |= {f"label of option {option!r}": label for option, label in texts.options.items()}
     for key, words in plain.items():
         if words and _TEMPLATE.search(words):
             found.append(f"{key} is shown as it is: it cannot be a template")
     if (texts.scale_low or texts.scale_high) and step.kind is not StepKind.SCALE:
         found.append("scale_low and scale_high belong to scale steps")
-    if "skip" in texts.covers and not step.optional:
-        found.append("covers: skip, but the step is not optional")
+    if texts.skip_hint and not step.optional:
+        found.append("skip_hint, but the step is not optional")
     if "answering" in texts.covers and step.kind not in KIND_HINTS:
         found.append(f"covers: answering, but the coach adds no such hint to a {step.kind} step")
     return found

@@ -400,7 +400,7 @@ def test_the_review_needs_no_short_label(tmp_path: Path) -> None:
         (lambda s: s.update(short="{{ probe.cash }}"), "short is shown as it is"),
         (lambda s: s["options"].update(vc="{{ x }} VC"), "label of option 'vc' is shown"),
         (lambda s: s.update(scale_low="low"), "scale_low and scale_high belong to scale steps"),
-        (lambda s: s.update(covers=["skip"]), "covers: skip, but the step is not optional"),
+        (lambda s: s.update(skip_hint="Type /skip."), "skip_hint, but the step is not optional"),
     ],
 )
 def test_step_words_that_cannot_work(tmp_path: Path, change: Any, what: str) -> None:
