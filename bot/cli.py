@@ -374,8 +374,11 @@ async def _export(settings: Settings, user: str, fmt: str, *, transcript: bool) 
             private = fmt == "investor"
             draft = coach.investor_draft(summary, locale, founder, private=private)
             if draft is None:
-                print(f"{user!r} has no weekly update in the last month", file=sys.stderr)
+                print(f"{user!r} has nothing an investor draft could use yet", file=sys.stderr)
                 return None
+            gaps = coach.draft_gaps(summary, founder)
+            if gaps:
+                print(f"note: nothing in the draft from {', '.join(gaps)} yet", file=sys.stderr)
             if private and coach.private_notes(summary, founder):
                 print(
                     "note: the draft quotes the founder's private weekly obstacles;"
