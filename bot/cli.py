@@ -235,9 +235,6 @@ async def _chat(
     refuse_empty: bool = False,
 ) -> int:
     from bot.adapters.base import LineReader
-    from bot.adapters.console import Console
-    from bot.adapters.jsonl import JsonLines
-    from bot.checkins.scheduler import CheckinScheduler
 
     reader = None
     if refuse_empty and not sys.stdin.isatty():
@@ -257,17 +254,45 @@ async def _chat(
         await coach.forget_unconsented()  # the upkeep the Telegram bot runs hourly
         if lang:
             await coach.set_locale(who, lang)
-        session = (
-            JsonLines(coach, who, exports=exports)
-            if jsonl
-            else Console(coach, who, exports=exports, reader=reader)
+        return await serve_session(coach, settings, who, jsonl=jsonl, reader=reader)
+
+
+async def serve_session(
+    coach: Any,
+    settings: Settings,
+    who: UserRef,
+    *,
+    jsonl: bool,
+    reader: Any = None,
+    stdin: Any = None,
+    stdout: Any = None,
+) -> int:
+    """One console or JSON-lines session with its check-in scheduler; the exit status.
+
+    The session's turns and the check-ins take the same founder lock, and the scheduler
+    starts once the greeting is out: a check-in already due then follows the greeting,
+    instead of being printed by its send and again by the greeting (founder trial).
+    """
+    from bot.adapters.console import Console
+    from bot.adapters.jsonl import JsonLines
+    from bot.checkins.scheduler import CheckinScheduler
+    from bot.storage.locks import locks_for
+
+    exports = settings.founder_coach_exports
+    locks = locks_for(coach.db)
+    session: Any = (
+        JsonLines(coach, who, exports=exports, locks=locks, stdin=stdin, stdout=stdout)
+        if jsonl
+        else Console(
+            coach, who, exports=exports, reader=reader, locks=locks, stdin=stdin, stdout=stdout
         )
-        scheduler = CheckinScheduler(checkin_service(coach, settings, session.send))
-        await scheduler.start()
-        try:
-            return await session.run()
-        finally:
-            await scheduler.stop()
+    )
+    scheduler = CheckinScheduler(checkin_service(coach, settings, session.send, locks=locks))
+    session.after_greeting = scheduler.start
+    try:
+        return int(await session.run())
+    finally:
+        await scheduler.stop()
 
 
 CHANNELS = (CONSOLE_CHANNEL, "telegram")
@@ -374,8 +399,11 @@ async def _export(settings: Settings, user: str, fmt: str, *, transcript: bool) 
             private = fmt == "investor"
             draft = coach.investor_draft(summary, locale, founder, private=private)
             if draft is None:
-                print(f"{user!r} has no weekly update in the last month", file=sys.stderr)
+                print(f"{user!r} has nothing an investor draft could use yet", file=sys.stderr)
                 return None
+            gaps = coach.draft_gaps(summary, founder)
+            if gaps:
+                print(f"note: nothing in the draft from {', '.join(gaps)} yet", file=sys.stderr)
             if private and coach.private_notes(summary, founder):
                 print(
                     "note: the draft quotes the founder's private weekly obstacles;"

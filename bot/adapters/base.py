@@ -19,8 +19,14 @@ import signal
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
-from typing import TextIO
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, TextIO
+
+from bot.storage.locks import Locks
+
+if TYPE_CHECKING:
+    from bot.coach import Coach
+    from bot.models import Incoming, OutMessage, UserRef
 
 # The longest input line read (in characters); a longer one is refused with a message.
 MAX_LINE = 4096
@@ -277,10 +283,30 @@ class Interruptible:
 
     The signal is remembered and the blocked line read is woken; a second one while a turn
     is still running raises at once. Console and JSON lines share it.
+
+    Its turns hold the founder's lock that check-ins take (``locks``, given to the check-in
+    service too), so a check-in never lands inside a turn; and ``after_greeting`` (the
+    check-in scheduler's start) runs once the greeting is shown, so a check-in already due
+    is sent after it. Before, one that fired first was printed by its send and then again
+    by the greeting, which resumes the current question (founder trial).
     """
 
     signal: signal.Signals | None
     reader: LineReader
+    coach: Coach
+    who: UserRef
+    locks: Locks
+    after_greeting: Callable[[], Awaitable[object]] | None
+
+    async def turn(self, incoming: Incoming) -> list[OutMessage]:
+        """One input handled under the founder's lock."""
+        async with self.locks.founder(self.who.external_id):
+            return await self.coach.handle(self.who, incoming)
+
+    async def greeted(self) -> None:
+        """The greeting is out: now check-ins may be sent (see the class docstring)."""
+        if self.after_greeting is not None:
+            await self.after_greeting()
 
     def _interrupt(self, signum: signal.Signals) -> None:
         if self.signal is not None:  # a second Ctrl-C while a turn is still running

@@ -34,6 +34,7 @@ from bot.coach import Coach
 from bot.export.data import founder_folder
 from bot.models import OutMessage, Said, UserRef
 from bot.rendering import Target
+from bot.storage.locks import LocalLocks, Locks
 
 EXPORTS = Path("exports")
 QUIT = ("/quit", "/exit")
@@ -105,9 +106,12 @@ class Console(Interruptible):
         stdout: TextIO | None = None,
         exports: Path = EXPORTS,
         reader: LineReader | None = None,
+        locks: Locks | None = None,
     ) -> None:
         self.coach = coach
         self.who = who
+        self.locks = locks if locks is not None else LocalLocks()
+        self.after_greeting = None
         self.source = stdin or sys.stdin
         self.out = stdout or sys.stdout
         self.exports = founder_folder(exports, who.channel, who.external_id)
@@ -140,6 +144,7 @@ class Console(Interruptible):
         if (who.channel, who.external_id) != (self.who.channel, self.who.external_id):
             return SendResult.UNAVAILABLE
         self.show(messages)
+        self._prompt()  # the founder was at "> ": it scrolled up with the check-in
         return SendResult.SENT
 
     # ------------------------------------------------------------ input
@@ -192,7 +197,8 @@ class Console(Interruptible):
         if self.interactive:
             print(self._ui("console.banner", None, user=self.who.external_id) + "\n",
                   file=self.out, flush=True)  # fmt: skip
-        self.show(await self.coach.handle(self.who, Said("/start")))
+        self.show(await self.turn(Said("/start")))
+        await self.greeted()
         while self.signal is None:
             answer = await self._answer()
             if answer is None or answer.strip() in QUIT:
@@ -203,7 +209,7 @@ class Console(Interruptible):
                 if self.waiting is not None:
                     self.show([self.waiting])
                 continue
-            self.show(await self.coach.handle(self.who, Said(answer)))
+            self.show(await self.turn(Said(answer)))
         if self.signal is not None and self.interactive:
             print(file=self.out)  # the terminal echoed ^C after the prompt
         print(await self.coach.farewell(self.who, self.locale), file=self.out, flush=True)

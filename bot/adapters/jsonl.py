@@ -20,6 +20,7 @@ from bot.coach import Coach
 from bot.export.data import founder_folder
 from bot.models import Incoming, OutMessage, Said, Tapped, UserRef
 from bot.rendering import Target
+from bot.storage.locks import LocalLocks, Locks
 
 
 def to_json(message: OutMessage, folder: Path = EXPORTS) -> dict[str, Any]:
@@ -64,9 +65,12 @@ class JsonLines(Interruptible):
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         exports: Path = EXPORTS,
+        locks: Locks | None = None,
     ) -> None:
         self.coach = coach
         self.who = who
+        self.locks = locks if locks is not None else LocalLocks()
+        self.after_greeting = None
         self.reader = LineReader(stdin or sys.stdin)
         self.out = stdout or sys.stdout
         self.exports = founder_folder(exports, who.channel, who.external_id)
@@ -112,7 +116,8 @@ class JsonLines(Interruptible):
         """Serve the protocol until end of input, /quit, SIGINT or SIGTERM."""
         with on_interrupt(self._interrupt):
             try:
-                self.emit(await self.coach.handle(self.who, Said("/start")))
+                self.emit(await self.turn(Said("/start")))
+                await self.greeted()
                 while self.signal is None:
                     line = await self.reader.line()
                     if line is None or line.strip() in QUIT:
@@ -122,7 +127,7 @@ class JsonLines(Interruptible):
                         again = [self.waiting] if self.waiting is not None else []
                         self.emit([self._refusal(problem), *again])
                         continue
-                    self.emit(await self.coach.handle(self.who, self.incoming(line)))
+                    self.emit(await self.turn(self.incoming(line)))
             finally:
                 self.reader.close()
         if self.signal is None:

@@ -30,6 +30,7 @@ from bot.knowledge import (
     load_knowledge,
     relevance_of,
 )
+from bot.knowledge.segment import has_cjk
 from bot.models import Option, OutMessage, UserRef
 from bot.storage import facts, history, llm_usage
 
@@ -110,6 +111,9 @@ class Asking:
         hits = knowledge.search(question, where, relevance_of(known))
         if not hits and where != present.locale and present.locale in knowledge.locales:
             where = present.locale  # "MVP" asked by a Chinese founder: try their language too
+            hits = knowledge.search(question, where, relevance_of(known))
+        if not hits and not has_cjk(question) and where != "en" and "en" in knowledge.locales:
+            where = "en"  # a question in English from a Chinese founder: the English passages
             hits = knowledge.search(question, where, relevance_of(known))
         if not hits:
             if say_unknown:

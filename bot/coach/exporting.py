@@ -109,6 +109,12 @@ class Exports:
             if draft is None:
                 turn.replies.append(present.message(present.ui("exporting.no_updates")))
                 return
+            gaps = self.draft_gaps(summary, turn.user)
+            if gaps:  # drafted from what there is; beside it, not in it: what would complete it
+                lines = [present.ui(f"exporting.draft_gap_{gap}") for gap in gaps]
+                turn.replies.append(
+                    present.message(present.ui("exporting.draft_gaps", gaps=lines))
+                )
             if private and self.private_notes(summary, turn.user):
                 turn.replies.append(present.message(present.ui("exporting.private_notes")))
             turn.replies.append(present.message(format_text(draft, present.target)))
@@ -219,7 +225,7 @@ class Exports:
     def investor_draft(
         self, summary: Summary, locale: str, user: User, *, private: bool = True
     ) -> str | None:
-        """The investor-update draft from the last month of weekly updates, or None.
+        """The investor-update draft from what the founder gave, or None with nothing at all.
 
         ``private=False``: without the founder's private notes (their weekly obstacles).
         """
@@ -228,6 +234,12 @@ class Exports:
         return investor_update(
             summary, self.words(locale), today=self._today(user), private=private
         )
+
+    def draft_gaps(self, summary: Summary, user: User) -> list[str]:
+        """The conversations the investor draft has nothing from (see ``investor.missing``)."""
+        from bot.export.investor import missing
+
+        return missing(summary, self._today(user))
 
     def private_notes(self, summary: Summary, user: User) -> list[str]:
         """The private notes the default draft quotes (the founder is warned before it)."""

@@ -18,7 +18,7 @@ from bot.engine.inputs import example_date
 from bot.engine.machine import dynamic_options, option_ids
 from bot.engine.recall import Recall, RecallKind
 from bot.engine.spec import RuleSpec, StepSpec, Unit
-from bot.engine.texts import added_hints
+from bot.engine.texts import SKIP_HINT, added_hints
 from bot.errors import RenderError
 from bot.models import Option, OutMessage
 from bot.rendering import Renderer, Target
@@ -196,13 +196,22 @@ class Presenter:
         options = self._options(flow, step, prompt, facts)
         keeps = prompt.keeps
         shown = self.display(flow, step, keeps) if keeps is not None else None
-        if shown is not None:
+        if shown is not None and prompt.current is None and prompt.suggested:
+            # another conversation's answer, not one given here: say where it came from
+            source = self.renderer.catalog.flows[(step.suggest or "").split(".", 1)[0]]
+            topic = self.template(self.texts(source).title, facts, target=Target.PLAIN)
+            hints.append(self.plain("question.suggested", value=shown, topic=topic))
+            hints.append(self.plain("question.keep_hint", value=shown))
+        elif shown is not None:
             hints.append(self.plain("question.current", value=shown))
             hints.append(self.plain("question.keep_hint", value=shown))
         # a date's example is a week from the founder's today
         example = example_date(self.today) if self.today else None
         for key in added_hints(step, texts, keeping=keeps is not None):
-            hints.append(self.plain(key, example=example))  # unless the step's words say it
+            if key == SKIP_HINT and texts.skip_hint:
+                hints.append(texts.skip_hint)  # how to skip, in the step's own words
+            else:
+                hints.append(self.plain(key, example=example))  # unless the step's words say it
         return OutMessage(
             type="question",
             text=f"{progress}{body}" if self.locale == "zh" else f"{progress} {body}",

@@ -37,6 +37,13 @@ class Catalog:
         flows = [flow for flow in self.flows.values() if flow.spec.menu]
         return sorted(flows, key=lambda flow: (flow.spec.order, flow.id))
 
+    def flows_in_order(self) -> list[Flow]:
+        """Every flow as exports list them: menu order (the profile first, the weekly update
+        last of the menu), then the flows outside the menu (commitments, check-ins)."""
+        return sorted(
+            self.flows.values(), key=lambda flow: (not flow.spec.menu, flow.spec.order, flow.id)
+        )
+
     def required_flows(self, flow_id: str) -> tuple[str, ...]:
         """Every flow ``flow_id`` requires, directly or not, the deepest first.
 

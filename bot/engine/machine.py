@@ -91,6 +91,9 @@ class Prompt:
     progress: tuple[int, int]
     current: Any = None
     default: Any = None
+    # ``default`` is another flow's fact that answers this question (``suggest``), not an
+    # answer the founder gave to it
+    suggested: bool = False
     optional: bool = False
     # ``progress[1]`` is an upper bound: later answers may still leave questions out
     open_total: bool = False
@@ -593,15 +596,38 @@ def _stay(
 
 
 def _default(flow: Flow, step: StepSpec, facts: Facts) -> Any:
-    """The value a question offers to keep: a shared fact, or (``prefill``) the last run's."""
+    """The value a question offers to keep (see :func:`_offered`)."""
+    return _offered(flow, step, facts)[0]
+
+
+def _offered(flow: Flow, step: StepSpec, facts: Facts) -> tuple[Any, bool]:
+    """The value a question offers to keep, and whether it is only ``suggest``-ed.
+
+    A shared fact; else (``prefill``) the last run's answer; else a fact of another flow
+    that already answers the question (``suggest``), which the founder has not given *here*
+    and so is shown as where it came from, not as "your answer so far".
+    """
+    value: Any = None
     if step.shares:
         shared_flow, shared_step = step.shares.split(".", 1)
         value = facts.get(shared_flow, {}).get(shared_step)
     elif flow.spec.prefill and step.asks and step.options_from is None:
         value = facts.get(flow.id, {}).get(step.id)
-    else:
-        return None
-    return value if _still_valid(step, value) else None
+    if value is not None:
+        return (value, False) if _still_valid(step, value) else (None, False)
+    if step.suggest:
+        source_flow, fact = step.suggest.split(".", 1)
+        value = facts.get(source_flow, {}).get(fact)
+        if value is not None and _still_valid(step, value) and _within(step, value):
+            return value, True
+    return None, False
+
+
+def _within(step: StepSpec, value: Any) -> bool:
+    """Whether a suggested number is one the step would take (a fact may be out of range)."""
+    if step.kind is not StepKind.NUMBER:
+        return True
+    return (step.min is None or value >= step.min) and (step.max is None or value <= step.max)
 
 
 def _still_valid(step: StepSpec, value: Any) -> bool:
@@ -626,12 +652,14 @@ def _prompt(flow: Flow, state: FlowState, facts: Facts, step: StepSpec) -> Promp
     ids = [s.id for s in asking]
     index = ids.index(step.id) + 1 if step.id in ids else len(ids)
     undecided = _undecided(flow, state, steps)
+    default, suggested = _offered(flow, step, facts)
     return Prompt(
         step_id=step.id,
         kind=step.kind,
         progress=(index, len(ids) + len(undecided)),
         current=state.answers.get(step.id),
-        default=_default(flow, step, facts),
+        default=default,
+        suggested=suggested,
         optional=step.optional,
         open_total=bool(undecided),
     )

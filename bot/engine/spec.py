@@ -82,6 +82,10 @@ class StepSpec(_Strict):
     multiline: bool = False  # a text step answered with several lines (one item a line)
     when: str | None = None
     shares: str | None = None
+    # a fact of another flow that already answers this question (business_model's monthly
+    # revenue for product_tech.revenue): offered to confirm with /skip or keep, never asked
+    # afresh as if the founder had not said it; read only, unlike ``shares``
+    suggest: str | None = None
     profile: ProfileField | None = None
     # multi: options that cannot be picked together with any other ("None of these yet")
     exclusive: tuple[str, ...] = ()
@@ -133,10 +137,14 @@ class StepSpec(_Strict):
             raise ValueError("max_choices is smaller than min_choices")
         if self.shares is not None and "." not in self.shares:
             raise ValueError("shares names a fact as <flow>.<step>")
+        if self.suggest is not None and "." not in self.suggest:
+            raise ValueError("suggest names a fact as <flow>.<fact>")
         if self.multiline and self.kind is not StepKind.TEXT:
             raise ValueError("multiline belongs to text steps")
-        if self.kind is StepKind.REVIEW and (self.optional or self.when or self.shares):
-            raise ValueError("a review step cannot be optional, conditional or shared")
+        if self.kind is StepKind.REVIEW and (
+            self.optional or self.when or self.shares or self.suggest
+        ):
+            raise ValueError("a review step cannot be optional, conditional, shared or suggested")
         if self.exclusive:
             if self.kind is not StepKind.MULTI or self.options_from is not None:
                 raise ValueError("exclusive belongs to multi steps with options")

@@ -11,8 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.engine.spec import StepKind, StepSpec
 
-Covered = Literal["answering", "skip"]
-"""What a step's own hint can already say, so the coach leaves its generic words out."""
+Covered = Literal["answering"]
+"""What a step's own hint can already say, so the coach leaves its generic words out.
+
+How to skip is not among them: a step says that in ``skip_hint``, which the coach shows
+only when /skip leaves the question blank (with an answer to keep, /skip keeps it).
+"""
 
 KIND_HINTS = {
     StepKind.CHOICE: "question.hint_choice",
@@ -34,8 +38,11 @@ class StepTexts(_Strict):
     """The prompt of a step, a short name for reviews, an optional hint, option labels.
 
     ``covers`` lists what the step's own hint already says (``answering``: how to answer
-    this kind of step; ``skip``: how to skip it), so the coach does not add its generic
-    words for it. ``scale_low`` and ``scale_high`` name the ends of a scale step (1 and 5).
+    this kind of step), so the coach does not add its generic words for it. ``skip_hint``
+    says in the step's own words what skipping means ("Type /skip if you don't track it
+    yet."), in place of the generic skip hint; like it, it is left out when the question has
+    an answer to keep, so one hint says what /skip does. ``scale_low`` and ``scale_high``
+    name the ends of a scale step (1 and 5).
     """
 
     prompt: str
@@ -50,6 +57,8 @@ class StepTexts(_Strict):
     phrases: dict[str, str] = Field(default_factory=dict)
     # the skip button's words where skipping means something else ("Not now": declining)
     skip_label: str | None = None
+    # how to skip, in the step's own words (plain text), shown instead of the generic hint
+    skip_hint: str | None = None
 
 
 def added_hints(step: StepSpec, texts: StepTexts, *, keeping: bool = False) -> tuple[str, ...]:
@@ -57,7 +66,8 @@ def added_hints(step: StepSpec, texts: StepTexts, *, keeping: bool = False) -> t
 
     How to answer the step's kind, unless its hint ``covers`` it (a scale step with its own
     hint or named ends never gets the generic "1 means not at all"); and on an optional step
-    how to skip it, unless covered, or when ``keeping`` (the keep hint says /skip already).
+    how to skip it, unless ``keeping`` (the keep hint says what /skip does then); the
+    presenter words that key with the step's ``skip_hint`` where it has one.
     """
     keys: list[str] = []
     kind = KIND_HINTS.get(step.kind)
@@ -66,7 +76,7 @@ def added_hints(step: StepSpec, texts: StepTexts, *, keeping: bool = False) -> t
     )
     if kind and "answering" not in texts.covers and not anchored:
         keys.append(kind)
-    if step.optional and not keeping and "skip" not in texts.covers:
+    if step.optional and not keeping:
         keys.append(SKIP_HINT)
     return tuple(keys)
 

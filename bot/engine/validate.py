@@ -216,12 +216,20 @@ def _expressions(flow: Flow, known: dict[str, set[str]]) -> list[Problem]:
             sources.append((f"step {step.id!r}: when", step.when))
         if step.options_from:
             sources.append((f"step {step.id!r}: options_from", step.options_from))
-        if step.shares:
-            shared_flow, shared_step = step.shares.split(".", 1)
-            if shared_step not in known.get(shared_flow, set()):
+        for key, fact in (("shares", step.shares), ("suggest", step.suggest)):
+            if fact is None:
+                continue
+            fact_flow, fact_name = fact.split(".", 1)
+            if fact_name not in known.get(fact_flow, set()):
+                problems.append(
+                    Problem(flow.source, f"step {step.id!r}: {key}", f"unknown fact {fact!r}")
+                )
+            elif key == "suggest" and fact_flow == flow.id:
                 problems.append(
                     Problem(
-                        flow.source, f"step {step.id!r}: shares", f"unknown fact {step.shares!r}"
+                        flow.source,
+                        f"step {step.id!r}: suggest",
+                        "names a fact of its own flow: a re-run offers the last answer already",
                     )
                 )
     sources += [(f"derived {name!r}", source) for name, source in flow.spec.derived.items()]
@@ -319,14 +327,15 @@ def _step_words(step: StepSpec, texts: StepTexts) -> list[str]:
     if step.asks and not (texts.short or "").strip():
         found.append("no `short:` label: the review and exports would show the prompt, cut")
     plain = {"short": texts.short, "scale_low": texts.scale_low, "scale_high": texts.scale_high}
+    plain["skip_hint"] = texts.skip_hint
     plain |= {f"label of option {option!r}": label for option, label in texts.options.items()}
     for key, words in plain.items():
         if words and _TEMPLATE.search(words):
             found.append(f"{key} is shown as it is: it cannot be a template")
     if (texts.scale_low or texts.scale_high) and step.kind is not StepKind.SCALE:
         found.append("scale_low and scale_high belong to scale steps")
-    if "skip" in texts.covers and not step.optional:
-        found.append("covers: skip, but the step is not optional")
+    if texts.skip_hint and not step.optional:
+        found.append("skip_hint, but the step is not optional")
     if "answering" in texts.covers and step.kind not in KIND_HINTS:
         found.append(f"covers: answering, but the coach adds no such hint to a {step.kind} step")
     return found

@@ -164,8 +164,8 @@ def to_html(summary: Summary, words: Words) -> str:
     page.add("</section>")
     for flow in flows:
         _flow(page, flow)
-    _commitments(page)
     _weekly(page)
+    _commitments(page)
     if summary.transcript is not None:
         _transcript(page)
     page.add("</main>", "</body>", "</html>")

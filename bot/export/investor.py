@@ -13,7 +13,10 @@ safe to paste as it is, so:
   the default version, and :func:`private_notes` lets the caller warn about them; the
   ``private=False`` version leaves them out;
 - the asks are left as lines for the founder to fill in, never invented, and the founder's
-  morale is never something the draft tells their investors.
+  morale is never something the draft tells their investors;
+- it is drafted from whatever the founder has given (without a weekly update it has cash,
+  customers and revenue but no metric, highlights or goals), and :func:`missing` names what
+  is not in it, for the coach to say beside the draft, never inside it.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from bot.export.summary import KeyNumbers, ProductNumbers, Summary, UnitEconomic
 from bot.export.words import Words, number, same_metric, signed, signed_pct
 from bot.rendering.filters import format_money, format_months, format_num, format_pct
 
-__all__ = ["MIN_DAYS_FOR_A_CHANGE", "WINDOW_DAYS", "investor_update", "private_notes",
-           "recent_updates"]  # fmt: skip
+__all__ = ["MIN_DAYS_FOR_A_CHANGE", "SOURCES", "WINDOW_DAYS", "investor_update", "missing",
+           "private_notes", "recent_updates"]  # fmt: skip
 
 WINDOW_DAYS = 31
+# what a full draft is built from, each with the conversation that gives it
+SOURCES = ("update", "funding", "business_model", "product_tech")
 MIN_DAYS_FOR_A_CHANGE = 7  # a change is between two updates at least a week apart
 
 
@@ -168,17 +173,42 @@ def _section(title: str, items: list[str]) -> list[str]:
     return [f"**{title}**", *(f"- {item}" for item in items), ""]
 
 
+def missing(summary: Summary, today: date) -> list[str]:
+    """The :data:`SOURCES` the draft has nothing from: the conversations that would add it.
+
+    ``update``: no weekly update in the last month (no metric, highlights or goals);
+    the others: no numbers from that conversation.
+    """
+    given = {
+        "update": bool(recent_updates(summary, today)),
+        "funding": summary.key_numbers is not None
+        and bool(_money(summary.key_numbers, summary, _keys)),
+        "business_model": summary.unit_economics is not None
+        and bool(_customers(summary.unit_economics, summary, _keys)),
+        "product_tech": summary.product_numbers is not None
+        and bool(_product(summary.product_numbers, summary, _keys)),
+    }
+    return [source for source in SOURCES if not given[source]]
+
+
+def _keys(key: str, **_: object) -> str:
+    """Words that are only their keys: to ask the section builders whether they have lines."""
+    return key
+
+
 def investor_update(
     summary: Summary, words: Words, *, today: date, private: bool = True
 ) -> str | None:
-    """The draft, in the founder's language; None without a weekly update in the last month.
+    """The draft, in the founder's language; None when there is nothing at all to draft from.
 
+    Without a weekly update in the last month it is drafted from the numbers the other
+    conversations gave, dated ``today`` (:func:`missing` says what is not in it).
     ``private=False`` leaves out the founder's private notes (see the module docstring).
     """
-    recent = recent_updates(summary, today)
-    if not recent:
+    if len(missing(summary, today)) == len(SOURCES):
         return None
-    numbers = _metric(summary, recent, words)
+    recent = recent_updates(summary, today)
+    numbers = _metric(summary, recent, words) if recent else []
     if summary.key_numbers is not None:
         numbers += _money(summary.key_numbers, summary, words)
     if summary.unit_economics is not None:
@@ -187,10 +217,15 @@ def investor_update(
         numbers += _product(summary.product_numbers, summary, words)
     obstacles = private_notes(summary, today) if private else []
     dropped = _unique([g for u in recent for g in u.goals_dropped])
-    goals = _unique(recent[-1].goals_next)
+    goals = _unique(recent[-1].goals_next) if recent else []
+    period = (
+        words("investor.period", start=recent[0].date, end=recent[-1].date)
+        if recent
+        else words("investor.as_of", date=today.isoformat())
+    )
     lines = [
         f"**{words('investor.title', startup=summary.startup or '', founder=summary.founder)}**",
-        words("investor.period", start=recent[0].date, end=recent[-1].date),
+        period,
         "",
         words("investor.greeting"),
         "",
@@ -207,7 +242,7 @@ def investor_update(
         f"- {words('investor.ask_intros')}",
         f"- {words('investor.ask_help')}",
         "",
-        *_section(words("investor.next_goals", date=recent[-1].date), goals),
+        *(_section(words("investor.next_goals", date=recent[-1].date), goals) if recent else []),
         words("investor.signoff", founder=summary.founder),
     ]
     return "\n".join(lines).strip()

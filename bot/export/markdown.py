@@ -113,8 +113,8 @@ def to_markdown(summary: Summary, words: Words) -> str:
         _answers(out, profile)
     for flow in flows:
         _flow(out, flow)
-    _commitments(out)
     _weekly(out)
+    _commitments(out)
     if summary.transcript is not None:
         _transcript(out)
     return "\n".join(out.lines).rstrip() + "\n"

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from bot.engine import Catalog
 
 SCHEMA_VERSION = 1
-COACHING_FLOWS = ("onboarding", "team", "funding", "marketing", "product_tech")
+# flows with sections of their own elsewhere (commitments, check-ins, weekly updates)
+NOT_SECTIONS = ("commit", "checkin", "update")
 
 
 class AnswerItem(BaseModel):
@@ -196,9 +197,12 @@ class Summary(BaseModel):
         description="ISO code of the currency the founder typed amounts in (e.g. CAD), if any;"
         " money answers are plain numbers in it.",
     )
-    flows: list[FlowSummary] = Field(default_factory=list)
-    commitments: list[CommitmentItem] = Field(default_factory=list)
+    flows: list[FlowSummary] = Field(
+        default_factory=list,
+        description="The profile, then each conversation, in menu order.",
+    )
     weekly_updates: list[WeeklyUpdate] = Field(default_factory=list)
+    commitments: list[CommitmentItem] = Field(default_factory=list)
     key_numbers: KeyNumbers | None = Field(
         default=None, description="Cash, burn and runway from the latest funding run, if given."
     )
@@ -249,10 +253,13 @@ def build_summary(
         timezone=zone,
         currency=present.currency,
     )
-    for flow_id in [*COACHING_FLOWS, *[f for f in catalog.flows if f not in COACHING_FLOWS]]:
-        flow = catalog.flows.get(flow_id)
-        done = [r for r in runs if r["flow_id"] == flow_id and r["status"] == "completed"]
-        if flow is None or not done or flow_id in ("commit", "checkin", "update"):
+    # every format lists what follows in this order: the profile, each conversation in menu
+    # order, the weekly updates, then commitments and check-ins (founder trial)
+    ordered = catalog.flows_in_order()
+    rank = {flow.id: place for place, flow in enumerate(ordered)}
+    for flow in ordered:
+        done = [r for r in runs if r["flow_id"] == flow.id and r["status"] == "completed"]
+        if not done or flow.id in NOT_SECTIONS:
             continue
         then = _facts_before(runs, done[-1], catalog)
         summary.flows.append(_flow_summary(flow, done, records, facts, then, present))
@@ -261,7 +268,9 @@ def build_summary(
     summary.key_numbers = _key_numbers(runs, facts.get("funding", {}), zone)
     summary.unit_economics = _unit_economics(runs, facts.get("business_model", {}), zone)
     summary.product_numbers = _product_numbers(runs, facts.get("product_tech", {}), zone)
-    summary.answers = [_raw_answer(a, catalog, present, facts) for a in records["answers"]]
+    answers = [_raw_answer(a, catalog, present, facts) for a in records["answers"]]
+    # grouped by conversation in the same order, each in the order it was given
+    summary.answers = sorted(answers, key=lambda a: rank.get(a.flow, len(rank)))
     summary.advice_given = [
         AdviceRecord(
             run_id=a["run_id"],

@@ -31,20 +31,39 @@ class _File(BaseModel):
 
 
 class Phrases:
-    """One locale's phrase map, compiled into a single pattern."""
+    """One locale's phrase map, compiled into a single pattern.
+
+    A phrase written with capitals is matched as written, before the question is lower-cased:
+    "US" is the market, "us" the founders themselves (a filler word).
+    """
 
     def __init__(self, mapping: Mapping[str, str]) -> None:
-        self._words = {k.strip().lower(): v.strip().lower() for k, v in mapping.items()}
-        keys = sorted(self._words, key=len, reverse=True)
-        parts = [re.escape(k) if not k.isascii() else rf"\b{re.escape(k)}\b" for k in keys]
-        self._pattern = re.compile("|".join(parts)) if parts else None
+        cased = {k.strip(): v for k, v in mapping.items() if k.strip() != k.strip().lower()}
+        self._words = {
+            k.strip().lower(): v.strip().lower()
+            for k, v in mapping.items()
+            if k.strip() not in cased
+        }
+        self._cased = {k: v.strip().lower() for k, v in cased.items()}
+        self._pattern = _compile(self._words)
+        self._cased_pattern = _compile(self._cased)
 
     def rewrite(self, question: str) -> str:
         """The question with every known phrase replaced by the passages' words."""
-        text = question.lower()
+        text = question
+        if self._cased_pattern is not None:
+            text = self._cased_pattern.sub(lambda m: f" {self._cased[m.group(0)]} ", text)
+        text = text.lower()
         if self._pattern is None:
             return text
         return self._pattern.sub(lambda m: f" {self._words[m.group(0)]} ", text)
+
+
+def _compile(words: Mapping[str, str]) -> re.Pattern[str] | None:
+    """One pattern for the phrases, the longest first; Latin ones as whole words."""
+    keys = sorted(words, key=len, reverse=True)
+    parts = [re.escape(k) if not k.isascii() else rf"\b{re.escape(k)}\b" for k in keys]
+    return re.compile("|".join(parts)) if parts else None
 
 
 def load_phrases(

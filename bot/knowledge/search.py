@@ -49,6 +49,8 @@ _MARKET_ALIASES = {
     "英国": "uk",
 }
 _WORD = re.compile(r"[a-z.]+|[^\sa-z.]+")
+_US = re.compile(r"\bUS\b")  # as written: in lower case it is the founders themselves
+_THE_US = re.compile(r"\bthe us\b")  # "selling in the us": the market, whatever the case
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ def markets_named(question: str) -> frozenset[str]:
     text = question.lower()
     words = set(_WORD.findall(text))
     found = set()
+    if _US.search(question) or _THE_US.search(text):  # "the US", not "us" the founders
+        found.add("us")
     for market, names in MARKET_WORDS.items():
         for name in names:
             if (name in text) if (" " in name or not name.isascii()) else (name in words):

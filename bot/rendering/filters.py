@@ -77,13 +77,13 @@ def format_money(value: Any, locale: str = "en", currency: str | None = None) ->
 
 
 def format_months(value: Any, locale: str = "en") -> str:
-    """``12`` → ``12 months`` / ``12个月``; one decimal at most."""
+    """``12`` → ``12 months`` / ``12 个月``; one decimal at most."""
     number = _as_number(value)
     if number is None:
         return str(value)
     text = _trim(number, 1)
     if locale == "zh":
-        return f"{text}个月"
+        return f"{text} 个月"  # "约 9.1 个月": a number and its unit, as the zh words write "3 个"
     return f"{text} month" if text == "1" else f"{text} months"
 
 

@@ -100,7 +100,7 @@ def _repeated_hints(flow: Flow, locale: str, file: str, renderer: Renderer) -> l
         if words is None or not step.asks:
             continue
         keys = list(added_hints(step, words))
-        if step.shares:
+        if step.shares or step.suggest or flow.spec.prefill:  # may have an answer to keep
             keys.append(KEEP_HINT)
         for key in keys:
             try:
@@ -110,13 +110,16 @@ def _repeated_hints(flow: Flow, locale: str, file: str, renderer: Renderer) -> l
             signal = _signal(generic)
             for part, source in (("prompt", words.prompt), ("hint", words.hint or "")):
                 if signal and signal in _JINJA.sub(" ", source).casefold():
-                    cover = "skip" if key in (SKIP_HINT, KEEP_HINT) else "answering"
-                    fix = (
-                        f", or say it in the hint and add `covers: [{cover}]` so the coach "
-                        "leaves its own out"
-                        if key != KEEP_HINT and (key in KIND_HINTS.values() or key == SKIP_HINT)
-                        else ""
-                    )
+                    if key in KIND_HINTS.values():
+                        fix = (
+                            ", or say it in the hint and add `covers: [answering]` so the "
+                            "coach leaves its own out"
+                        )
+                    elif key in (SKIP_HINT, KEEP_HINT) and step.optional:
+                        # said in the hint, it would contradict "/skip keeps your answer"
+                        fix = ", or say it in `skip_hint:`, shown instead of the coach's own"
+                    else:
+                        fix = ""
                     problems.append(
                         Problem(
                             file,

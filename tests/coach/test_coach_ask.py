@@ -74,6 +74,17 @@ async def test_a_chinese_question_is_answered_in_chinese(coach: Coach) -> None:
     assert "出自《" in replies[0].text
 
 
+async def test_an_english_question_from_a_chinese_founder_is_answered_in_chinese(
+    coach: Coach,
+) -> None:
+    """Founder trial: "selling in the US" typed in English by a founder who reads Chinese."""
+    await answer_onboarding(coach, ADA)
+    await say(coach, ADA, "/lang zh")
+    replies = await say(coach, ADA, "/ask we are selling in the US, which privacy laws apply")
+    assert "美国" in replies[0].text
+    assert "出自《" in replies[0].text
+
+
 async def test_the_go_deeper_button_opens_the_conversation(coach: Coach) -> None:
     await answer_onboarding(coach, ADA)
     answer = (await say(coach, ADA, "/ask how long should my runway be"))[0]

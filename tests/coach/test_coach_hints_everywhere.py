@@ -2,8 +2,9 @@
 
 Issue #13 (findings B8-B10, §3 zh 4-5): walks each asking step as a founder meets it, the
 first time and again with an answer already given, and reads what it says: no sentence
-said twice (in the prompt or the hint), no hint part running into the next, and in
-Chinese nothing that asks the founder to type an English word.
+said twice (in the prompt or the hint), no hint part running into the next, one hint
+saying what /skip does (founder trial: "type /skip if you don't track it" beside "/skip
+keeps your answer"), and in Chinese nothing that asks the founder to type an English word.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ def test_every_question_reads_cleanly(real_catalog: Catalog, locale: str, again:
         repeated = {s for s in said if said.count(s) > 1}
         if repeated:
             problems.append(f"{where}: said twice: {sorted(repeated)}")
+        skips = (question.text + (question.hint or "")).count("/skip")
+        if skips > 1:  # "/skip to leave it blank" beside "/skip keeps your answer"
+            problems.append(f"{where}: /skip explained {skips} times: {question.hint!r}")
         if question.hint and _RUN_TOGETHER[locale].search(question.hint):
             problems.append(f"{where}: hint parts run together: {question.hint!r}")
         if locale == "zh":

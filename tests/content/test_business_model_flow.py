@@ -160,7 +160,7 @@ def test_every_claimed_topic_can_be_contradicted(real_catalog: Catalog) -> None:
                 "- A new customer pays back what it cost to win them in about 17.6 months"]),
         ("zh", ["- 付费客户：4 个，平均每个每月付 2000美元",
                 "- 扣掉模型和服务器成本后的毛利率：85%",
-                "- 一个新客户约 17.6个月赚回获客成本"]),
+                "- 一个新客户约 17.6 个月赚回获客成本"]),
     ],
 )  # fmt: skip
 def test_investor_draft_carries_the_unit_economics(

@@ -117,6 +117,20 @@ def test_shares_unknown_fact(tmp_path: Path) -> None:
     ]
 
 
+def test_suggest_unknown_fact(tmp_path: Path) -> None:
+    """A step suggesting a fact that does not exist is reported."""
+    found = problems(tmp_path, probe_with(lambda p: step(p, "cash").update(suggest="basics.x")))
+    assert found == [
+        Problem(flow_file(tmp_path), "step 'cash': suggest", "unknown fact 'basics.x'")
+    ]
+
+
+def test_suggest_own_fact(tmp_path: Path) -> None:
+    """A step suggesting a fact of its own flow is reported (prefill does that already)."""
+    found = problems(tmp_path, probe_with(lambda p: step(p, "cash").update(suggest="probe.burn")))
+    assert [p.where for p in found] == ["step 'cash': suggest"]
+
+
 def _review_first(spec: dict[str, Any]) -> None:
     spec["steps"].insert(0, spec["steps"].pop())
 
@@ -386,7 +400,7 @@ def test_the_review_needs_no_short_label(tmp_path: Path) -> None:
         (lambda s: s.update(short="{{ probe.cash }}"), "short is shown as it is"),
         (lambda s: s["options"].update(vc="{{ x }} VC"), "label of option 'vc' is shown"),
         (lambda s: s.update(scale_low="low"), "scale_low and scale_high belong to scale steps"),
-        (lambda s: s.update(covers=["skip"]), "covers: skip, but the step is not optional"),
+        (lambda s: s.update(skip_hint="Type /skip."), "skip_hint, but the step is not optional"),
     ],
 )
 def test_step_words_that_cannot_work(tmp_path: Path, change: Any, what: str) -> None:

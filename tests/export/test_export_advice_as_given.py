@@ -52,7 +52,7 @@ def team_advice(data: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {item["rule"]: item for item in team["advice"]}
 
 
-MONTHS = {"en": ("2 months", "20 months"), "zh": ("2个月", "20个月")}
+MONTHS = {"en": ("2 months", "20 months"), "zh": ("2 个月", "20 个月")}
 
 
 @pytest.mark.parametrize("locale", ["en", "zh"])

@@ -97,11 +97,12 @@ async def test_nothing_to_export_is_said_kindly(coach: Coach) -> None:
     assert all(r.file is None for r in replies)
 
 
-async def test_investor_draft_without_updates_says_why(coach: Coach) -> None:
+async def test_investor_draft_with_nothing_to_draft_from_says_why(coach: Coach) -> None:
     await onboard(coach)
     await say(coach, ADA, "/export")
     replies = await say(coach, ADA, "investor")
-    assert replies[0].text.startswith("An investor-update draft is built from the last month")
+    assert replies[0].text.startswith("An investor-update draft is built from what you have")
+    assert "/update" in replies[0].text
 
 
 @pytest.mark.parametrize(
@@ -155,7 +156,7 @@ async def test_investor_draft_from_weekly_updates_is_escaped_for_telegram(
         replies = await say(coach, ADA, "investor")
     finally:
         await db.close()
-    warning, draft = (r.text for r in replies)
+    *_, warning, draft = (r.text for r in replies)  # after what the draft still lacks
     assert "quote the obstacles from your weekly updates" in warning
     assert "420" in draft
     assert "+120" in draft

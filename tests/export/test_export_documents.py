@@ -214,8 +214,8 @@ def test_markdown_headings_come_in_order(words: Words) -> None:
         (3, "Where you stand"),
         (3, "Advice"),
         (2, "Funding and runway"),
-        (2, "Commitments and check-ins"),
         (2, "Weekly updates"),
+        (2, "Commitments and check-ins"),
         (2, "Conversation transcript"),
     ]
     positions = [found.index(h) for h in expected]
@@ -349,8 +349,8 @@ def test_markdown_of_an_empty_summary_says_so(words: Words) -> None:
     assert headings(text) == [
         (1, "Coaching summary"),
         (2, "Profile"),
-        (2, "Commitments and check-ins"),
         (2, "Weekly updates"),
+        (2, "Commitments and check-ins"),
     ]
     assert "No profile yet." in text
     assert "No commitments yet." in text
@@ -366,8 +366,8 @@ def test_markdown_in_chinese(words_zh: Words) -> None:
         "创始人档案",
         "Team building",
         "Funding and runway",
-        "行动承诺与跟进",
         "创始人周报",
+        "行动承诺与跟进",
         "完整对话记录",
     ]
     assert "### 和上次相比" in text
@@ -470,12 +470,12 @@ def test_html_sections_each_with_a_heading(words: Words) -> None:
     document = to_html(make_summary(), words)
     page = parse(document)
     ids = [attrs.get("id") for attrs in page.find("section")]
-    assert ids == ["profile", "flow-team", "flow-funding", "commitments", "weekly", "transcript"]
+    assert ids == ["profile", "flow-team", "flow-funding", "weekly", "commitments", "transcript"]
     for section_id in ids:
         body = document.split(f'<section id="{section_id}">', 1)[1]
         assert body.lstrip().startswith("<h2>"), section_id
     assert parse(to_html(make_summary(transcript=False), words)).find("section")[-1] == {
-        "id": "weekly"
+        "id": "commitments"
     }
 
 
@@ -606,8 +606,8 @@ def test_html_in_chinese(words_zh: Words) -> None:
         "创始人档案",
         "Team building",
         "Funding and runway",
-        "行动承诺与跟进",
         "创始人周报",
+        "行动承诺与跟进",
         "完整对话记录",
     ]
     assert "Noto Sans CJK SC" in document
@@ -627,7 +627,7 @@ def test_html_reads_on_a_phone_and_prints(words: Words) -> None:
 def test_html_of_an_empty_summary(words: Words) -> None:
     page = parse(to_html(empty_summary(), words))
     ids = [attrs.get("id") for attrs in page.find("section")]
-    assert ids == ["profile", "commitments", "weekly"]
+    assert ids == ["profile", "weekly", "commitments"]
     assert "No commitments yet." in page.text()
 
 

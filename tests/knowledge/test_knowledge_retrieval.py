@@ -157,6 +157,24 @@ def test_a_market_the_founder_does_not_sell_in_is_left_out(knowledge: Knowledge)
     assert any(h.passage.id.startswith("legal-cn-") for h in named)  # the question names it
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["what rules apply when selling in the US?", "we sell in the us: which privacy laws apply"],
+)
+def test_the_us_is_a_market_and_us_is_not(knowledge: Knowledge, question: str) -> None:
+    """ "US" (or "the us") names the market: its passage is shown to a founder who told us
+    only of Europe, as for any market a question names; "help us" names nothing."""
+    from bot.knowledge.search import markets_named
+
+    assert markets_named(question) == frozenset({"us"})
+    assert markets_named("can you help us with pricing") == frozenset()
+    ids = [
+        h.passage.id
+        for h in knowledge.search(question, "en", Relevance(markets=frozenset({"eu"})))
+    ]
+    assert ids[0] == "legal-us-landscape"  # not "which markets do you sell in?" first
+
+
 def _questions(name: str) -> list[dict]:
     return yaml.safe_load((HERE / f"{name}.yaml").read_text(encoding="utf-8"))["questions"]
 
@@ -173,6 +191,16 @@ def _questions(name: str) -> list[dict]:
          "legal-cn-genai-measures"),
         ("en", "our answers got worse since we launched", "tech-deployment-ops", None),
         ("zh", "用户数据能不能放在海外服务器上", "legal-cn-data-laws", None),
+        # founder trial (issue 5): merchants, switching providers, big companies copying, "US"
+        ("zh", "商家会为AI客服买单吗", "bizmodel-who-pays", None),
+        ("en", "will merchants pay for an AI support tool", "bizmodel-who-pays", None),
+        ("zh", "模型可以切换吗", "mindset-learning", None),
+        ("zh", "如果OpenAI涨价，我们能不能切换到别的模型", "mindset-learning", "legal-eu-gpai"),
+        ("en", "can we switch model providers if OpenAI raises prices", "mindset-learning",
+         "legal-eu-gpai"),
+        ("zh", "怎么防止大厂抄我们", "tech-moat-copy", "team-hiring-talent"),
+        ("en", "how do we stop big companies copying us", "tech-moat-copy", "team-hiring-talent"),
+        ("en", "what rules apply when selling in the US", "legal-us-landscape", None),
     ],
 )  # fmt: skip
 def test_a_founders_phrase_is_read_in_the_passages_words(

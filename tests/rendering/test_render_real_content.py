@@ -39,6 +39,7 @@ UI_SAMPLES: dict[str, Any] = {
     "reason": "Fine.",
     "zone": "Etc/GMT+3",
     "rate": 0.5,
+    "gaps": ["/update: this week's key metric", "/funding: cash <and> burn"],
 }
 SAMPLE_NUMBER = 3
 _PARSER = Environment()

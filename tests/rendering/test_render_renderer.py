@@ -211,7 +211,7 @@ def test_num_keeps_the_decimal_of_large_numbers() -> None:
 @pytest.mark.parametrize(
     ("value", "locale", "expected"),
     [(12, "en", "12 months"), (1, "en", "1 month"), (7.5, "en", "7.5 months"),
-     (12, "zh", "12个月"), (1, "zh", "1个月"), (7.5, "zh", "7.5个月")],
+     (12, "zh", "12 个月"), (1, "zh", "1 个月"), (7.5, "zh", "7.5 个月")],
 )  # fmt: skip
 def test_months(value: Any, locale: str, expected: str) -> None:
     """Months read naturally in each language."""
@@ -231,7 +231,7 @@ def test_pct(value: Any, expected: str) -> None:
     [
         ("{{ 3000000 | money }}", "en", "3M"),
         ("{{ 3000000 | money }}", "zh", "300万"),
-        ("{{ 12 | months }}", "zh", "12个月"),
+        ("{{ 12 | months }}", "zh", "12 个月"),
         ("{{ 0.25 | pct }} {{ 1234 | num }}", "zh", "25% 1,234"),
         ("{{ probe.cash | money }}", "zh", "60万"),
     ],

@@ -11,14 +11,17 @@ import pytest
 from bot.engine import load_catalog
 from bot.rendering import Renderer
 from bot.rendering.wording import wording_problems
-from tests.engine.flowkit import PROBE, texts_for, write_catalog
+from tests.engine.flowkit import BASICS, PROBE, texts_for, write_catalog
 
 
-def problems(root: Path, locale: str, change: Callable[[dict[str, Any]], None]) -> list:
+def problems(
+    root: Path, locale: str, change: Callable[[dict[str, Any]], None], *, prefill: bool = False
+) -> list:
     """(file name, where, what) of every wording problem after changing PROBE's words."""
     words = texts_for(PROBE, locale)
     change(words)
-    flows_dir, content_dir = write_catalog(root, texts={f"{locale}/probe": words})
+    specs = [BASICS, {**PROBE, "prefill": True}] if prefill else None
+    flows_dir, content_dir = write_catalog(root, specs, texts={f"{locale}/probe": words})
     catalog = load_catalog(flows_dir, content_dir, strict=True)
     return [
         (Path(p.file).relative_to(root).as_posix(), p.where, p.what)
@@ -50,19 +53,33 @@ def test_a_hint_saying_how_to_skip(tmp_path: Path) -> None:
     found = problems(
         tmp_path, "en", lambda w: w["steps"]["burn"].update(hint="Type /skip if unsure.")
     )
-    assert [(where, "covers: [skip]" in what) for _, where, what in found] == [
+    assert [(where, "skip_hint" in what) for _, where, what in found] == [
         ("step 'burn': hint", True)
     ]
 
 
-def test_covers_tells_the_coach_to_leave_its_hint_out(tmp_path: Path) -> None:
-    """With `covers: [skip]` the step's own words are the only /skip hint: no problem."""
+def test_skip_hint_tells_the_coach_to_leave_its_hint_out(tmp_path: Path) -> None:
+    """With `skip_hint` the step's own words are the only /skip hint: no problem."""
     found = problems(
         tmp_path,
         "en",
-        lambda w: w["steps"]["burn"].update(hint="Type /skip if unsure.", covers=["skip"]),
+        lambda w: w["steps"]["burn"].update(hint="Monthly.", skip_hint="Type /skip if unsure."),
     )
     assert found == []
+
+
+def test_a_skip_in_the_hint_of_a_step_with_an_answer_to_keep(tmp_path: Path) -> None:
+    """On a re-run the keep hint says /skip keeps the answer: the step's hint may not say
+    /skip leaves it blank (founder trial), even where the coach's skip hint is left out."""
+    found = problems(
+        tmp_path,
+        "en",
+        lambda w: w["steps"]["cash"].update(hint="Type /skip if unsure."),
+        prefill=True,
+    )
+    assert ("step 'cash': hint", True) in [
+        (where, "repeats the hint" in what) for _, where, what in found
+    ]
 
 
 def test_covers_answering_for_a_multiple_choice_step(tmp_path: Path) -> None:
