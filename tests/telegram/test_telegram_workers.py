@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -338,6 +338,53 @@ def _message(update_id: int, user_id: int) -> dict[str, Any]:
     chat = {"id": user_id, "type": "private"}
     message = {"message_id": update_id, "date": 0, "chat": chat, "from": user, "text": "x"}
     return {"update_id": update_id, "message": message}
+
+
+class SlowReleaseLocks(LocalLocks):
+    """Founder locks whose release takes a moment, as PostgreSQL's unlock (a round trip)
+    does; ``releasing`` is called while it is under way."""
+
+    def __init__(self, releasing: Callable[[], Awaitable[None]]) -> None:
+        super().__init__()
+        self.releasing = releasing
+
+    @asynccontextmanager
+    async def founder(self, key: str | int) -> AsyncIterator[None]:
+        async with super().founder(key):
+            yield
+            await self.releasing()
+
+
+async def test_an_update_arriving_while_its_founders_lock_is_released_is_drained_at_once(
+    db: Database,
+) -> None:
+    """Update 2 is stored, and its drain asked for, while the drain that handled update 1
+    is letting the founder's lock go: the drain under way takes it, no recovery sweep (two
+    seconds later) needed."""
+    handled: list[int] = []
+    arrived: list[int] = []
+
+    async def store(update_id: int) -> None:
+        async with db.transaction() as conn:
+            payload = json.dumps(_message(update_id, 9))
+            await ledger.store(conn, update_id, payload, datetime.now(UTC), founder=9)
+
+    async def update_two_arrives() -> None:
+        if not arrived:
+            arrived.append(2)
+            await store(2)
+            assert await drain.drain(9) == 0  # this worker is draining the founder already
+
+    async def handle(update: Any) -> None:
+        handled.append(update.update_id)
+
+    locks = SlowReleaseLocks(update_two_arrives)
+    drain = LedgerDrain(db, SystemClock(), locks, None, handle)  # type: ignore[arg-type]
+    await store(1)
+    assert await drain.drain(9) == 2
+    assert handled == [1, 2]
+    async with db.reading() as conn:
+        assert await ledger.oldest_unfinished(conn, 9) is None
 
 
 async def test_an_update_arriving_during_its_founders_drain_joins_that_drain(

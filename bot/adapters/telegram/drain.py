@@ -89,12 +89,18 @@ class LedgerDrain:
         self._draining.add(founder)
         handled = 0
         try:
-            async with self.locks.founder(founder):
-                while True:
-                    self._again.discard(founder)
-                    handled += await self._drain_locked(founder)
-                    if founder not in self._again or self._stopping:
-                        return handled
+            while True:
+                async with self.locks.founder(founder):
+                    while True:
+                        self._again.discard(founder)
+                        handled += await self._drain_locked(founder)
+                        if founder not in self._again or self._stopping:
+                            break
+                # Letting a PostgreSQL lock go is a round trip: an update that arrived
+                # meanwhile was left to this drain, so look once more (nothing awaits
+                # between this check and leaving ``_draining``).
+                if founder not in self._again or self._stopping:
+                    return handled
         finally:
             self._draining.discard(founder)
             self._again.discard(founder)
