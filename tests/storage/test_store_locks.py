@@ -199,3 +199,35 @@ async def test_more_founders_locked_at_once_than_the_work_pool_holds_still_get_t
             await conn.execute("SELECT 1")
 
     await asyncio.wait_for(asyncio.gather(*(turn(n) for n in range(15))), timeout=60)
+
+
+async def test_advisory_founders_take_turns_for_the_connections_first_come_first_served() -> None:
+    """With every lock connection in use, founders get one in the order they asked, and a
+    holder sees that others wait (so a drain lets its turn go between two updates). The
+    pool alone let a newcomer take a connection just freed ahead of those who waited."""
+    locks = AdvisoryLocks(_Pool(), connections=1)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with locks.founder("first"):
+            order.append("first")
+            await release.wait()
+
+    async def waiter(name: str) -> None:
+        async with locks.founder(name):
+            order.append(name)
+
+    first = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    assert not locks.others_waiting()
+    waiting = [asyncio.create_task(waiter(name)) for name in ("second", "third")]
+    await asyncio.sleep(0)
+    assert locks.others_waiting()
+    release.set()
+    await first
+    late = asyncio.create_task(waiter("late"))  # asks after the two who waited
+    await asyncio.gather(*waiting, late)
+    assert order == ["first", "second", "third", "late"]
+    assert not locks.others_waiting()
+    assert not LocalLocks().others_waiting()  # one process: nobody waits for another's turn

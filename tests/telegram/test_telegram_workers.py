@@ -387,6 +387,44 @@ async def test_an_update_arriving_while_its_founders_lock_is_released_is_drained
         assert await ledger.oldest_unfinished(conn, 9) is None
 
 
+class CrowdedLocks(LocalLocks):
+    """Founder locks with others always waiting for a turn; counts the turns taken."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.turns = 0
+
+    @asynccontextmanager
+    async def founder(self, key: str | int) -> AsyncIterator[None]:
+        async with super().founder(key):
+            self.turns += 1
+            yield
+
+    def others_waiting(self) -> bool:
+        return True
+
+
+async def test_a_drain_lets_its_turn_go_between_updates_when_others_wait(db: Database) -> None:
+    """Three stored updates of one founder while others wait for a lock connection: the
+    drain handles them in order, one per turn at the lock, queueing again in between."""
+    handled: list[int] = []
+
+    async def handle(update: Any) -> None:
+        handled.append(update.update_id)
+
+    locks = CrowdedLocks()
+    drain = LedgerDrain(db, SystemClock(), locks, None, handle)  # type: ignore[arg-type]
+    async with db.transaction() as conn:
+        for update_id in (1, 2, 3):
+            payload = json.dumps(_message(update_id, 9))
+            await ledger.store(conn, update_id, payload, datetime.now(UTC), founder=9)
+    assert await drain.drain(9) == 3
+    assert handled == [1, 2, 3]
+    assert locks.turns == 3
+    async with db.reading() as conn:
+        assert await ledger.oldest_unfinished(conn, 9) is None
+
+
 async def test_an_update_arriving_during_its_founders_drain_joins_that_drain(
     db: Database,
 ) -> None:

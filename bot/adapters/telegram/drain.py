@@ -93,25 +93,35 @@ class LedgerDrain:
                 async with self.locks.founder(founder):
                     while True:
                         self._again.discard(founder)
-                        handled += await self._drain_locked(founder)
-                        if founder not in self._again or self._stopping:
+                        done, let_go = await self._drain_locked(founder)
+                        handled += done
+                        if let_go or founder not in self._again or self._stopping:
                             break
                 # Letting a PostgreSQL lock go is a round trip: an update that arrived
                 # meanwhile was left to this drain, so look once more (nothing awaits
-                # between this check and leaving ``_draining``).
+                # between this check and leaving ``_draining``). A drain that let its
+                # turn go for others (``_drain_locked``) queues again here too.
                 if founder not in self._again or self._stopping:
                     return handled
         finally:
             self._draining.discard(founder)
             self._again.discard(founder)
 
-    async def _drain_locked(self, founder: int) -> int:
+    async def _drain_locked(self, founder: int) -> tuple[int, bool]:
+        """Handle the founder's rows oldest first until none is left; how many, and whether
+        this turn ended early. It does when other founders wait for a turn at the locks:
+        this drain then lets the lock go between two rows and queues again (``_again``), so
+        a founder who keeps typing does not keep a lock connection from everyone else.
+        Order holds: whoever holds the lock next takes the oldest row."""
         handled = 0
         while not self._stopping:
             async with self.db.reading() as conn:
                 row = await ledger.oldest_unfinished(conn, founder)
             if row is None:
                 break
+            if handled and self.locks.others_waiting():
+                self._again.add(founder)
+                return handled, True
             update_id, payload = row
             update = self._parse(update_id, payload)
             if update is not None:
@@ -123,7 +133,7 @@ class LedgerDrain:
             async with self.db.transaction() as conn:
                 await ledger.finish_now(conn, update_id, self.clock.now())
             handled += 1
-        return handled
+        return handled, False
 
     def _parse(self, update_id: int, payload: str) -> Update | None:
         try:
