@@ -33,7 +33,7 @@ from bot.clock import SystemClock, to_text
 from bot.config import Settings
 from bot.engine import Catalog
 from bot.models import Said, UserRef
-from bot.storage import Database, ledger
+from bot.storage import Database, ledger, outbox
 from bot.storage.locks import LocalLocks, Locks
 from tests.conftest import need_postgres
 from tests.fakes.bot_api import FakeBotApi
@@ -265,6 +265,30 @@ async def test_rows_stored_before_the_ledger_knew_founders_are_drained_in_order(
         ("name", '"Ada"'), ("startup", '"Lovelace Labs"')
     ]  # fmt: skip
     assert rows(db, "SELECT count(*) FROM update_ledger WHERE founder IS NULL") == [(0,)]
+
+
+async def test_replies_another_worker_kept_are_sent_by_a_live_one(
+    fake: FakeBotApi, shared: tuple[Path | str, Locks | None], real_catalog: Catalog
+) -> None:
+    """A worker kept a reply Telegram did not take (the outbox) and died: a live worker,
+    which knew nothing of it at its start, sends it within a few seconds."""
+    db, locks = shared
+    ada = Founder(fake, 706)
+    async with (
+        worker(fake, db, real_catalog, locks) as one,
+        aiohttp.ClientSession() as session,
+    ):
+        await _consent(fake, session, [one], ada)
+        async with one.app.bot_data["db"].transaction() as conn:  # what the dead one kept
+            await outbox.add(
+                conn, channel="telegram", external_id=str(ada.user_id), chat_id=ada.user_id,
+                calls=[("message", "Kept while Telegram was down", None, None, None)],
+                now=datetime.now(UTC) - timedelta(minutes=1), error="timed out",
+            )  # fmt: skip
+        await fake.wait_for_call(
+            "sendMessage", chat_id=ada.user_id, text="Kept while Telegram was down", timeout=30
+        )
+        await until(lambda: rows(db, "SELECT count(*) FROM outbox") == [(0,)])
 
 
 async def test_a_turn_committed_but_not_sent_is_asked_again_after_recovery(

@@ -175,7 +175,10 @@ def _post_init(settings: Settings, catalog: Catalog, locks: Locks | None):  # ty
         app.bot_data["ledger"] = queue = _ledger(app)
         await queue.attach(db, SystemClock(), app.bot)
         app.bot_data["coach"] = coach
-        transport = TelegramTransport(app.bot, coach, founder_lock=processor.founder)
+        transport = TelegramTransport(
+            app.bot, coach, founder_lock=processor.founder,
+            shared=isinstance(processor, DrainProcessor),
+        )  # fmt: skip
         await transport.load_pending()
         app.bot_data["transport"] = transport
         if settings.registers_webhook or not settings.telegram_webhook_url:

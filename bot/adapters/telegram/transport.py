@@ -105,10 +105,16 @@ async def _no_lock(_key: int) -> AsyncIterator[None]:
 class TelegramTransport:
     """Turns OutMessages into Bot API calls for one chat at a time."""
 
-    def __init__(self, bot: Bot, coach: Coach, *, founder_lock: FounderLock = _no_lock) -> None:
+    def __init__(
+        self, bot: Bot, coach: Coach, *, founder_lock: FounderLock = _no_lock,
+        shared: bool = False,
+    ) -> None:  # fmt: skip
         self.bot = bot
         self.coach = coach
         self.founder_lock = founder_lock  # the processor's: drains never cross a turn
+        # several workers: another worker may keep replies (and die), so the outbox is read
+        # again on every drain instead of trusting what this process kept
+        self.shared = shared
         self._pending: set[str] = set()  # founders with kept replies (mirrors the outbox)
         self.looks: set[asyncio.Task[None]] = set()  # cosmetic edits under way (see later)
 
@@ -246,7 +252,14 @@ class TelegramTransport:
         return True
 
     async def drain(self) -> int:
-        """Every few seconds: try again the kept replies whose next try is due."""
+        """Every few seconds: try again the kept replies whose next try is due (with
+        several workers, whichever worker kept them: the outbox is read first)."""
+        if self.shared:
+            try:
+                await self.load_pending()
+            except StorageError as exc:
+                log.warning("the outbox could not be read: %s", exc)
+                return 0
         if not self._pending:
             return 0
         async with self.coach.db.reading() as conn:
