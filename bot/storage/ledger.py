@@ -65,6 +65,29 @@ async def oldest_unfinished(conn: Connection, founder: int) -> tuple[int, str] |
     return (row[0], row[1]) if row is not None else None
 
 
+async def first_unfinished(conn: Connection, founder: int, count: int) -> list[tuple[int, str]]:
+    """A founder's ``count`` oldest updates not yet handled, ``(update_id, payload)``."""
+    cursor = await conn.execute(
+        "SELECT update_id, payload FROM update_ledger "
+        "WHERE founder = ? AND finished_at IS NULL ORDER BY update_id LIMIT ?",
+        (founder, count),
+    )
+    return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+
+async def turn_away_beyond(conn: Connection, founder: int, keep: int, now: datetime) -> int:
+    """Mark handled, unread, a founder's unfinished updates after their oldest ``keep``
+    (a flood past the backlog bound); how many."""
+    cursor = await conn.execute(
+        "UPDATE update_ledger SET finished_at = ?, payload = '' "
+        "WHERE founder = ? AND finished_at IS NULL AND update_id > ("
+        "SELECT update_id FROM update_ledger WHERE founder = ? AND finished_at IS NULL "
+        "ORDER BY update_id LIMIT 1 OFFSET ?)",
+        (to_text(now), founder, founder, keep - 1),
+    )
+    return cursor.rowcount
+
+
 async def waiting_founders(conn: Connection, received_before: datetime) -> list[int]:
     """Founders with an update stored before ``received_before`` and still not handled.
 

@@ -291,6 +291,32 @@ async def test_replies_another_worker_kept_are_sent_by_a_live_one(
         await until(lambda: rows(db, "SELECT count(*) FROM outbox") == [(0,)])
 
 
+async def test_a_founder_flooding_a_worker_is_told_to_slow_down(
+    fake: FakeBotApi, shared: tuple[Path | str, Locks | None], real_catalog: Catalog
+) -> None:
+    """25 messages of one founder waiting in the ledger at once: the first 20 are handled,
+    the rest turned away, and the founder is told so once, in their language."""
+    db, locks = shared
+    ada = Founder(fake, 707)
+    async with (
+        worker(fake, db, real_catalog, locks) as one,
+        aiohttp.ClientSession() as session,
+    ):
+        await _consent(fake, session, [one], ada)
+        for index in range(25):
+            fake.user_sends(ada.user_id, f"message {index}", first_name=ada.name)
+        for update in fake.take_updates():
+            await _store_as_dead_worker(one.app.bot_data["db"], update, ada.user_id)
+        await until(lambda: unfinished(db) == 0, timeout=60)
+        slow_down = await until(
+            lambda: [m for m in ada.messages() if "faster than I can answer" in (m.text or "")]
+        )
+    assert len(slow_down) == 1
+    assert "first 20 messages" in (slow_down[0].text or "")
+    [(answered,)] = rows(db, "SELECT count(*) FROM transcript WHERE direction = 'in'")
+    assert 20 <= answered <= 2 + 20  # /start and the consent tap, then 20 of the flood
+
+
 async def test_a_turn_committed_but_not_sent_is_asked_again_after_recovery(
     fake: FakeBotApi, shared: tuple[Path | str, Locks | None], real_catalog: Catalog
 ) -> None:
@@ -447,6 +473,36 @@ async def test_a_drain_lets_its_turn_go_between_updates_when_others_wait(db: Dat
     assert locks.turns == 3
     async with db.reading() as conn:
         assert await ledger.oldest_unfinished(conn, 9) is None
+
+
+async def test_a_flood_past_the_backlog_is_turned_away_and_the_founder_told_once(
+    db: Database,
+) -> None:
+    """Six updates of one founder stored at once with a backlog of three: the oldest three
+    are handled in order, the rest marked handled unread, the founder told once; another
+    founder's update is not touched."""
+    handled: list[int] = []
+    told: list[int] = []
+
+    async def handle(update: Any) -> None:
+        handled.append(update.update_id)
+
+    drain = LedgerDrain(
+        db, SystemClock(), LocalLocks(), None, handle, backlog=3,  # type: ignore[arg-type]
+        on_overflow=lambda update: told.append(update.update_id),
+    )  # fmt: skip
+    async with db.transaction() as conn:
+        for update_id in range(1, 7):
+            payload = json.dumps(_message(update_id, 9))
+            await ledger.store(conn, update_id, payload, datetime.now(UTC), founder=9)
+        payload = json.dumps(_message(7, 10))
+        await ledger.store(conn, 7, payload, datetime.now(UTC), founder=10)
+    assert await drain.drain(9) == 3
+    assert handled == [1, 2, 3]
+    assert told == [1]
+    async with db.reading() as conn:
+        assert await ledger.oldest_unfinished(conn, 9) is None
+        assert await ledger.oldest_unfinished(conn, 10) is not None
 
 
 async def test_an_update_arriving_during_its_founders_drain_joins_that_drain(

@@ -31,7 +31,7 @@ from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.lanes import LaneLimiter
 from bot.adapters.telegram.ledger import LedgerQueue
 from bot.adapters.telegram.menus import set_commands
-from bot.adapters.telegram.processor import PerFounderProcessor, founder_key
+from bot.adapters.telegram.processor import BACKLOG, PerFounderProcessor, founder_key
 from bot.adapters.telegram.startup import serve
 from bot.adapters.telegram.transport import Blocked, TelegramTransport, Uncertain
 from bot.adapters.telegram.webhook import check_webhook_settings
@@ -138,7 +138,7 @@ def build_application(
         base = api_base_url(settings.telegram_api_base_url)
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     app = builder.build()
-    if isinstance(processor, PerFounderProcessor):  # the drain has no backlog bound
+    if isinstance(processor, PerFounderProcessor):  # the drain bounds it in the ledger
         processor.on_overflow = _overflow_notice(app)
         queue.admit = processor.admit
     private = filters.ChatType.PRIVATE
@@ -200,8 +200,9 @@ def _post_init(settings: Settings, catalog: Catalog, locks: Locks | None):  # ty
             if isinstance(limiter, LaneLimiter):  # one send budget for every worker
                 limiter.pace = SharedPace(db, SystemClock(), settings.telegram_max_rate)
             processor.drain = drain = LedgerDrain(
-                db, SystemClock(), shared, app.bot, app.process_update, slots=processor.slots
-            )
+                db, SystemClock(), shared, app.bot, app.process_update, slots=processor.slots,
+                on_overflow=_overflow_notice(app),
+            )  # fmt: skip
             app.bot_data["drain"] = drain
             scheduler.every(SWEEP_EVERY, drain.sweep, job="ledger:sweep", first=SWEEP_EVERY)
         # What start-up loaded (catalog, compiled templates, PTB, check-in rows) lives as
@@ -223,11 +224,8 @@ def _overflow_notice(app: Application):  # type: ignore[no-untyped-def]
             return
         who = handlers.founder(update)
         locale = await transport.coach.locale_of(who)
-        processor = app.update_processor
-        assert isinstance(processor, PerFounderProcessor)
-        text = transport.coach.renderer.ui(
-            "notices.too_fast", locale, Target.HTML, kept=processor.backlog
-        )
+        kept = getattr(app.update_processor, "backlog", BACKLOG)  # the drain's is BACKLOG
+        text = transport.coach.renderer.ui("notices.too_fast", locale, Target.HTML, kept=kept)
         try:
             await transport.call(who, app.bot.send_message, chat_id=founder_key(update), text=text)
         except (TelegramError, Blocked, Uncertain) as exc:

@@ -34,7 +34,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.adapters.telegram.processor import UNBOUNDED, founder_key
+from bot.adapters.telegram.processor import BACKLOG, UNBOUNDED, founder_key
 from bot.clock import Clock
 from bot.errors import StorageError
 from bot.storage import Database, ledger
@@ -62,6 +62,8 @@ class LedgerDrain:
         *,
         slots: int = 64,
         recover_after: timedelta = RECOVER_AFTER,
+        backlog: int = BACKLOG,
+        on_overflow: Callable[[Update], None] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -74,6 +76,11 @@ class LedgerDrain:
         self._again: set[int] = set()  # founders whose updates arrived during their drain
         self._tasks: set[asyncio.Task[int]] = set()  # drains the sweep started
         self._stopping = False
+        # A founder's unfinished updates past the oldest ``backlog`` are turned away, as
+        # the single process does, and ``on_overflow`` tells them once per flood.
+        self.backlog = backlog
+        self.on_overflow = on_overflow
+        self._told: set[int] = set()  # founders told to slow down (until drained)
 
     async def drain(self, founder: int) -> int:
         """Handle this founder's unfinished rows, oldest first; return how many.
@@ -116,14 +123,17 @@ class LedgerDrain:
         handled = 0
         while not self._stopping:
             async with self.db.reading() as conn:
-                row = await ledger.oldest_unfinished(conn, founder)
-            if row is None:
+                rows = await ledger.first_unfinished(conn, founder, 2)
+            if not rows:
+                self._told.discard(founder)
                 break
             if handled and self.locks.others_waiting():
                 self._again.add(founder)
                 return handled, True
-            update_id, payload = row
+            update_id, payload = rows[0]
             update = self._parse(update_id, payload)
+            if len(rows) > 1:  # a backlog: bound it (an ordinary turn skips this write)
+                await self._bound(founder, update)
             if update is not None:
                 try:
                     async with self._slots:
@@ -134,6 +144,18 @@ class LedgerDrain:
                 await ledger.finish_now(conn, update_id, self.clock.now())
             handled += 1
         return handled, False
+
+    async def _bound(self, founder: int, update: Update | None) -> None:
+        """Turn away the founder's updates past the oldest ``backlog``; tell them once."""
+        async with self.db.transaction() as conn:
+            dropped = await ledger.turn_away_beyond(conn, founder, self.backlog, self.clock.now())
+        if not dropped:
+            return
+        log.warning("a founder sent more than %d updates at once: %d turned away",
+                    self.backlog, dropped)  # fmt: skip
+        if founder not in self._told and update is not None and self.on_overflow is not None:
+            self._told.add(founder)
+            self.on_overflow(update)
 
     def _parse(self, update_id: int, payload: str) -> Update | None:
         try:
