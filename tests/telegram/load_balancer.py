@@ -32,7 +32,7 @@ import httpx
 
 from bot.adapters.telegram.webhook import SECRET_HEADER
 from tests.fakes.bot_api import FakeBotApi
-from tests.telegram.conftest import until
+from tests.telegram.conftest import TOKEN, until
 from tests.telegram.processes import env
 
 SECRET = "acceptance-secret_15"
@@ -81,6 +81,12 @@ class WorkerProcess:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.returncode is None
 
+    @property
+    def token(self) -> str:
+        """This process's bot token: the test's, marked with the worker and its start, so
+        the fake's calls say which process made them (the fake takes any token)."""
+        return f"{TOKEN}-{self.name}-{self.starts}"
+
     async def start(self) -> None:
         self.ready = False
         self.starts += 1
@@ -88,7 +94,8 @@ class WorkerProcess:
         with self.log.open("wb") as out:  # the child keeps its own descriptor
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run",
-                env=self.environ, stdin=asyncio.subprocess.DEVNULL,
+                env={**self.environ, "TELEGRAM_BOT_TOKEN": self.token},
+                stdin=asyncio.subprocess.DEVNULL,
                 stdout=out, stderr=asyncio.subprocess.STDOUT,
             )  # fmt: skip
 
@@ -149,7 +156,8 @@ class Workers:
             port = free_port()
             environ = env(fake, logs / "unused.db", **webhook_env(port, database_url, **extra))
             self.all.append(WorkerProcess(f"worker{n + 1}", port, environ, logs))
-        self.kills: list[float] = []  # when each SIGKILL happened (time.monotonic())
+        # the token of each process SIGKILLed, and when (time.monotonic(), as the fake's calls)
+        self.killed: dict[str, float] = {}
         self._client = httpx.AsyncClient()
 
     @property
@@ -168,7 +176,7 @@ class Workers:
 
     async def kill_and_restart(self, worker: WorkerProcess) -> None:
         """SIGKILL the worker and start a new process on its port (healthy when this returns)."""
-        self.kills.append(await worker.kill())
+        self.killed[worker.token] = await worker.kill()
         await worker.start()
         await worker.healthy(self._client)
 
@@ -183,7 +191,7 @@ class Workers:
                 await asyncio.sleep(rng.uniform(*pause))
                 await until(lambda: sum(w.ready for w in self.all) >= 2, START_TIMEOUT)
                 victim = rng.choice([w for w in self.all if w.ready])
-                self.kills.append(await victim.kill())
+                self.killed[victim.token] = await victim.kill()
                 await victim.start()
                 restarts.append(asyncio.create_task(victim.healthy(self._client)))
             await asyncio.gather(*restarts)
