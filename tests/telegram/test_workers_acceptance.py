@@ -347,3 +347,72 @@ def check_questions(founder: ScriptedFounder, killed: dict[str, float]) -> int:
             assert second.token != first.token
             assert killed[first.token] < second.time
     return len(asked) - len(once)
+
+
+QUICK = 50
+
+
+def quick_updates() -> list[str]:
+    """Fifty messages: the onboarding answers, the profile confirmed, then notes the coach
+    cannot answer from its notes (each reply quotes the note: "You wrote: …")."""
+    onboarding = [step.say for step in ONBOARDING[2:10]]
+    notes = [f"memo {n:02}" for n in range(1, QUICK - len(onboarding))]
+    return [*(text for text in onboarding if text is not None), "1", *notes]
+
+
+async def test_one_founders_fifty_quick_updates_over_three_workers_commit_in_order(
+    fake: FakeBotApi, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Acceptance test 3 of issue #15: each update is posted as soon as the one before got
+    its 200 (no waiting for replies), to the next worker in turn, so all three drain the
+    founder at once; the turns commit in update_id order and the replies follow it."""
+    server = need_postgres(request)
+    url = await server.create()
+    texts = quick_updates()
+    assert len(texts) == QUICK
+    founder = 15_101
+    try:
+        async with Workers(fake, url, tmp_path / "logs") as workers:
+            balancer = LoadBalancer(workers.ports, random.Random(3))
+            ada = ScriptedFounder(fake, balancer, founder, ONBOARDING[:2], random.Random(3))
+            try:
+                await ada.run()  # /start and the consent tap
+                for n, text in enumerate(texts):
+                    fake.user_sends(founder, text)
+                    update = take_one(fake)
+                    ada.update_ids.append(update["update_id"])
+                    await balancer.post(update, port=workers.ports[n % len(workers.ports)])
+                await until_replied(fake, url, ada, f"You wrote: “{texts[-1]}”")
+            except BaseException:
+                log.error("the workers' logs:\n%s", workers.logs())
+                raise
+            finally:
+                await balancer.aclose()
+        assert not balancer.failed()  # every update went to the worker whose turn it was
+        said = rows(
+            url, "SELECT t.text FROM transcript t JOIN users u ON u.id = t.user_id "
+            "WHERE t.direction = 'in' AND u.external_id = ? ORDER BY t.id", str(founder),
+        )  # fmt: skip
+        claimed = rows(url, "SELECT key FROM processed_updates")
+        answers = rows(url, "SELECT step_id, value_json FROM answers ORDER BY id")
+    finally:
+        await server.drop(url)
+    assert [text for (text,) in said] == texts  # the turns, in the order they committed
+    assert sorted(key for (key,) in claimed) == sorted(f"tg:{u}" for u in ada.update_ids)
+    assert answers == ONBOARDING_ANSWERS
+    replies = [shown(call) for call in ada.sent()]
+    assert [question(text) for text in replies[:11]] == [s.asks for s in ONBOARDING]
+    assert [text.split("”")[0] for text in replies[11:]] == [
+        f"You wrote: “{text}" for text in texts[9:]
+    ]
+
+
+async def until_replied(fake: FakeBotApi, url: str, founder: ScriptedFounder, text: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not (
+        any(text in shown(call) for call in founder.sent()) and unfinished(url) == 0
+    ):  # fmt: skip
+        if loop.time() > deadline:
+            raise TimeoutError(f"no reply with {text!r}")
+        await asyncio.sleep(0.2)
