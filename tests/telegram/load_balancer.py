@@ -165,9 +165,13 @@ class Workers:
         return [w.port for w in self.all]
 
     async def __aenter__(self) -> Workers:
-        for worker in self.all:
-            await worker.start()
-        await asyncio.gather(*(w.healthy(self._client) for w in self.all))
+        try:
+            for worker in self.all:
+                await worker.start()
+            await asyncio.gather(*(w.healthy(self._client) for w in self.all))
+        except BaseException:  # none left running
+            await self.__aexit__()
+            raise
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
