@@ -372,6 +372,7 @@ async def test_one_founders_fifty_quick_updates_over_three_workers_commit_in_ord
     texts = quick_updates()
     assert len(texts) == QUICK
     founder = 15_101
+    fake.delay("sendMessage", 0.2, after_processing=True)  # each turn holds the lock a while
     try:
         async with Workers(fake, url, tmp_path / "logs") as workers:
             balancer = LoadBalancer(workers.ports, random.Random(3))
