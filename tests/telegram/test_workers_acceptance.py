@@ -260,7 +260,7 @@ async def test_twenty_founders_on_three_workers_killed_at_random_lose_and_double
             ]
 
             async def join(n: int, founder: ScriptedFounder) -> None:
-                await asyncio.sleep(n * 1.0)  # they arrive one by one
+                await asyncio.sleep(n * 0.1)  # together they want more than 30 sends a second
                 await founder.run()
 
             killing = asyncio.create_task(workers.kill_at_random(rng, KILLS, (0.5, 2.0)))
@@ -284,8 +284,8 @@ async def test_twenty_founders_on_three_workers_killed_at_random_lose_and_double
         assert len(kills) >= 5
         typing = sum(k < last_post for k in kills)
         log.warning("%d kills (%d while founders typed), %d questions asked again after one, "
-                    "%d posts went to another worker", len(kills), typing, repeats,
-                    len(balancer.failed()))  # fmt: skip
+                    "%d posts went to another worker, busiest second %d sends", len(kills),
+                    typing, repeats, len(balancer.failed()), busiest_second(fake))  # fmt: skip
     finally:
         await server.drop(url)
     assert fake.count_429 == 0
