@@ -12,7 +12,9 @@ balancer in front of them, as SCALE.md describes the deployment:
   returns then), as Telegram does.
 
 Nothing here knows how the workers handle updates: the tests read the fake Bot API and the
-database to see what happened.
+database to see what happened. Each process gets a bot token of its own (the fake takes any),
+so the fake's calls say which process made them, and :attr:`Workers.killed` says which
+processes were SIGKILLed, and when.
 """
 
 from __future__ import annotations

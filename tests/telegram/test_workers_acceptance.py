@@ -13,7 +13,9 @@ Telegram hands their updates over), and wait only for a message whose button the
    before the replies of the one before, and the shared send budget held (busiest second
    at most 30 sends, no 429 from the fake, which refuses the 31st send in a second).
 3. One founder's fifty quick updates, spread over three workers: handled (committed) in
-   ``update_id`` order.
+   ``update_id`` order. Each is posted once the one before got its 200, as Telegram does
+   for a chat; updates of one chat posted all at once could be stored in any order, and
+   no worker could know an earlier one is still on its way.
 """
 
 from __future__ import annotations
