@@ -440,7 +440,7 @@ class Call:
     token: str
     http_method: str
     status: int | None = None  # None while in flight; 499 when the client went away first
-    result: Any = None  # the "result" on success
+    result: Any = None  # the "result" once performed (also when the answer never got out)
     error: str | None = None  # the description on failure
 
     @property
@@ -1048,6 +1048,7 @@ class FakeBotApi:
         result = handler(call.params, call.files, call.token)
         if asyncio.iscoroutine(result):
             result = await result
+        call.result = result  # done: kept even if the client goes away before the answer
         if delay is not None and delay.after_processing:
             await self._sleep(delay.seconds)
         return result
