@@ -26,7 +26,7 @@ import tornado.netutil
 from telegram.ext import Application
 
 from bot.adapters.telegram.application import build_application
-from bot.adapters.telegram.drain import DrainProcessor, LedgerDrain
+from bot.adapters.telegram.drain import DRAIN_BACKLOG, DrainProcessor, LedgerDrain
 from bot.adapters.telegram.health import Worker as Health
 from bot.adapters.telegram.webhook import SECRET_HEADER, webhook_app
 from bot.clock import SystemClock, to_text
@@ -294,8 +294,8 @@ async def test_replies_another_worker_kept_are_sent_by_a_live_one(
 async def test_a_founder_flooding_a_worker_is_told_to_slow_down(
     fake: FakeBotApi, shared: tuple[Path | str, Locks | None], real_catalog: Catalog
 ) -> None:
-    """25 messages of one founder waiting in the ledger at once: the first 20 are handled,
-    the rest turned away, and the founder is told so once, in their language."""
+    """105 messages of one founder waiting in the ledger at once: the first 100 are
+    handled, the rest turned away, and the founder is told so once."""
     db, locks = shared
     ada = Founder(fake, 707)
     async with (
@@ -303,18 +303,18 @@ async def test_a_founder_flooding_a_worker_is_told_to_slow_down(
         aiohttp.ClientSession() as session,
     ):
         await _consent(fake, session, [one], ada)
-        for index in range(25):
+        for index in range(DRAIN_BACKLOG + 5):
             fake.user_sends(ada.user_id, f"message {index}", first_name=ada.name)
         for update in fake.take_updates():
             await _store_as_dead_worker(one.app.bot_data["db"], update, ada.user_id)
-        await until(lambda: unfinished(db) == 0, timeout=60)
+        await until(lambda: unfinished(db) == 0, timeout=120)
         slow_down = await until(
             lambda: [m for m in ada.messages() if "faster than I can answer" in (m.text or "")]
         )
     assert len(slow_down) == 1
-    assert "first 20 messages" in (slow_down[0].text or "")
+    assert f"first {DRAIN_BACKLOG} messages" in (slow_down[0].text or "")
     [(answered,)] = rows(db, "SELECT count(*) FROM transcript WHERE direction = 'in'")
-    assert 20 <= answered <= 2 + 20  # /start and the consent tap, then 20 of the flood
+    assert DRAIN_BACKLOG <= answered <= 2 + DRAIN_BACKLOG  # after /start and consent
 
 
 async def test_a_turn_committed_but_not_sent_is_asked_again_after_recovery(

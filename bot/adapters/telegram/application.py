@@ -26,7 +26,7 @@ from telegram.request import BaseRequest
 
 from bot.adapters.telegram import handlers
 from bot.adapters.telegram.budget import SharedPace
-from bot.adapters.telegram.drain import SWEEP_EVERY, DrainProcessor, LedgerDrain
+from bot.adapters.telegram.drain import DRAIN_BACKLOG, SWEEP_EVERY, DrainProcessor, LedgerDrain
 from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.lanes import LaneLimiter
 from bot.adapters.telegram.ledger import LedgerQueue
@@ -139,7 +139,7 @@ def build_application(
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     app = builder.build()
     if isinstance(processor, PerFounderProcessor):  # the drain bounds it in the ledger
-        processor.on_overflow = _overflow_notice(app)
+        processor.on_overflow = _overflow_notice(app, processor.backlog)
         queue.admit = processor.admit
     private = filters.ChatType.PRIVATE
     app.add_handler(CallbackQueryHandler(handlers.on_callback))  # private chats: checked there
@@ -201,7 +201,7 @@ def _post_init(settings: Settings, catalog: Catalog, locks: Locks | None):  # ty
                 limiter.pace = SharedPace(db, SystemClock(), settings.telegram_max_rate)
             processor.drain = drain = LedgerDrain(
                 db, SystemClock(), shared, app.bot, app.process_update, slots=processor.slots,
-                on_overflow=_overflow_notice(app),
+                on_overflow=_overflow_notice(app, DRAIN_BACKLOG),
             )  # fmt: skip
             app.bot_data["drain"] = drain
             scheduler.every(SWEEP_EVERY, drain.sweep, job="ledger:sweep", first=SWEEP_EVERY)
@@ -214,8 +214,9 @@ def _post_init(settings: Settings, catalog: Catalog, locks: Locks | None):  # ty
     return post_init
 
 
-def _overflow_notice(app: Application):  # type: ignore[no-untyped-def]
-    """Tell a founder over their backlog, once per flood, that later messages were not read."""
+def _overflow_notice(app: Application, kept: int = BACKLOG):  # type: ignore[no-untyped-def]
+    """Tell a founder over their backlog (``kept`` updates), once per flood, that later
+    messages were not read."""
     tasks: set[asyncio.Task[None]] = set()
 
     async def tell(update: Update) -> None:
@@ -224,7 +225,6 @@ def _overflow_notice(app: Application):  # type: ignore[no-untyped-def]
             return
         who = handlers.founder(update)
         locale = await transport.coach.locale_of(who)
-        kept = getattr(app.update_processor, "backlog", BACKLOG)  # the drain's is BACKLOG
         text = transport.coach.renderer.ui("notices.too_fast", locale, Target.HTML, kept=kept)
         try:
             await transport.call(who, app.bot.send_message, chat_id=founder_key(update), text=text)

@@ -34,7 +34,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.adapters.telegram.processor import BACKLOG, UNBOUNDED, founder_key
+from bot.adapters.telegram.processor import UNBOUNDED, founder_key
 from bot.clock import Clock
 from bot.errors import StorageError
 from bot.storage import Database, ledger
@@ -45,6 +45,11 @@ log = logging.getLogger(__name__)
 RECOVER_AFTER = timedelta(seconds=2)  # an unfinished row this old has lost its worker
 SWEEP_EVERY = timedelta(seconds=1)
 STOP_GRACE_SECONDS = 10.0
+# A founder's unfinished updates past this many are turned away. Looser than one process's
+# 20: Telegram posts a chat's next update once the last got its 200, which here means once
+# it is stored, not handled, so a quick typist's updates pile up in the ledger (50 in a
+# row must all be answered, issue #15); a flood of hundreds is still cut short.
+DRAIN_BACKLOG = 100
 
 Handle = Callable[[Update], Awaitable[None]]
 
@@ -62,7 +67,7 @@ class LedgerDrain:
         *,
         slots: int = 64,
         recover_after: timedelta = RECOVER_AFTER,
-        backlog: int = BACKLOG,
+        backlog: int = DRAIN_BACKLOG,
         on_overflow: Callable[[Update], None] | None = None,
     ) -> None:
         self.db = db
