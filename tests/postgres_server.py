@@ -135,6 +135,24 @@ class Server:
 
         _in_thread(work)
 
+    @property
+    def restartable(self) -> bool:
+        """Whether this session started the server (and so may stop and start it)."""
+        return self.folder is not None
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server as an operator or a crash would (``fast``: sessions terminated,
+        a clean shutdown; ``immediate``: no shutdown checkpoint, recovery at the next start),
+        keeping its data. Blocking: call it in a thread beside a running test."""
+        assert self.folder is not None, "not our server: it cannot be stopped"
+        _run_as(self.as_postgres, [str(_binaries() / "pg_ctl"), "-D", str(self.folder / "data"),
+                                   "-m", mode, "-w", "stop"])  # fmt: skip
+
+    def resume(self) -> None:
+        """Start the server again after :meth:`halt`, on the same socket (blocking)."""
+        assert self.folder is not None, "not our server: it cannot be started"
+        _launch(self.as_postgres, self.folder)
+
     def stop(self) -> None:
         if self.folder is None:  # someone else's server: leave it as we found it
             _in_thread(lambda: self.drop(self.url(self.template)))
@@ -150,6 +168,16 @@ def _run_as(as_postgres: bool, argv: list[str], *, check: bool = True) -> None:
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if check and done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr.strip() or done.stdout}")
+
+
+def _launch(as_postgres: bool, folder: Path) -> None:
+    """``pg_ctl start`` on the data in ``folder``, listening on a socket there only."""
+    options = (
+        f"-c listen_addresses='' -k {folder} -c fsync=off -c synchronous_commit=off "
+        "-c full_page_writes=off -c max_connections=200"
+    )
+    _run_as(as_postgres, [str(_binaries() / "pg_ctl"), "-D", str(folder / "data"), "-w",
+                          "-o", options, "-l", str(folder / "server.log"), "start"])  # fmt: skip
 
 
 def start() -> Server | str:
@@ -179,12 +207,7 @@ def start() -> Server | str:
         initdb = [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                   "--locale=C", "-E", "UTF8", "--no-sync"]  # fmt: skip
         _run_as(as_postgres, initdb)
-        options = (
-            f"-c listen_addresses='' -k {folder} -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=200"
-        )
-        _run_as(as_postgres, [str(binaries / "pg_ctl"), "-D", str(data), "-w", "-o", options,
-                              "-l", str(folder / "server.log"), "start"])  # fmt: skip
+        _launch(as_postgres, folder)
     except (RuntimeError, OSError) as exc:
         server.stop()
         return f"PostgreSQL did not start: {exc}"
