@@ -95,6 +95,7 @@ class Server:
     admin_url: str  # a database to connect to for CREATE DATABASE
     folder: Path | None = None  # ours to stop and remove, if we started it
     as_postgres: bool = False
+    durable: bool = False  # started with PostgreSQL's own durability (see :func:`start`)
     # this session's own template: two sessions on one server (a shared URL) never meet
     template: str = f"founder_coach_template_{os.getpid()}"
 
@@ -145,6 +146,24 @@ class Server:
         except (OSError, ValueError, IndexError):
             return None
 
+    @property
+    def restartable(self) -> bool:
+        """Whether this session started the server (and so may stop and start it)."""
+        return self.folder is not None
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server as an operator or a crash would (``fast``: sessions terminated,
+        a clean shutdown; ``immediate``: no shutdown checkpoint, recovery at the next start),
+        keeping its data. Blocking: call it in a thread beside a running test."""
+        assert self.folder is not None, "not our server: it cannot be stopped"
+        _run_as(self.as_postgres, [str(_binaries() / "pg_ctl"), "-D", str(self.folder / "data"),
+                                   "-m", mode, "-w", "stop"])  # fmt: skip
+
+    def resume(self) -> None:
+        """Start the server again after :meth:`halt`, on the same socket (blocking)."""
+        assert self.folder is not None, "not our server: it cannot be started"
+        _launch(self.as_postgres, self.folder, durable=self.durable)
+
     def stop(self) -> None:
         if self.folder is None:  # someone else's server: leave it as we found it
             _in_thread(lambda: self.drop(self.url(self.template)))
@@ -160,6 +179,16 @@ def _run_as(as_postgres: bool, argv: list[str], *, check: bool = True) -> None:
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if check and done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr.strip() or done.stdout}")
+
+
+def _launch(as_postgres: bool, folder: Path, *, durable: bool = False) -> None:
+    """``pg_ctl start`` on the data in ``folder``, listening on a socket there only;
+    without ``durable``, fsync and synchronous commits are off (the tests keep nothing)."""
+    options = f"-c listen_addresses='' -k {folder} -c max_connections=200"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    _run_as(as_postgres, [str(_binaries() / "pg_ctl"), "-D", str(folder / "data"), "-w",
+                          "-o", options, "-l", str(folder / "server.log"), "start"])  # fmt: skip
 
 
 def start(*, durable: bool = False) -> Server | str:
@@ -186,16 +215,13 @@ def start(*, durable: bool = False) -> Server | str:
         admin_url=f"postgresql://postgres@/postgres?host={folder}",
         folder=folder,
         as_postgres=as_postgres,
+        durable=durable,
     )
     try:
         initdb = [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                   "--locale=C", "-E", "UTF8", "--no-sync"]  # fmt: skip
         _run_as(as_postgres, initdb)
-        options = f"-c listen_addresses='' -k {folder} -c max_connections=200"
-        if not durable:
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        _run_as(as_postgres, [str(binaries / "pg_ctl"), "-D", str(data), "-w", "-o", options,
-                              "-l", str(folder / "server.log"), "start"])  # fmt: skip
+        _launch(as_postgres, folder, durable=durable)
     except (RuntimeError, OSError) as exc:
         server.stop()
         return f"PostgreSQL did not start: {exc}"

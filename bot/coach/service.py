@@ -141,6 +141,10 @@ class Coach(Account, FollowUps, Exports, Asking):
         self.llm = llm
         self.on_forget: list[Callable[[Connection, int], Awaitable[None]]] = []
         self.on_scheduled: list[Callable[[int, datetime], None]] = []
+        # Several workers: a turn the database failed is recorded as handled (``once``)
+        # before the founder is asked to try again, so no worker applies it later as well;
+        # False: another worker's turn took that update meanwhile (see LedgerDrain.settle)
+        self.settle_failed: Callable[[str], Awaitable[bool]] | None = None
         self.db = db
         self.catalog = catalog
         self.clock = clock
@@ -183,6 +187,9 @@ class Coach(Account, FollowUps, Exports, Asking):
                 replies = await self._turn(conn, who, incoming, after, begun)
         except StorageError:
             log.exception("storage unavailable; the turn was rolled back")
+            settle = self.settle_failed
+            if once is not None and settle is not None and not await settle(once):
+                return []  # handled by another worker, which sent the replies
             return [self._fallback(who, "storage")]
         except RenderError:
             log.exception("a template failed to render; the turn was rolled back")

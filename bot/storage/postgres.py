@@ -56,7 +56,19 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.TransactionRollbackError,  # serialization failure, deadlock
     asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby
     asyncpg.exceptions.LockNotAvailableError,
+    # a connection left mid-operation when the server went away ("cannot switch to state
+    # 12; another operation is in progress"): the connection's fault, never the statement's
+    asyncpg.InternalClientError,
 )
+
+
+def _broken(exc: BaseException | None) -> bool:
+    """Whether an error (or what caused it) says the connection may be unusable."""
+    while exc is not None:
+        if isinstance(exc, UNAVAILABLE):
+            return True
+        exc = exc.__cause__
+    return False
 
 
 class PostgresConnection(Connection):
@@ -176,6 +188,11 @@ class PostgresDatabase(Database):
             raise StorageError(f"the database is unavailable: {exc}") from exc
         try:
             yield raw
+        except BaseException as exc:
+            if _broken(exc):  # never handed out again: the pool opens a fresh one
+                with contextlib.suppress(asyncpg.InterfaceError):  # unless it did already
+                    raw.terminate()
+            raise
         finally:
             with contextlib.suppress(*UNAVAILABLE):
                 await self._pool.release(raw)

@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.checkins.planner import QuietHours
 from bot.checkins.scheduler import CATCH_UP, SWEEP, CheckinScheduler
-from bot.checkins.service import CheckinService, Policy
-from bot.clock import FrozenClock
+from bot.checkins.service import CheckinService, Policy, SendResult
+from bot.clock import FrozenClock, SystemClock
 from bot.coach import Coach
 from bot.engine import Catalog
+from bot.models import OutMessage, UserRef
 from bot.storage import Database, checkins
 from bot.storage.locks import LocalLocks, Locks
 from tests.checkins.conftest import Outbox
+from tests.telegram.conftest import until
 from tests.telegram.seeding import seed
 
 NO_QUIET = QuietHours(start=time(0, 0), end=time(0, 0))
@@ -150,3 +155,40 @@ async def test_catch_up_and_sweep_run_only_under_their_try_lock(
         await scheduler.stop()
     assert rows(db, "SELECT status FROM checkins") == [("missed",)]
     assert outbox.sent == []
+
+
+class SlowOutbox(Outbox):
+    """Telegram taking its time: each check-in send lasts ``seconds``."""
+
+    seconds: float = 1.2
+
+    async def __call__(self, who: UserRef, messages: list[OutMessage]) -> SendResult:
+        await asyncio.sleep(self.seconds)
+        return await super().__call__(who, messages)
+
+
+async def test_a_long_tick_is_neither_run_twice_nor_warned_about_every_second(
+    tmp_path: Path, real_catalog: Catalog, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Many check-ins due at once keep one tick sending for minutes. The next seconds' ticks
+    leave it to that one, quietly: before, APScheduler logged a warning each second that the
+    job was still running (hundreds of lines for a normal morning's check-ins)."""
+    db = tmp_path / "bot.db"
+    now = datetime.now(UTC)
+    await seed(db, range(1400, 1402), due=now - timedelta(minutes=1))
+    outbox = SlowOutbox()
+    policy = Policy(quiet=NO_QUIET, grace=timedelta(hours=12), in_flight=1)
+    live_db = await Database.open(db)
+    try:
+        service = CheckinService(live_db, Coach(live_db, real_catalog, SystemClock()),
+                                 SystemClock(), outbox, policy=policy)  # fmt: skip
+        scheduler = CheckinScheduler(service, claim_tick=True)
+        with caplog.at_level(logging.WARNING, logger="apscheduler"):
+            await scheduler.start()
+            # one at a time, 1.2 s each: the tick runs over two seconds
+            await until(lambda: len(outbox.sent) == 2)
+            await scheduler.stop()
+    finally:
+        await live_db.close()
+    assert sorted(who for who, _ in outbox.sent) == ["1400", "1401"]  # each once
+    assert not [r for r in caplog.records if "maximum number of running" in r.getMessage()]

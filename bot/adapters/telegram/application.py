@@ -204,6 +204,7 @@ def _post_init(settings: Settings, catalog: Catalog, locks: Locks | None):  # ty
                 on_overflow=_overflow_notice(app, DRAIN_BACKLOG),
             )  # fmt: skip
             app.bot_data["drain"] = drain
+            coach.settle_failed = drain.settle  # recorded before "try again" goes out
             scheduler.every(SWEEP_EVERY, drain.sweep, job="ledger:sweep", first=SWEEP_EVERY)
         # What start-up loaded (catalog, compiled templates, PTB, check-in rows) lives as
         # long as the process: take it out of the collector's sight. Full collections over

@@ -10,7 +10,12 @@ for the lock, then finds k+1 (or nothing, if the first worker's loop took it alr
 
 A worker that dies frees its locks with its database session; its unfinished rows are found
 by the recovery :meth:`LedgerDrain.sweep` of any worker (every second, rows older than
-``recover_after``). A row whose turn was committed but whose replies were not sent is
+``recover_after``). A database that goes away (a PostgreSQL restart) takes the founder locks
+with it: the drain then stops after the row in hand, leaving the founder's later rows to a
+drain with a fresh lock. That row is finished only if the founder heard back: a turn that
+failed is recorded as handled before they are asked to try again (:meth:`LedgerDrain.settle`),
+and a row whose handling failed otherwise stays unfinished, for the sweep to handle once
+the database answers again. A row whose turn was committed but whose replies were not sent is
 handled as a replay: the Coach finds its answer already stored and asks the current
 question again (``resume_if_done``). The single-process replay at start-up does not run in
 this mode: it would replay other workers' updates.
@@ -37,7 +42,7 @@ from telegram.ext import BaseUpdateProcessor
 from bot.adapters.telegram.processor import UNBOUNDED, founder_key
 from bot.clock import Clock
 from bot.errors import StorageError
-from bot.storage import Database, ledger
+from bot.storage import Database, inbox, ledger
 from bot.storage.locks import LocalLocks, Locks
 
 log = logging.getLogger(__name__)
@@ -50,6 +55,13 @@ STOP_GRACE_SECONDS = 10.0
 # it is stored, not handled, so a quick typist's updates pile up in the ledger (50 in a
 # row must all be answered, issue #15); a flood of hundreds is still cut short.
 DRAIN_BACKLOG = 100
+# A failed turn's record waits this long for the database (a restart takes seconds);
+# after that the founder is told nothing and the sweep handles the row again later.
+SETTLE_WITHIN = 120.0
+# Tried this often: the sweeps of other workers (every second) may take the row first once
+# the database is back, as its lock went with the database; the founder then gets their
+# answer taken instead of "try again", which is as good.
+SETTLE_EVERY = 0.2
 
 Handle = Callable[[Update], Awaitable[None]]
 
@@ -86,6 +98,12 @@ class LedgerDrain:
         self.backlog = backlog
         self.on_overflow = on_overflow
         self._told: set[int] = set()  # founders told to slow down (until drained)
+        # rows whose handling met an unavailable database: settled (their founder was
+        # asked to try again) or failed (left unfinished); either way the drain stops
+        self._settled: set[int] = set()
+        self._failed: set[int] = set()
+        self._broken: set[int] = set()  # founders whose drain stopped early
+        self._handling: set[int] = set()  # rows whose handler runs now
 
     async def drain(self, founder: int) -> int:
         """Handle this founder's unfinished rows, oldest first; return how many.
@@ -107,6 +125,8 @@ class LedgerDrain:
                         self._again.discard(founder)
                         done, let_go = await self._drain_locked(founder)
                         handled += done
+                        if founder in self._broken:  # the lock may have gone with the database
+                            return handled
                         if let_go or founder not in self._again or self._stopping:
                             break
                 # Letting a PostgreSQL lock go is a round trip: an update that arrived
@@ -118,6 +138,7 @@ class LedgerDrain:
         finally:
             self._draining.discard(founder)
             self._again.discard(founder)
+            self._broken.discard(founder)
 
     async def _drain_locked(self, founder: int) -> tuple[int, bool]:
         """Handle the founder's rows oldest first until none is left; how many, and whether
@@ -140,20 +161,40 @@ class LedgerDrain:
             if len(rows) > 1:  # a backlog: bound it (an ordinary turn skips this write)
                 await self._bound(founder, update)
             if update is not None:
+                self._handling.add(update_id)
                 try:
                     async with self._slots:
                         await self.handle(update)  # commits the turn and sends its replies
                 except Exception:  # a broken update must not hold the founder's others back
                     log.exception("update %s failed; marked handled", update_id)
-            async with self.db.transaction() as conn:
-                await ledger.finish_now(conn, update_id, self.clock.now())
+                finally:
+                    self._handling.discard(update_id)
+            if update_id in self._failed:  # the founder heard nothing: handled again later
+                self._failed.discard(update_id)
+                log.warning("update %s left for the sweep: the database was unavailable",
+                            update_id)  # fmt: skip
+                self._broken.add(founder)
+                return handled, False
+            if not await self._finish(update_id):  # the lock may have gone with the database
+                self._broken.add(founder)
+                return handled + 1, False
             handled += 1
+            if update_id in self._settled:  # the lock may have gone with the database
+                self._settled.discard(update_id)
+                self._broken.add(founder)
+                return handled, False
         return handled, False
 
     async def _bound(self, founder: int, update: Update | None) -> None:
-        """Turn away the founder's updates past the oldest ``backlog``; tell them once."""
-        async with self.db.transaction() as conn:
-            dropped = await ledger.turn_away_beyond(conn, founder, self.backlog, self.clock.now())
+        """Turn away the founder's updates past the oldest ``backlog``; tell them once.
+        Best effort: with the database away the turn itself finds out and says so."""
+        try:
+            async with self.db.transaction() as conn:
+                dropped = await ledger.turn_away_beyond(
+                    conn, founder, self.backlog, self.clock.now()
+                )
+        except StorageError:
+            return
         if not dropped:
             return
         log.warning("a founder sent more than %d updates at once: %d turned away",
@@ -161,6 +202,67 @@ class LedgerDrain:
         if founder not in self._told and update is not None and self.on_overflow is not None:
             self._told.add(founder)
             self.on_overflow(update)
+
+    async def _finish(self, update_id: int) -> bool:
+        """Mark the row handled: its replies went out. The database away (a restart): try
+        again until it answers (up to :data:`SETTLE_WITHIN`), so that a sweep does not
+        handle the row again and ask the founder the current question once more. False if
+        it had to wait (the founder lock may have gone with the database)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_WITHIN
+        waited = False
+        while True:
+            try:
+                async with self.db.transaction() as conn:
+                    await ledger.finish_now(conn, update_id, self.clock.now())
+            except StorageError:
+                if self._stopping or loop.time() > deadline:
+                    raise
+                waited = True
+                await asyncio.sleep(SETTLE_EVERY)
+                continue
+            return not waited
+
+    def unavailable(self, update_id: int) -> None:
+        """The error handler: handling this update met an unavailable database and nobody
+        told the founder, so its row stays unfinished (the sweep handles it again).
+        Errors of the drain itself (reported with the update that started it) are not
+        its handler's: only an update being handled now is noted."""
+        if update_id in self._handling:
+            self._failed.add(update_id)
+
+    async def settle(self, once: str) -> bool:
+        """A turn failed for want of the database: record its update as handled (``once``,
+        and its ledger row finished), waiting for the database to answer again; True if
+        this worker did, so the founder is asked to try again. False: another worker's turn
+        took it meanwhile (its lock went with the database), and sent the replies.
+
+        Recorded first, so a worker that drains the founder later never applies the
+        update the founder was told to send again. The database still away after
+        :data:`SETTLE_WITHIN`: StorageError, the founder is told nothing, the row stays.
+        """
+        update_id = int(once.removeprefix("tg:"))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_WITHIN
+        while True:
+            try:
+                async with self.db.transaction() as conn:
+                    mine = await inbox.claim(conn, once, self.clock.now())
+                    if mine:
+                        await ledger.finish_now(conn, update_id, self.clock.now())
+            except StorageError:
+                if self._stopping or loop.time() > deadline:
+                    raise
+                await asyncio.sleep(SETTLE_EVERY)
+                continue
+            self._settled.add(update_id)
+            if mine:
+                log.warning("update %s: its turn failed; the founder is asked to try again",
+                            update_id)  # fmt: skip
+            else:
+                log.warning("update %s: its turn failed, and another worker took it since",
+                            update_id)  # fmt: skip
+            return mine
 
     def _parse(self, update_id: int, payload: str) -> Update | None:
         try:
@@ -215,8 +317,8 @@ class LedgerDrain:
     async def _recover(self, founder: int) -> int:
         try:
             return await self.drain(founder)
-        except StorageError as exc:  # the next sweep tries again
-            log.warning("recovering a founder's updates failed: %s", exc)
+        except Exception as exc:  # the next sweep tries again (a lock pool's own errors too)
+            log.warning("recovering a founder's updates failed: %s", type(exc).__name__)
             return 0
 
     def draining(self, founder: int) -> bool:

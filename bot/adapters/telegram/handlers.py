@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 
 from bot.adapters.telegram.keyboards import BadCallback, Toggle, chosen_labels, decode, toggled
 from bot.adapters.telegram.split import TEXT_LIMIT, clip_utf16, utf16_len
+from bot.errors import StorageError
 from bot.models import Said, UserRef
 from bot.rendering import Target
 
@@ -244,3 +245,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log any handler error with the update id (never the update's content)."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("update %s failed", update_id, exc_info=context.error)
+    drain = context.bot_data.get("drain")
+    if update_id is not None and drain is not None and isinstance(context.error, StorageError):
+        drain.unavailable(update_id)  # several workers: its row stays for the sweep

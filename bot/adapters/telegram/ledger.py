@@ -103,7 +103,9 @@ class LedgerQueue(asyncio.Queue[object]):
         encode; an integrity error) is a *poison* update: it is recorded as failed and
         skipped. Nothing escapes into python-telegram-bot's polling loop (which would stop
         for good) or the webhook handler, and Telegram is told it arrived, so it is not
-        fetched again.
+        fetched again. Except with several workers (``drained``): an unusable database
+        raises :class:`StorageError`, for the webhook to answer 503 and Telegram to deliver
+        the update again.
         """
         if self.admit is not None and not self.admit(item):  # over its founder's backlog
             if isinstance(item, Update):
@@ -138,6 +140,12 @@ class LedgerQueue(asyncio.Queue[object]):
                 self._handled[:0] = done  # not written: they go with the next write
                 raise
         except StorageError as exc:
+            if self.drained:
+                # Several workers handle only what the ledger holds: "handling it anyway"
+                # would answer 200 for an update no worker will ever see. Refused instead
+                # (the webhook answers 503), Telegram delivers it again later.
+                log.error("update %s could not be stored (%s); refused", update.update_id, exc)
+                raise
             # Handling needs the same database: it will fail too and tell the founder to
             # try again later, which is better than holding every founder's updates back.
             log.error(

@@ -28,7 +28,7 @@ from telegram.ext import Application
 from bot.adapters.telegram.health import HEALTH_PATH, HealthHandler, Worker
 from bot.adapters.telegram.registration import register, wanted
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,10 @@ class UpdateHandler(tornado.web.RequestHandler):
         if note_raw is not None:  # the ledger stores the body as sent, not PTB's to_dict
             note_raw([data])
         with self.worker.accepting():  # a drain starting now waits for this store
-            await self.app.update_queue.put(update)  # stored in the ledger before the 200
+            try:
+                await self.app.update_queue.put(update)  # stored in the ledger before the 200
+            except StorageError:  # several workers: not stored, so not taken (logged there)
+                raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE) from None
         self.set_status(HTTPStatus.OK)
         self.set_header("Content-Type", "application/json")
         self.finish(b"{}")
