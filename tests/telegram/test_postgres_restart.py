@@ -40,7 +40,7 @@ from tests.telegram.fleet import WorkerProcess
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")
 
-TRY_AGAIN = {"en": "Please try again in a minute", "zh": "请过一分钟再试"}
+TRY_AGAIN = {"en": "Please send it again in a moment", "zh": "请稍等片刻再发一次"}
 QUESTION = re.compile(r"^[(（](\d)/8[)）]", re.MULTILINE)
 REPLY_WAIT = 90.0  # a reply held up by the restart (seconds)
 # Holds the answers table against writes, so turns wait inside their transaction

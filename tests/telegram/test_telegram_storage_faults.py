@@ -26,7 +26,7 @@ time.sleep(float(sys.argv[2]))
 conn.execute("COMMIT")
 print("released", flush=True)
 """
-TRY_AGAIN = "Please try again in a minute"
+TRY_AGAIN = "Please send it again in a moment"
 COUNTS = (
     "SELECT (SELECT count(*) FROM answers), (SELECT count(*) FROM transcript), "
     "(SELECT count(*) FROM update_ledger), (SELECT count(*) FROM processed_updates), "
