@@ -194,6 +194,11 @@ async def measure(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
+    from tests import postgres_server
+
+    if postgres_server.binaries_missing():
+        print(f"skipped: {postgres_server.binaries_missing()}")
+        return
     quick = common.QUICK
     code = code_state()
     p = parameters(quick)

@@ -191,6 +191,16 @@ def _launch(as_postgres: bool, folder: Path, *, durable: bool = False) -> None:
                           "-o", options, "-l", str(folder / "server.log"), "start"])  # fmt: skip
 
 
+def binaries_missing() -> str | None:
+    """Why this machine cannot start a PostgreSQL server, or None if it can."""
+    if _binaries() is None:
+        return (
+            "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; "
+            "apt-get install postgresql)"
+        )
+    return None
+
+
 def start(*, durable: bool = False) -> Server | str:
     """A server for this test session, or why there is none. ``durable`` keeps PostgreSQL's
     own defaults (fsync, synchronous commits), as an operator would run it: the benchmarks
