@@ -18,6 +18,7 @@ from bot.engine.spec import FlowSpec
 from bot.engine.texts import FlowTexts
 from bot.engine.validate import validate_catalog
 from bot.errors import FlowDefinitionError, Problem
+from bot.yaml_text import safe_load
 
 LOCALES = ("en", "zh")
 UI_FILE = "ui.yaml"
@@ -67,7 +68,7 @@ class Catalog:
 def read_yaml(path: Path, problems: list[Problem]) -> Any:
     """Read a YAML file with ``safe_load``; record a problem instead of raising."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         problems.append(Problem(str(path), "", f"cannot read YAML: {exc}"))
         return None

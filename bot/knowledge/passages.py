@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import Problem
 from bot.knowledge.phrases import PHRASES_FILE
+from bot.yaml_text import safe_load
 
 KNOWLEDGE_DIR = "knowledge"
 TOPICS = (
@@ -118,14 +119,11 @@ def load_passages(
 
 def _entries(path: Path, problems: list[Problem]) -> list[dict[str, object]]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - safe
+        data = safe_load(path.read_text(encoding="utf-8"))
         return _File.model_validate(data).passages
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as exc:
         problems.append(Problem(str(path), "", f"not a knowledge file: {exc}"))
         return []
-
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _checks(passage: Passage) -> list[str]:

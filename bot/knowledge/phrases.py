@@ -19,9 +19,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.errors import Problem
+from bot.yaml_text import safe_load
 
 PHRASES_FILE = "phrases.yaml"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # read at every start: the fast one
 
 
 class _File(BaseModel):
@@ -77,7 +77,7 @@ def load_phrases(
         mapping: dict[str, str] = {}
         if path.is_file():
             try:
-                data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - safe
+                data = safe_load(path.read_text(encoding="utf-8"))
                 mapping = _File.model_validate(data).phrases
             except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as exc:
                 problems.append(Problem(str(path), "", f"not a phrases file: {exc}"))
