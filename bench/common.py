@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
 QUICK = False  # ``python -m bench --quick``: short runs that only check the benchmarks work
+
+
+def median(values: list[Any]) -> float | None:
+    """The median of the values present (None: a round that measured nothing), rounded."""
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), 2) if present else None
 
 
 def machine() -> dict[str, Any]:

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import common
-from bench.common import save
+from bench.common import median, save
 from bench.harness import (
     TOKEN,
     CpuMeter,
@@ -256,17 +256,13 @@ async def latency(logs: Path, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _median(runs: list[dict[str, Any]]) -> dict[str, float | None]:
-    def med(values: list[Any]) -> float | None:
-        present = [v for v in values if v is not None]
-        return round(statistics.median(present), 2) if present else None
-
     return {
-        "updates_per_second": med([r["updates_per_second"] for r in runs]),
-        "cpu_ms_per_update": med([r["cpu_ms_per_update"] for r in runs]),
-        "paced_calls_per_update": med([r["paced_calls_per_update"] for r in runs]),
-        "latency_first_reply_p50_ms": med([r["latency_first_reply_ms"]["p50"] for r in runs]),
-        "latency_first_reply_p99_ms": med([r["latency_first_reply_ms"]["p99"] for r in runs]),
-        "other_cpu": med([r["other_cpu"] for r in runs]),
+        "updates_per_second": median([r["updates_per_second"] for r in runs]),
+        "cpu_ms_per_update": median([r["cpu_ms_per_update"] for r in runs]),
+        "paced_calls_per_update": median([r["paced_calls_per_update"] for r in runs]),
+        "latency_first_reply_p50_ms": median([r["latency_first_reply_ms"]["p50"] for r in runs]),
+        "latency_first_reply_p99_ms": median([r["latency_first_reply_ms"]["p99"] for r in runs]),
+        "other_cpu": median([r["other_cpu"] for r in runs]),
     }
 
 

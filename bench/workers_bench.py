@@ -31,13 +31,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench import common
-from bench.common import save
+from bench.common import median, save
 from bench.harness import (
     BenchError,
     CpuMeter,
@@ -145,18 +144,14 @@ def _per_update(figures: dict[str, Any], cpu: dict[str, Any]) -> dict[str, Any]:
 
 
 def _median(runs: list[dict[str, Any]]) -> dict[str, float | None]:
-    def med(values: list[Any]) -> float | None:
-        present = [v for v in values if v is not None]
-        return round(statistics.median(present), 2) if present else None
-
     return {
-        "updates_per_second": med([r["updates_per_second"] for r in runs]),
-        "workers_cpu_ms_per_update": med([r["workers_cpu_ms_per_update"] for r in runs]),
-        "database_cpu_ms_per_update": med([r["database_cpu_ms_per_update"] for r in runs]),
-        "cpu_ms_per_update": med([r["cpu_ms_per_update"] for r in runs]),
-        "latency_first_reply_p50_ms": med([r["latency_first_reply_ms"]["p50"] for r in runs]),
-        "latency_first_reply_p99_ms": med([r["latency_first_reply_ms"]["p99"] for r in runs]),
-        "other_cpu": med([r["other_cpu"] for r in runs]),
+        "updates_per_second": median([r["updates_per_second"] for r in runs]),
+        "workers_cpu_ms_per_update": median([r["workers_cpu_ms_per_update"] for r in runs]),
+        "database_cpu_ms_per_update": median([r["database_cpu_ms_per_update"] for r in runs]),
+        "cpu_ms_per_update": median([r["cpu_ms_per_update"] for r in runs]),
+        "latency_first_reply_p50_ms": median([r["latency_first_reply_ms"]["p50"] for r in runs]),
+        "latency_first_reply_p99_ms": median([r["latency_first_reply_ms"]["p99"] for r in runs]),
+        "other_cpu": median([r["other_cpu"] for r in runs]),
     }
 
 

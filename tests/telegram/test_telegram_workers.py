@@ -390,6 +390,14 @@ def _message(update_id: int, user_id: int) -> dict[str, Any]:
     return {"update_id": update_id, "message": message}
 
 
+async def _stored(db: Database, founder: int, *update_ids: int) -> None:
+    """A founder's messages stored in the ledger, as a worker stores them before its 200."""
+    async with db.transaction() as conn:
+        for update_id in update_ids:
+            payload = json.dumps(_message(update_id, founder))
+            await ledger.store(conn, update_id, payload, datetime.now(UTC), founder=founder)
+
+
 class SlowReleaseLocks(LocalLocks):
     """Founder locks whose release takes a moment, as PostgreSQL's unlock (a round trip)
     does; ``releasing`` is called while it is under way."""
@@ -414,15 +422,10 @@ async def test_an_update_arriving_while_its_founders_lock_is_released_is_drained
     handled: list[int] = []
     arrived: list[int] = []
 
-    async def store(update_id: int) -> None:
-        async with db.transaction() as conn:
-            payload = json.dumps(_message(update_id, 9))
-            await ledger.store(conn, update_id, payload, datetime.now(UTC), founder=9)
-
     async def update_two_arrives() -> None:
         if not arrived:
             arrived.append(2)
-            await store(2)
+            await _stored(db, 9, 2)
             assert await drain.drain(9) == 0  # this worker is draining the founder already
 
     async def handle(update: Any) -> None:
@@ -430,7 +433,7 @@ async def test_an_update_arriving_while_its_founders_lock_is_released_is_drained
 
     locks = SlowReleaseLocks(update_two_arrives)
     drain = LedgerDrain(db, SystemClock(), locks, None, handle)  # type: ignore[arg-type]
-    await store(1)
+    await _stored(db, 9, 1)
     assert await drain.drain(9) == 2
     assert handled == [1, 2]
     async with db.reading() as conn:
@@ -464,10 +467,7 @@ async def test_a_drain_lets_its_turn_go_between_updates_when_others_wait(db: Dat
 
     locks = CrowdedLocks()
     drain = LedgerDrain(db, SystemClock(), locks, None, handle)  # type: ignore[arg-type]
-    async with db.transaction() as conn:
-        for update_id in (1, 2, 3):
-            payload = json.dumps(_message(update_id, 9))
-            await ledger.store(conn, update_id, payload, datetime.now(UTC), founder=9)
+    await _stored(db, 9, 1, 2, 3)
     assert await drain.drain(9) == 3
     assert handled == [1, 2, 3]
     assert locks.turns == 3
@@ -491,12 +491,8 @@ async def test_a_flood_past_the_backlog_is_turned_away_and_the_founder_told_once
         db, SystemClock(), LocalLocks(), None, handle, backlog=3,  # type: ignore[arg-type]
         on_overflow=lambda update: told.append(update.update_id),
     )  # fmt: skip
-    async with db.transaction() as conn:
-        for update_id in range(1, 7):
-            payload = json.dumps(_message(update_id, 9))
-            await ledger.store(conn, update_id, payload, datetime.now(UTC), founder=9)
-        payload = json.dumps(_message(7, 10))
-        await ledger.store(conn, 7, payload, datetime.now(UTC), founder=10)
+    await _stored(db, 9, *range(1, 7))
+    await _stored(db, 10, 7)
     assert await drain.drain(9) == 3
     assert handled == [1, 2, 3]
     assert told == [1]
@@ -513,21 +509,15 @@ async def test_an_update_arriving_during_its_founders_drain_joins_that_drain(
     handled: list[int] = []
     drain: LedgerDrain
 
-    async def store(update_id: int) -> None:
-        async with db.transaction() as conn:
-            payload = json.dumps(_message(update_id, 9))
-            await ledger.store(conn, update_id, payload, datetime.now(UTC), founder=9)
-
     async def handle(update: Any) -> None:
         handled.append(update.update_id)
         if update.update_id == 1:
-            await store(4)
+            await _stored(db, 9, 4)
             assert await drain.drain(9) == 0  # left to the drain under way
         await asyncio.sleep(0.01)
 
     drain = LedgerDrain(db, SystemClock(), LocalLocks(), None, handle)  # type: ignore[arg-type]
-    for update_id in (1, 2, 3):
-        await store(update_id)
+    await _stored(db, 9, 1, 2, 3)
     counts = await asyncio.gather(*(drain.drain(9) for _ in range(3)))
     assert handled == [1, 2, 3, 4]
     assert sorted(counts) == [0, 0, 4]
