@@ -28,12 +28,14 @@ RUN useradd --create-home --uid 10001 coach \
     && mkdir /data && chown coach:coach /data
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+# Refuse to build broken flows or templates, as the coach refuses to start on them; the
+# check passed is remembered beside the installed code (still root-writable here), so the
+# first start of this image skips its own template check (about 2-3 s on two cores).
+RUN founder-coach flows check --remember
 USER coach
 WORKDIR /home/coach
 VOLUME ["/data"]
 # Webhook mode (TELEGRAM_WEBHOOK_URL set) listens on TELEGRAM_WEBHOOK_PORT, 8443 by default:
 # publish it (-p 8443:8443) to the HTTPS proxy in front. Long polling needs no port.
 EXPOSE 8443
-# Refuse to start on broken flows or templates, like the coach itself does.
-RUN founder-coach flows check
 CMD ["founder-coach", "run"]

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 CHECKED_MARK = ".templates-checked-"
 _CHECK_CODE = (Path(__file__).parent / "engine", Path(__file__).parent / "rendering")
+# Where ``founder-coach flows check --remember`` leaves its mark: beside the installed code,
+# so an image built with it starts without checking again (workers on PostgreSQL have no
+# database folder to remember in, and a content deploy is a new image).
+BUILT_MARKS = Path(__file__).parent
 
 
 def load_checked_catalog(
@@ -42,10 +46,9 @@ def load_checked_catalog(
     catalog = load_catalog(flows_dir, content_dir, strict=False)
     if catalog.problems:
         raise FlowDefinitionError(list(catalog.problems))
-    mark = None
-    if remember_in is not None:
-        mark = remember_in / f"{CHECKED_MARK}{_fingerprint(flows_dir, content_dir)}"
-    if mark is not None and mark.exists():
+    name = f"{CHECKED_MARK}{_fingerprint(flows_dir, content_dir)}"
+    mark = remember_in / name if remember_in is not None else None
+    if (mark is not None and mark.exists()) or (BUILT_MARKS / name).exists():
         log.debug("templates unchanged since they were last checked")
         return catalog
     problems = check_templates(catalog, content_dir, thorough=False)
@@ -54,6 +57,14 @@ def load_checked_catalog(
     if mark is not None:
         _remember(mark)
     return catalog
+
+
+def remember_check(flows_dir: Path, content_dir: Path, folder: Path | None = None) -> None:
+    """Mark these flows and content as checked (after a passed ``flows check``), in
+    ``folder`` (:data:`BUILT_MARKS` by default): a start with the same files then skips
+    its template check."""
+    where = folder if folder is not None else BUILT_MARKS
+    _remember(where / f"{CHECKED_MARK}{_fingerprint(flows_dir, content_dir)}")
 
 
 def _fingerprint(*folders: Path) -> str:

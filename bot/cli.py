@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__, cli_db
-from bot.catalog import check_catalog, load_checked_catalog
+from bot.catalog import check_catalog, load_checked_catalog, remember_check
 from bot.config import Settings, load_settings
 from bot.errors import BotError, FlowDefinitionError, StorageError
 from bot.knowledge import check_knowledge
@@ -74,12 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     flows = commands.add_parser("flows", help="check or draw the flow definitions")
     flow_commands = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
-    flow_commands.add_parser(
+    check = flow_commands.add_parser(
         "check",
         help="validate every flow and template",
         description="Validate flows/ and content/; print each problem.\n\n"
         "Example: founder-coach flows check",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument(
+        "--remember",
+        action="store_true",
+        help="when all is well, leave a mark beside the installed code so that a start "
+        "with these same files skips its own template check (an image build: see Dockerfile)",
     )
     graph = flow_commands.add_parser(
         "graph",
@@ -191,7 +197,7 @@ def _quiet_failed_start(record: logging.LogRecord) -> bool:
     return not (record.name.startswith("telegram.ext") and "Bootstrap" in message)
 
 
-def _flows_check(settings: Settings) -> int:
+def _flows_check(settings: Settings, *, remember: bool = False) -> int:
     catalog, problems = check_catalog(
         settings.founder_coach_flows_dir, settings.founder_coach_content_dir
     )
@@ -202,6 +208,8 @@ def _flows_check(settings: Settings) -> int:
         print(f"{len(problems)} problem(s) found.", file=sys.stderr)
         return 1
     print(f"OK: {len(catalog.flows)} flows, {len(catalog.locales)} locales.")
+    if remember:
+        remember_check(settings.founder_coach_flows_dir, settings.founder_coach_content_dir)
     return 0
 
 
@@ -438,7 +446,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the command; errors propagate to :func:`main`."""
     if args.command == "flows":
         if args.flows_command == "check":
-            return _flows_check(settings)
+            return _flows_check(settings, remember=args.remember)
         return _flows_graph(settings, args.flow)
     if args.command == "export":
         user = args.user or _default_user()

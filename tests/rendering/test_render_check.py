@@ -334,3 +334,40 @@ def test_an_alternative_the_founder_chose_is_reported(tmp_path: Path) -> None:
     assert [(where, what.split(" (")[0]) for _, where, what in found] == [
         ("advice", "rule 'grants_only' offers probe.channels = 'grants', the founder's own answer")
     ]
+
+
+def test_a_check_remembered_at_build_time_is_trusted_by_every_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``flows check --remember`` (the image build) marks the files beside the code; a start
+    with no folder of its own (a worker on PostgreSQL) then skips the check, until a file
+    changes."""
+    from bot.cli import main
+
+    flows_dir, content_dir = write_catalog(tmp_path / "kit")
+    built = tmp_path / "site-packages" / "bot"
+    built.mkdir(parents=True)
+    monkeypatch.setattr("bot.catalog.BUILT_MARKS", built)
+    monkeypatch.setenv("FOUNDER_COACH_FLOWS_DIR", str(flows_dir))
+    monkeypatch.setenv("FOUNDER_COACH_CONTENT_DIR", str(content_dir))
+    checks: list[Path] = []
+    real = check_templates
+    monkeypatch.setattr(
+        "bot.catalog.check_templates",
+        lambda cat, folder, **kw: checks.append(folder) or real(cat, folder, **kw),
+    )
+    load_checked_catalog(flows_dir, content_dir)
+    assert len(checks) == 1
+    assert not list(built.iterdir())  # nothing remembered by a start
+    assert main(["flows", "check"]) == 0
+    assert not list(built.iterdir())  # only when asked
+    assert main(["flows", "check", "--remember"]) == 0
+    assert len(list(built.glob(".templates-checked-*"))) == 1
+    checks.clear()
+    load_checked_catalog(flows_dir, content_dir)
+    assert checks == []
+    texts = en_probe(lambda w: w.update(intro="{{ nosuch }}"))
+    write_catalog(tmp_path / "kit", texts=texts)  # a different deploy: checked again
+    with pytest.raises(FlowDefinitionError):
+        load_checked_catalog(flows_dir, content_dir)
+    capsys.readouterr()
