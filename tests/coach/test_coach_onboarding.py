@@ -150,7 +150,7 @@ async def test_cancel_pauses_the_run_and_resume_keeps_its_answers(
     """/cancel pauses the run; the menu says so; opening it again resumes where it was."""
     await answer_onboarding(coach, ADA, upto=3)
     replies = await say(coach, ADA, "/cancel")
-    assert replies[0].text.startswith("Paused Your profile")
+    assert replies[0].text.startswith("Paused “Your profile”.")
     menu = last_question(replies)
     assert menu.type == "menu"
     assert menu.options[0].label.startswith("Your profile: paused at question 4 of")
