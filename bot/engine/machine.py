@@ -9,6 +9,7 @@ after a back or an edit from the review the founder returns to where they were.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -140,7 +141,84 @@ class Transition:
 # ---------------------------------------------------------------- facts
 
 
+@dataclass(frozen=True)
+class _Walked:
+    """One walk and what it was walked over (copies, to tell a changed input)."""
+
+    flow: Flow
+    state: FlowState
+    facts: Facts
+    answers: dict[str, Any]
+    context: dict[str, Any]
+    facts_copy: dict[str, dict[str, Any]]
+    steps: tuple[StepSpec, ...]
+    merged: dict[str, dict[str, Any]]
+
+    def same(self, flow: Flow, state: FlowState, facts: Facts) -> bool:
+        """Whether a walk over these inputs gives this one's result."""
+        return (
+            self.flow is flow
+            and self.answers == state.answers
+            and self.context == state.context
+            and self.facts_copy == facts
+        )
+
+
+class _WalkMemo:
+    """The last walks, by the identity of their inputs (issue #14).
+
+    A turn walks the same run several times: the transition, its prompt, the question's
+    options, the facts the question renders with. The walk is a pure function of the
+    flow, the run's answers and context, and the founder's facts, so it is done once.
+    An entry is found by the inputs' identities (the same objects within a turn) and
+    used only if they are still equal to copies taken then, so a caller that changed a
+    dict in between gets a fresh walk. Callers get their own copies of the results.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[int, int, int], _Walked] = OrderedDict()
+
+    def walk(
+        self, flow: Flow, state: FlowState, facts: Facts
+    ) -> tuple[list[StepSpec], dict[str, dict[str, Any]]]:
+        key = (id(flow), id(state), id(facts))
+        found = self._entries.get(key)
+        if found is None or not found.same(flow, state, facts):
+            steps, merged = _walk_fresh(flow, state, facts)
+            found = _Walked(
+                flow=flow,  # held, so that the ids in the key are not reused meanwhile
+                state=state,
+                facts=facts,
+                answers=dict(state.answers),
+                context=dict(state.context),
+                facts_copy={name: dict(values) for name, values in facts.items()},
+                steps=tuple(steps),
+                merged=merged,
+            )
+            self._entries[key] = found
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(key)
+        return list(found.steps), {name: dict(values) for name, values in found.merged.items()}
+
+    def clear(self) -> None:
+        """Forget every walk (tests that count the work of one)."""
+        self._entries.clear()
+
+
+_MEMO = _WalkMemo()
+
+
 def _walk(
+    flow: Flow, state: FlowState, facts: Facts
+) -> tuple[list[StepSpec], dict[str, dict[str, Any]]]:
+    """Walk the steps in order: which apply, and the facts their answers make (memoised)."""
+    return _MEMO.walk(flow, state, facts)
+
+
+def _walk_fresh(
     flow: Flow, state: FlowState, facts: Facts
 ) -> tuple[list[StepSpec], dict[str, dict[str, Any]]]:
     """Walk the steps in order: which apply, and the facts their answers make.

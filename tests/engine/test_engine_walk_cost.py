@@ -50,3 +50,68 @@ def test_derived_values_are_worked_out_only_where_read(
         assert len(evaluated) <= len(derived) * (readers + 1), flow.id
         checked += 1
     assert checked >= 3
+
+
+def _counting_walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    walked: list[str] = []
+    fresh = machine._walk_fresh
+
+    def counted(flow: Any, state: Any, facts: Any) -> Any:
+        walked.append(flow.id)
+        return fresh(flow, state, facts)
+
+    monkeypatch.setattr(machine, "_walk_fresh", counted)
+    machine._MEMO.clear()
+    return walked
+
+
+def test_a_turn_walks_the_run_once_for_its_transition_prompt_and_question(
+    real_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the Coach does on a tap: advance, then the prompt and the facts to render it."""
+    walked = _counting_walks(monkeypatch)
+    flow = real_catalog.flows["funding"]
+    facts: dict[str, dict[str, Any]] = {"onboarding": {"stage": "prototype"}}
+    state = machine.start(flow, facts).state
+    step = flow.step(state.step_id or "")
+    walked.clear()
+    transition = machine.advance(flow, state, machine.TextAnswer(str(_answer(step))), facts)
+    machine.current_prompt(flow, transition.state, facts)
+    machine.run_facts(flow, transition.state, facts)
+    machine.run_facts(flow, transition.state, facts)
+    # one walk of the run before the answer (to read it), one after
+    assert len(walked) == 2
+
+
+def test_a_changed_input_is_walked_again(
+    real_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The memo is found by identity but used only while its inputs are still equal."""
+    walked = _counting_walks(monkeypatch)
+    flow = real_catalog.flows["funding"]
+    facts: dict[str, dict[str, Any]] = {"team": {"size": 3}}
+    state = FlowState(flow_id=flow.id, answers={})
+    before = machine.run_facts(flow, state, facts)
+    facts["team"]["size"] = 9  # the same dict, changed in place
+    after = machine.run_facts(flow, state, facts)
+    assert len(walked) == 2
+    assert before["team"]["size"] == 3
+    assert after["team"]["size"] == 9
+
+
+def test_a_caller_changing_the_result_does_not_change_the_next_one(
+    real_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    walked = _counting_walks(monkeypatch)
+    flow = real_catalog.flows["funding"]
+    facts: dict[str, dict[str, Any]] = {"team": {"size": 3}}
+    state = FlowState(flow_id=flow.id, answers={})
+    first = machine.run_facts(flow, state, facts)
+    first["team"]["size"] = 100
+    first[flow.id]["invented"] = 1
+    machine.path(flow, state, facts).clear()
+    again = machine.run_facts(flow, state, facts)
+    assert len(walked) == 1
+    assert again["team"]["size"] == 3
+    assert "invented" not in again[flow.id]
+    assert machine.path(flow, state, facts)
