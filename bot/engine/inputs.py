@@ -355,6 +355,14 @@ def _loose(key: str) -> str:
     return re.sub(r"\s*/\s*", "/", key)
 
 
+@lru_cache(maxsize=8192)
+def _label_key(label: str) -> str:
+    """A label as typed answers are compared with it; labels come from the content, a
+    finite set, so each is keyed once (keying them for every typed answer was most of
+    what a founder's flood of free text cost, issue #14)."""
+    return _loose(_key(label))
+
+
 def match_option(
     raw: str,
     options: Sequence[str],
@@ -380,11 +388,11 @@ def match_option(
             return option
     loose = _loose(key)
     for option in options:
-        if any(loose == _loose(_key(label)) for label in labels.get(option, ())):
+        if any(loose == _label_key(label) for label in labels.get(option, ())):
             return option
     for said in _day_words(loose):  # 星期三, 每周三, 下周三 at "which day?" are 周三
         for option in options:
-            if any(said == _loose(_key(label)) for label in labels.get(option, ())):
+            if any(said == _label_key(label) for label in labels.get(option, ())):
                 return option
     for exact in (
         (True, False) if short_names else ()
@@ -393,7 +401,7 @@ def match_option(
             option
             for option in options
             for label in labels.get(option, ())
-            if _says(loose, _loose(_key(label)), exact=exact)
+            if _says(loose, _label_key(label), exact=exact)
         }
         if len(fitting) == 1:  # the short way a founder names it, when only one option fits
             return fitting.pop()
@@ -414,7 +422,7 @@ def _says(key: str, label: str, *, exact: bool = False) -> bool:
     "pilot" for "Pilot or MVP: first real users"), a whole word of it ("agent"), or, in
     Chinese, the head inside a longer phrase ("我们还没有投资人" for "还没有投资人").
     """
-    head = _HEAD_END.split(label, 1)[0].strip()
+    head = _head(label)
     if not head or len(key) < 2:
         return False
     if key == head or exact:
@@ -423,7 +431,38 @@ def _says(key: str, label: str, *, exact: bool = False) -> bool:
         return (key in head) or (len(head) >= 4 and head in key)
     if len(key) < 3:
         return False
-    return head.startswith(key) or re.search(rf"\b{re.escape(key)}\b", head) is not None
+    return head.startswith(key) or contains_word(head, key)
+
+
+@lru_cache(maxsize=8192)
+def _head(label: str) -> str:
+    """A label's head: the part before a colon or an opening parenthesis."""
+    return _HEAD_END.split(label, 1)[0].strip()
+
+
+def contains_word(text: str, word: str) -> bool:
+    """``re.search(rf"\\b{re.escape(word)}\\b", text)`` without compiling a pattern for
+    every typed answer (a flood of distinct texts kept re's cache missing)."""
+    if not word:
+        return False
+    start = text.find(word)
+    while start != -1:
+        if _boundary(text, start) and _boundary(text, start + len(word)):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+def _boundary(text: str, index: int) -> bool:
+    """Whether ``\\b`` holds at ``index``: a word character on one side only (re's
+    definition: alphanumeric or the underscore)."""
+    before = index > 0 and _word_char(text[index - 1])
+    after = index < len(text) and _word_char(text[index])
+    return before != after
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def _day_words(key: str) -> tuple[str, ...]:

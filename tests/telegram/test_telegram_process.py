@@ -165,3 +165,57 @@ async def test_webhook_mode_checks_the_secret(fake: FakeBotApi, tmp_path: Path) 
         _, log = await _stop(proc, signal.SIGTERM)
     assert secret not in log
     assert TOKEN not in log
+
+
+async def test_a_webhook_flood_is_taken_and_left_out_past_the_backlog(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    """Every update of a flood is answered 200 (Telegram must not send it again), those
+    past the founder's backlog are neither parsed nor stored, and the founder is told."""
+    port = _free_port()
+    secret = "s3cret-webhook-token"
+    extra = {
+        "TELEGRAM_WEBHOOK_URL": "https://coach.example.invalid/telegram",
+        "TELEGRAM_WEBHOOK_SECRET": secret,
+        "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
+        "TELEGRAM_WEBHOOK_PORT": str(port),
+    }
+
+    def message(update_id: int, text: str) -> dict[str, Any]:
+        return {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id, "date": 1_700_000_000, "text": text,
+                "chat": {"id": 505, "type": "private", "first_name": "Ada"},
+                "from": {"id": 505, "is_bot": False, "first_name": "Ada", "language_code": "en"},
+            },
+        }  # fmt: skip
+
+    flood = 300
+    async with bot_process(fake, tmp_path / "bot.db", **extra):
+        await fake.wait_for_call("setWebhook", timeout=START_TIMEOUT)
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):  # the server may need a moment after setWebhook
+                try:
+                    await client.get(f"http://127.0.0.1:{port}/healthz")
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.1)
+            answers = await asyncio.gather(
+                *(
+                    _signed(client, url, message(8000 + i, f"spam {i} " + "x" * 70), secret)
+                    for i in range(flood)
+                )
+            )
+            assert {answer.status_code for answer in answers} == {200}
+            await fake.wait_for_call("sendMessage", chat_id=505)
+            await asyncio.sleep(1.0)
+        stored = rows(tmp_path / "bot.db", "SELECT count(*) FROM update_ledger")[0][0]
+        assert 1 <= stored < flood
+        notices = [
+            call
+            for call in fake.calls_of("sendMessage", chat_id=505)
+            if "faster than I can answer" in call.params["text"]
+        ]
+        assert 1 <= len(notices) <= 3

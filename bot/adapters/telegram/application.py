@@ -141,6 +141,7 @@ def build_application(
     if isinstance(processor, PerFounderProcessor):  # the drain bounds it in the ledger
         processor.on_overflow = _overflow_notice(app, processor.backlog)
         queue.admit = processor.admit
+        queue.screen = processor.screen
     private = filters.ChatType.PRIVATE
     app.add_handler(CallbackQueryHandler(handlers.on_callback))  # private chats: checked there
     # New messages only: an edited message is never taken as a new answer

@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -54,19 +54,27 @@ class LedgerQueue(asyncio.Queue[object]):
         # the processor's backlog bound: an update it turns away is queued but not stored
         self.admit: Callable[[object], bool] | None = None
         self._raw: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        # the processor's screen: updates past their founder's backlog, left out unparsed
+        self.screen: Callable[..., list[object]] | None = None
 
-    def note_raw(self, items: Iterable[object]) -> None:
-        """Keep updates' JSON as Telegram sent it (getUpdates' result, a webhook's body).
+    def note_raw(self, items: list[object], *, batch: bool = True) -> list[object]:
+        """Keep updates' JSON as Telegram sent it (getUpdates' result, a webhook's body);
+        return those to parse and queue (a flood's updates past its founder's backlog are
+        left out first, see :meth:`PerFounderProcessor.screen`; ``batch``: a getUpdates
+        result, whose last update is always kept for its id to confirm the batch).
 
         The ledger stores that JSON instead of rebuilding it with PTB's ``to_dict``, which
         took about a tenth of an update's CPU (issue #14). PTB's ``de_json`` never alters
         its input. An update whose JSON was not kept is stored from ``to_dict`` as before.
         """
+        if self.screen is not None:
+            items = self.screen(items, keep_last=batch)
         for item in items:
             if isinstance(item, dict) and isinstance(item.get("update_id"), int):
                 self._raw[item["update_id"]] = item
         while len(self._raw) > RAW_KEPT:
             self._raw.popitem(last=False)
+        return items
 
     async def attach(self, db: Database, clock: Clock, bot: Bot) -> int:
         """Start storing into ``db``; queue the updates a crash left unhandled.
