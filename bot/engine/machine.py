@@ -9,6 +9,7 @@ after a back or an edit from the review the founder returns to where they were.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -170,22 +171,32 @@ class _WalkMemo:
     A turn walks the same run several times: the transition, its prompt, the question's
     options, the facts the question renders with. The walk is a pure function of the
     flow, the run's answers and context, and the founder's facts, so it is done once.
-    An entry is found by the inputs' identities (the same objects within a turn) and
-    used only if they are still equal to copies taken then, so a caller that changed a
-    dict in between gets a fresh walk. Callers get their own copies of the results.
+    An entry is found by the inputs' identities (the same objects within a turn), else
+    by their content (the next turn reads the same run back from the database as new
+    objects), and used only if they are still equal to copies taken then, so a caller
+    that changed a dict in between gets a fresh walk. Callers get their own copies of
+    the results.
     """
 
     def __init__(self, size: int = 256) -> None:
         self._size = size
-        self._entries: OrderedDict[tuple[int, int, int], _Walked] = OrderedDict()
+        self._by_identity: OrderedDict[tuple[int, int, int], _Walked] = OrderedDict()
+        self._by_content: OrderedDict[tuple[int, str], _Walked] = OrderedDict()
 
     def walk(
         self, flow: Flow, state: FlowState, facts: Facts
     ) -> tuple[list[StepSpec], dict[str, dict[str, Any]]]:
         key = (id(flow), id(state), id(facts))
-        found = self._entries.get(key)
-        if found is None or not found.same(flow, state, facts):
-            steps, merged = _walk_fresh(flow, state, facts)
+        found = self._by_identity.get(key)
+        if found is not None and found.same(flow, state, facts):
+            self._by_identity.move_to_end(key)
+        else:
+            content = _fingerprint(state, facts)
+            known = self._by_content.get((id(flow), content)) if content else None
+            if known is not None and known.same(flow, state, facts):
+                steps, merged = list(known.steps), known.merged
+            else:
+                steps, merged = _walk_fresh(flow, state, facts)
             found = _Walked(
                 flow=flow,  # held, so that the ids in the key are not reused meanwhile
                 state=state,
@@ -196,16 +207,32 @@ class _WalkMemo:
                 steps=tuple(steps),
                 merged=merged,
             )
-            self._entries[key] = found
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        else:
-            self._entries.move_to_end(key)
+            self._keep(self._by_identity, key, found)
+            if content:
+                self._keep(self._by_content, (id(flow), content), found)
         return list(found.steps), {name: dict(values) for name, values in found.merged.items()}
+
+    def _keep(self, entries: OrderedDict[Any, _Walked], key: Any, walked: _Walked) -> None:
+        entries[key] = walked
+        entries.move_to_end(key)
+        if len(entries) > self._size:
+            entries.popitem(last=False)
 
     def clear(self) -> None:
         """Forget every walk (tests that count the work of one)."""
-        self._entries.clear()
+        self._by_identity.clear()
+        self._by_content.clear()
+
+
+def _fingerprint(state: FlowState, facts: Facts) -> str:
+    """A walk's inputs as text ("" when they cannot be written so: no content lookup)."""
+    try:
+        return json.dumps(
+            [state.answers, state.context, facts],
+            sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr,
+        )  # fmt: skip
+    except (TypeError, ValueError):
+        return ""
 
 
 _MEMO = _WalkMemo()

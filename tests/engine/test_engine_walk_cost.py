@@ -3,6 +3,7 @@ every answer (issue #14: a late funding step re-evaluated 15 derived values 14 t
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -79,7 +80,27 @@ def test_a_turn_walks_the_run_once_for_its_transition_prompt_and_question(
     machine.current_prompt(flow, transition.state, facts)
     machine.run_facts(flow, transition.state, facts)
     machine.run_facts(flow, transition.state, facts)
-    # one walk of the run before the answer (to read it), one after
+    # the run before the answer was walked when it was started: only the one after it
+    assert len(walked) == 1
+
+
+def test_the_next_turn_reads_the_run_back_without_walking_it_again(
+    real_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database gives the next turn new objects with the same content."""
+    walked = _counting_walks(monkeypatch)
+    flow = real_catalog.flows["funding"]
+    facts: dict[str, dict[str, Any]] = {"onboarding": {"stage": "prototype"}}
+    state = machine.start(flow, facts).state
+    assert len(walked) == 1
+    again = FlowState.from_json(state.to_json())
+    facts_again = json.loads(json.dumps(facts))
+    assert machine.current_prompt(flow, again, facts_again) == machine.current_prompt(
+        flow, state, facts
+    )
+    assert len(walked) == 1
+    facts_again["onboarding"]["stage"] = "idea"  # other facts: walked again
+    machine.run_facts(flow, again, facts_again)
     assert len(walked) == 2
 
 
