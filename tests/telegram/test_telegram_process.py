@@ -108,6 +108,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _webhook_settings(port: int, secret: str) -> dict[str, str]:
+    """The environment of a bot serving a webhook on 127.0.0.1:``port``."""
+    return {
+        "TELEGRAM_WEBHOOK_URL": "https://coach.example.invalid/telegram",
+        "TELEGRAM_WEBHOOK_SECRET": secret,
+        "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
+        "TELEGRAM_WEBHOOK_PORT": str(port),
+    }
+
+
 async def _signed(
     client: httpx.AsyncClient, url: str, update: dict[str, Any], secret: str
 ) -> httpx.Response:
@@ -118,14 +128,8 @@ async def _signed(
 
 async def test_webhook_mode_checks_the_secret(fake: FakeBotApi, tmp_path: Path) -> None:
     """With a webhook configured the bot registers it and serves updates posted to it."""
-    port = _free_port()
-    secret = "s3cret-webhook-token"
-    extra = {
-        "TELEGRAM_WEBHOOK_URL": "https://coach.example.invalid/telegram",
-        "TELEGRAM_WEBHOOK_SECRET": secret,
-        "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
-        "TELEGRAM_WEBHOOK_PORT": str(port),
-    }
+    port, secret = _free_port(), "s3cret-webhook-token"
+    extra = _webhook_settings(port, secret)
     async with bot_process(fake, tmp_path / "bot.db", **extra) as proc:
         await fake.wait_for_call("setWebhook", timeout=START_TIMEOUT)
         assert fake.webhook_url == "https://coach.example.invalid/telegram"
@@ -172,14 +176,8 @@ async def test_a_webhook_flood_is_taken_and_left_out_past_the_backlog(
 ) -> None:
     """Every update of a flood is answered 200 (Telegram must not send it again), those
     past the founder's backlog are neither parsed nor stored, and the founder is told."""
-    port = _free_port()
-    secret = "s3cret-webhook-token"
-    extra = {
-        "TELEGRAM_WEBHOOK_URL": "https://coach.example.invalid/telegram",
-        "TELEGRAM_WEBHOOK_SECRET": secret,
-        "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
-        "TELEGRAM_WEBHOOK_PORT": str(port),
-    }
+    port, secret = _free_port(), "s3cret-webhook-token"
+    extra = _webhook_settings(port, secret)
 
     def message(update_id: int, text: str) -> dict[str, Any]:
         return {
