@@ -158,7 +158,7 @@ async def test_cancel_pauses_the_run_and_resume_keeps_its_answers(
     replies = await say(coach, ADA, "hello")  # at the menu, text is not an answer
     assert len(_answers(db_path)) == 3
     replies = await say(coach, ADA, "/onboarding")
-    assert replies[0].text == "Picking up Your profile where you left it."
+    assert replies[0].text == "Picking up “Your profile” where you left it."
     assert last_question(replies).step == "stage"
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT status FROM flow_runs").fetchall() == [("active",)]

@@ -80,7 +80,7 @@ async def test_cancel_pauses_and_the_command_resumes(
     labels = [b["text"] for row in menu.reply_markup["inline_keyboard"] for b in row]
     assert any(label.startswith("Team: paused at question 2 of") for label in labels)
     resumed = await ada.send("/team", expect="(2")
-    assert any("Picking up Team where you left it." in (m.text or "") for m in ada.messages())
+    assert any("Picking up “Team” where you left it." in (m.text or "") for m in ada.messages())
     assert resumed.text is not None
     answers = rows(tmp_path / "bot.db", "SELECT COUNT(*) FROM answers WHERE flow_id = 'team'")
     assert answers == [(1,)]
