@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bot.clock import to_text
@@ -34,6 +34,33 @@ async def store(
         (update_id, payload, to_text(now), founder),
     )
     return cursor.rowcount == 1
+
+
+async def store_many(
+    conn: Connection,
+    updates: Sequence[tuple[int, str, int | None]],
+    now: datetime,
+    *,
+    finish: Iterable[int] = (),
+) -> set[int]:
+    """Keep several updates that arrived together, ``(update_id, payload, founder)``, in one
+    statement; the ids that were new (the others are re-deliveries). ``finish`` as in
+    :func:`store`."""
+    done = list(finish)
+    if done:
+        _finish_later(conn, done, now)
+    if not updates:
+        return set()
+    received = to_text(now)
+    rows = ", ".join("(?, ?, ?, ?)" for _ in updates)
+    values = [value for update_id, payload, founder in updates
+              for value in (update_id, payload, received, founder)]  # fmt: skip
+    cursor = await conn.execute(
+        f"INSERT INTO update_ledger (update_id, payload, received_at, founder) VALUES {rows} "
+        "ON CONFLICT DO NOTHING RETURNING update_id",
+        tuple(values),
+    )
+    return {int(row[0]) for row in await cursor.fetchall()}
 
 
 async def fail(conn: Connection, update_id: int, reason: str, now: datetime) -> None:

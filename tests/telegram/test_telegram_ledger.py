@@ -256,3 +256,67 @@ async def test_sigkill_between_receipt_and_handling_loses_no_update(
     assert rows(db, "SELECT step_id FROM answers") == [("name",)]
     [(consented,)] = rows(db, "SELECT consented_at FROM users")
     assert consented is not None
+
+
+def _raw(update_id: int, text: str, user_id: int = 7) -> dict[str, object]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_700_000_000,
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ada"},
+            "text": text,
+        },
+    }
+
+
+class _CountedTransactions:
+    """The real database, counting its write transactions."""
+
+    def __init__(self, db: Database) -> None:
+        self.count = 0
+        self._transaction = db.transaction
+        db.transaction = self._counted  # type: ignore[method-assign]
+
+    def _counted(self) -> object:
+        self.count += 1
+        return self._transaction()
+
+
+async def test_a_getupdates_batch_is_stored_in_one_transaction(tmp_path: Path) -> None:
+    """python-telegram-bot puts a batch's updates one by one: the first put stores them
+    all, so the next getUpdates does not wait a transaction per update (issue #14)."""
+    async with await Database.open(tmp_path / "bot.db") as db:
+        queue = LedgerQueue()
+        await queue.attach(db, FrozenClock(NOW), Bot(TOKEN))
+        await queue.put(_update(1, "before"))  # not part of the batch; stored alone
+        counted = _CountedTransactions(db)
+        batch = [_raw(1, "before")] + [_raw(i, f"text {i}", user_id=i) for i in range(2, 9)]
+        kept = queue.note_raw(batch)
+        for item in kept:
+            await queue.put(Update.de_json(item, Bot(TOKEN)))
+        assert counted.count == 1
+        queued = await _queued(queue)
+        # update 1 once: in the batch it was a re-delivery, dropped
+        assert [u.update_id for u in queued if isinstance(u, Update)] == list(range(1, 9))
+        assert queue._early == {}  # every outcome went to its own put
+    by_id = "SELECT update_id, founder FROM update_ledger ORDER BY update_id"
+    stored = rows(tmp_path / "bot.db", by_id)
+    assert stored == [(1, 7)] + [(i, i) for i in range(2, 9)]
+
+
+async def test_a_poison_update_in_a_batch_is_stored_alone_and_the_rest_are_kept(
+    tmp_path: Path,
+) -> None:
+    async with await Database.open(tmp_path / "bot.db") as db:
+        queue = LedgerQueue()
+        await queue.attach(db, FrozenClock(NOW), Bot(TOKEN))
+        batch = [_raw(1, "fine"), _raw(2, "bad \udcff text", user_id=8), _raw(3, "fine too")]
+        for item in queue.note_raw(batch):
+            await queue.put(Update.de_json(item, Bot(TOKEN)))
+        queued = [u.update_id for u in await _queued(queue) if isinstance(u, Update)]
+        assert queued == [1, 3]
+    by_id = "SELECT update_id, finished_at IS NOT NULL FROM update_ledger ORDER BY update_id"
+    stored = rows(tmp_path / "bot.db", by_id)
+    assert stored == [(1, 0), (2, 1), (3, 0)]  # the poison one recorded as failed
