@@ -64,7 +64,8 @@ FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
 FIRST_USER_ID = 700_000_001
 FLOODER = 700_000_000  # the founder who floods (``flood``); never one of the measured ones
 REPLY_METHODS = frozenset({"sendmessage", "editmessagetext", "editmessagereplymarkup"})
-PROGRESS = re.compile(r"(?:^|\n)\(\d+/\d+\) ")
+# "(4/8) " or, where later answers may still leave questions out, "(1 of up to 13) "
+PROGRESS = re.compile(r"(?:^|\n)\(\d+(?:/| of up to )\d+\) ")
 NEXT_FLOWS = ("/team", "/funding", "/marketing")
 FALLBACK_TEXT = "Ada Lovelace"
 STALL_SECONDS = 30.0
@@ -137,6 +138,7 @@ class Founder:
     queued: float = 0.0
     first: float | None = None
     last: dict[str, Any] | None = None  # the bot's latest question to this founder
+    toggled: int | None = None  # the message a toggle was tapped on (its keyboard re-drawn)
     flow: int = -1
     sent: int = 0
     in_run: int = 0  # updates sent in the current run
@@ -263,6 +265,7 @@ class Driver:
             payload = f"Hello number {founder.sent}"
         founder.busy, founder.action, founder.first = True, action, None
         founder.question = _question_key(founder.last)
+        founder.toggled = (founder.last or {}).get("message_id") if action == "toggle" else None
         founder.sent += 1
         founder.in_run += 1
         if action == "send":
@@ -308,7 +311,7 @@ class Driver:
         founder = self.founders.get(call.params.get("chat_id"))  # type: ignore[arg-type]
         if founder is None or not founder.busy or call.time < founder.queued:
             return
-        if founder.first is None and _answers(founder, method):
+        if founder.first is None and _answers(founder, method, result):
             founder.first = call.time
         if not self._final(run, founder, method, result):
             return
@@ -337,7 +340,7 @@ class Driver:
         if not isinstance(result, dict):
             return False
         if founder.action == "toggle":
-            return method == "editmessagereplymarkup"
+            return _answers(founder, method, result)
         if method != "sendmessage":
             return False
         if run.mode == "echo" or result.get("reply_markup"):
@@ -435,13 +438,19 @@ class Driver:
         }
 
 
-def _answers(founder: Founder, method: str) -> bool:
+def _answers(founder: Founder, method: str, result: Any) -> bool:
     """Whether a call answers the founder's outstanding update: a message, or a toggle's
-    re-drawn keyboard. Not an edit of an earlier question (showing the answer, removing
-    a keyboard): made beside the turns, it may arrive after the next update was sent."""
-    return method == "sendmessage" or (
-        founder.action == "toggle" and method == "editmessagereplymarkup"
-    )
+    re-drawn keyboard (on the message toggled). Not an edit of an earlier question
+    (showing the answer, removing a keyboard): made beside the turns, it may arrive after
+    the next update was sent, and taken for a toggle's answer it left the founder tapping
+    an old question's buttons ("that button belongs to an earlier question")."""
+    if founder.action == "toggle":
+        return (
+            method == "editmessagereplymarkup"
+            and isinstance(result, dict)
+            and result.get("message_id") == founder.toggled
+        )
+    return method == "sendmessage"
 
 
 class WebhookPusher:
