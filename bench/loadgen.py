@@ -67,6 +67,11 @@ REPLY_METHODS = frozenset({"sendmessage", "editmessagetext", "editmessagereplyma
 # "(4/8) " or, where later answers may still leave questions out, "(1 of up to 13) "
 PROGRESS = re.compile(r"(?:^|\n)\(\d+(?:/| of up to )\d+\) ")
 NEXT_FLOWS = ("/team", "/funding", "/marketing")
+# Buttons that ask something (a question's, the menu's, the consent's): the message that
+# carries them is a turn's last. A "More advice" button does not: the menu or the
+# commitments question follows it in the same turn, and taking the advice for the turn's
+# end left a founder answering every later turn's previous question.
+ASKING = frozenset({"q", "t", "d", "b", "s", "m", "c"})
 FALLBACK_TEXT = "Ada Lovelace"
 STALL_SECONDS = 30.0
 
@@ -343,7 +348,9 @@ class Driver:
             return _answers(founder, method, result)
         if method != "sendmessage":
             return False
-        if run.mode == "echo" or result.get("reply_markup"):
+        if run.mode == "echo":
+            return True
+        if any(data.split(":", 1)[0] in ASKING for data in _callbacks(result)):
             return True
         return PROGRESS.search(result.get("text") or "") is not None
 
