@@ -24,20 +24,22 @@ from tests.telegram.processes import START_TIMEOUT, bot_process, stop
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
-def _update(update_id: int, text: str, user_id: int = 7) -> Update:
-    return Update.de_json(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 1_700_000_000,
-                "chat": {"id": user_id, "type": "private"},
-                "from": {"id": user_id, "is_bot": False, "first_name": "Ada"},
-                "text": text,
-            },
+def _raw(update_id: int, text: str, user_id: int = 7) -> dict[str, object]:
+    """An update's JSON as Telegram sends it."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_700_000_000,
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ada"},
+            "text": text,
         },
-        Bot(TOKEN),
-    )
+    }
+
+
+def _update(update_id: int, text: str, user_id: int = 7) -> Update:
+    return Update.de_json(_raw(update_id, text, user_id), Bot(TOKEN))
 
 
 def _json(update: Update) -> str:
@@ -256,19 +258,6 @@ async def test_sigkill_between_receipt_and_handling_loses_no_update(
     assert rows(db, "SELECT step_id FROM answers") == [("name",)]
     [(consented,)] = rows(db, "SELECT consented_at FROM users")
     assert consented is not None
-
-
-def _raw(update_id: int, text: str, user_id: int = 7) -> dict[str, object]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_700_000_000,
-            "chat": {"id": user_id, "type": "private"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "Ada"},
-            "text": text,
-        },
-    }
 
 
 class _CountedTransactions:
