@@ -174,8 +174,9 @@ class _WalkMemo:
     An entry is found by the inputs' identities (the same objects within a turn), else
     by their content (the next turn reads the same run back from the database as new
     objects), and used only if they are still equal to copies taken then, so a caller
-    that changed a dict in between gets a fresh walk. Callers get their own copies of
-    the results.
+    that changed a dict in between gets a fresh walk (the copies are two levels deep: a
+    list inside a fact changed in place would go unnoticed, and nothing does that; facts
+    are read from the database each turn). Callers get their own copies of the results.
     """
 
     def __init__(self, size: int = 256) -> None:
